@@ -1,0 +1,56 @@
+# crmlab — `make help` lists the targets. `make reports` and `make test` set everything up.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SAMPLE := data/sample/crmlab.json
+KERNEL := crmlab
+
+.PHONY: help setup sample-data reports test lint format lab bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name 'Python (crmlab)' >/dev/null
+	@touch $(STAMP)
+
+setup: $(STAMP) ## create .venv, install crmlab with dev tools, register the `crmlab` Jupyter kernel
+
+$(SAMPLE): | $(STAMP)
+	$(VENV)/bin/crmlab data generate data/sample --customers 20000 --seed 0
+
+sample-data: $(SAMPLE) ## generate the synthetic sample data set into data/sample (if missing)
+
+reports: $(STAMP) $(SAMPLE) ## run every notebook in reports.yaml; writes reports/index.html
+	$(VENV)/bin/crmlab reports run
+
+test: $(STAMP) $(SAMPLE) ## lint, format check, and the whole test suite (unit, notebooks, end-to-end)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff lint + format check only
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+format: $(STAMP) ## apply ruff's formatting and safe fixes
+	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
+
+lab: $(STAMP) $(SAMPLE) ## open JupyterLab on the notebooks (kernel: crmlab)
+	$(VENV)/bin/jupyter lab notebooks/
+
+bench: $(STAMP) ## run the benchmarks in bench/ (prints ratios against peers)
+	$(PY) bench/customer_summary.py
+
+clean: ## remove generated reports, sample data and caches (keeps .venv)
+	rm -rf reports/* data/sample .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -prune -exec rm -rf {} +
+
+distclean: clean ## also remove the virtual environment
+	rm -rf $(VENV)

@@ -1,0 +1,88 @@
+"""The ``crmlab`` command line: data generate / validate, reports run."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import CRMLabError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="crmlab", description=__doc__)
+    sub = parser.add_subparsers(dest="area", required=True)
+
+    data = sub.add_parser("data", help="generate or validate data sets")
+    data_sub = data.add_subparsers(dest="command", required=True)
+    gen = data_sub.add_parser("generate", help="write a synthetic CRM world as Parquet")
+    gen.add_argument("path", help="output folder (e.g. data/sample)")
+    gen.add_argument("--customers", type=int, default=20_000)
+    gen.add_argument("--start", default="2023-01-01")
+    gen.add_argument("--end", default="2024-12-31")
+    gen.add_argument("--seed", type=int, default=0)
+    val = data_sub.add_parser("validate", help="check a data set against the contract")
+    val.add_argument("path", help="folder of <table>.csv/.parquet files, .duckdb file, or cdnow")
+    val.add_argument("--as-of", default=None, help="the data set's 'now' (default: its own)")
+    val.add_argument("--sep", default=",", help="CSV delimiter")
+    val.add_argument("--encoding", default="utf-8", help="CSV text encoding")
+
+    rep = sub.add_parser("reports", help="run the report catalogue")
+    rep_sub = rep.add_subparsers(dest="command", required=True)
+    run = rep_sub.add_parser("run", help="execute reports and publish HTML")
+    run.add_argument("names", nargs="*", help="reports to run (default: all)")
+    run.add_argument("--catalogue", default="reports.yaml")
+    run.add_argument("--out", default="reports")
+    run.add_argument("--kernel", default=None, help="Jupyter kernel (default: crmlab)")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.area == "data":
+            return _generate(args) if args.command == "generate" else _validate(args)
+        return _run_reports(args)
+    except CRMLabError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _generate(args) -> int:
+    from .data import generate, save
+
+    data = generate(args.customers, start=args.start, end=args.end, seed=args.seed)
+    save(data, args.path)
+    print(f"wrote {data} to {args.path}")
+    return 0
+
+
+def _validate(args) -> int:
+    from .data import load
+
+    data = load(args.path, as_of=args.as_of, sep=args.sep, encoding=args.encoding)
+    print(f"{args.path}: valid. {data}")
+    for note in data.notes:
+        print(f"note: {note}")
+    return 0
+
+
+def _run_reports(args) -> int:
+    from .reports import KERNEL_NAME, load_catalogue, run_catalogue
+
+    catalogue = load_catalogue(args.catalogue)
+    unknown = set(args.names) - {r.name for r in catalogue}
+    if unknown:
+        print(f"error: unknown report(s) {sorted(unknown)}", file=sys.stderr)
+        return 2
+    chosen = [r for r in catalogue if not args.names or r.name in args.names]
+    root = Path(args.catalogue).resolve().parent
+    results = run_catalogue(chosen, args.out, cwd=root, kernel=args.kernel or KERNEL_NAME)
+    failed = [r for r in results if r.status != "ok"]
+    for r in failed:
+        print(f"FAILED {r.name}: {r.error}", file=sys.stderr)
+    print(
+        f"{len(results) - len(failed)} of {len(results)} reports ok; index: {args.out}/index.html"
+    )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""Data in: the canonical CRM tables, their validation, loading, synthetic and public data."""
+
+from __future__ import annotations
+
+from .container import CRMData, Truth
+from .contract import PII_COLUMNS, TABLE_NAMES, TABLES
+from .load import load, save
+from .validate import customers_from_orders, validate
+
+__all__ = [
+    "PII_COLUMNS",
+    "TABLES",
+    "TABLE_NAMES",
+    "CRMData",
+    "Truth",
+    "customers_from_orders",
+    "generate",
+    "load",
+    "save",
+    "validate",
+]
+
+
+def generate(*args, **kwargs) -> CRMData:
+    """Generate a synthetic CRM world; see ``crmlab.data.synth.generate``."""
+    from .synth import generate as _generate
+
+    return _generate(*args, **kwargs)

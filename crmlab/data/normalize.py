@@ -1,0 +1,128 @@
+"""Type coercion at the contract boundary: IDs to strings, timestamps to UTC, numbers to floats.
+
+Coercion never drops a value silently: a value that cannot be converted becomes missing
+*and* is reported as a ``Violation`` naming the column and showing the raw values.
+Naive timestamps are taken to be UTC; aware ones are converted to UTC.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .contract import TABLES, ColumnSpec
+from .violations import MAX_EXAMPLES, Violation, example_keys
+
+_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+
+
+def as_id(values: pd.Series) -> pd.Series:
+    """IDs as strings: integer-valued numbers lose their '.0', text is stripped."""
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype("str")
+    if pd.api.types.is_float_dtype(values):
+        whole = values.dropna()
+        if (whole == np.round(whole)).all():
+            values = values.astype("Int64")
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype("str")
+    out = values.astype("str").str.strip()
+    return out.mask(out == "")
+
+
+def as_utc(values: pd.Series) -> pd.Series:
+    """Timestamps as timezone-aware UTC; unparseable values become NaT."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC")
+    if pd.api.types.is_datetime64_dtype(values):
+        return values.dt.tz_localize("UTC")
+    text = values.astype("str").str.strip()
+    text = text.mask(text == "")
+    parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+    retry = parsed.isna() & text.notna()
+    if retry.any():  # e.g. "1997/01/03" or "Jan 3 1997": parse those one by one
+        parsed[retry] = pd.to_datetime(text[retry], utc=True, errors="coerce", format="mixed")
+    return parsed
+
+
+def _as_number(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype(float)
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype(float)
+    text = values.astype("str").str.strip()
+    return pd.to_numeric(text.mask(text == ""), errors="coerce").astype(float)
+
+
+def _as_integer(values: pd.Series) -> pd.Series:
+    number = _as_number(values)
+    whole = number.where(number == np.round(number))
+    return whole.astype("Int64")
+
+
+def _as_boolean(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype("boolean")
+    text = values.astype("str").str.strip().str.lower()
+    out = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    out[text.isin(_TRUE)] = True
+    out[text.isin(_FALSE)] = False
+    return out
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    return values.astype("str")
+
+
+_CONVERTERS = {
+    "id": as_id,
+    "timestamp": as_utc,
+    "number": _as_number,
+    "integer": _as_integer,
+    "boolean": _as_boolean,
+    "text": _as_text,
+}
+
+_TYPE_RULES = {
+    "id": "must be text",
+    "timestamp": "cannot be read as a timestamp",
+    "number": "is not a number",
+    "integer": "is not a whole number",
+    "boolean": "is not true/false (or yes/no, 1/0)",
+    "text": "must be text",
+}
+
+
+def _lost_values(before: pd.Series, after: pd.Series) -> pd.Index:
+    """Rows whose value was present before coercion and is missing after it."""
+    present = before.notna()
+    if before.dtype == object or pd.api.types.is_string_dtype(before):
+        present &= before.astype("str").str.strip() != ""
+    return before.index[present & after.isna()]
+
+
+def normalize_table(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Violation]]:
+    """Coerce the canonical columns of one table; report every value that did not convert."""
+    spec = TABLES[table]
+    out = frame.copy()
+    out.columns = [str(c).strip() for c in out.columns]
+    violations: list[Violation] = []
+    for col in spec.columns:
+        if col.name not in out.columns:
+            continue
+        before = out[col.name]
+        after = _CONVERTERS[col.kind](before)
+        bad = _lost_values(before, after)
+        if len(bad):
+            violations.append(_type_violation(table, col, out, before, bad))
+        out[col.name] = after
+    return out, violations
+
+
+def _type_violation(
+    table: str, col: ColumnSpec, frame: pd.DataFrame, raw: pd.Series, bad: pd.Index
+) -> Violation:
+    keys = example_keys(frame, bad, TABLES[table].key)
+    shown = [f"{k}={raw[label]!r}" for k, label in zip(keys, bad[:MAX_EXAMPLES], strict=False)]
+    return Violation(table, col.name, f"{col.name} {_TYPE_RULES[col.kind]}", len(bad), shown, bad)

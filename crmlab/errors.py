@@ -1,0 +1,45 @@
+"""The exceptions crmlab raises.
+
+Every error a user can provoke with bad data or bad parameters is a ``CRMLabError``
+subclass whose message says what was wrong and how to fix it. Catch ``CRMLabError``
+to handle all of them.
+"""
+
+from __future__ import annotations
+
+
+class CRMLabError(Exception):
+    """Base class of every error crmlab raises on purpose."""
+
+
+class DataContractError(CRMLabError, ValueError):
+    """Input data breaks the data contract (see docs/data_contract.md).
+
+    ``violations`` holds every problem found (one validation pass reports all of them);
+    ``report()`` returns them as a DataFrame.
+    """
+
+    def __init__(self, message: str, violations: list | None = None):
+        super().__init__(message)
+        self.violations = list(violations or [])
+
+    def report(self):
+        """Violations as a tidy DataFrame: table, column, rule, n_rows, examples."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [v.as_row() for v in self.violations],
+            columns=["table", "column", "rule", "n_rows", "examples"],
+        )
+
+
+class ParameterError(CRMLabError, ValueError):
+    """A function or notebook parameter has an invalid value."""
+
+
+class ModelFitError(CRMLabError, RuntimeError):
+    """A statistical model failed to fit or produced a degenerate fit."""
+
+
+class ReportError(CRMLabError, RuntimeError):
+    """A report could not be configured, executed or published."""

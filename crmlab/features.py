@@ -1,0 +1,294 @@
+"""Per-customer aggregates computed as SQL in DuckDB: the one place heavy aggregation happens.
+
+The SQL is plain (GROUP BY, FILTER, min_by, date_trunc) so that the same queries can later
+run on Apache Spark; models then fit on the compact per-customer tables returned here.
+
+Definitions (identical to the ``lifetimes`` package's utilities):
+  - purchases are completed orders (rows with status 'refunded' are not purchases) at or
+    before ``as_of``; all purchases of one customer in one period (day for ``freq="D"``,
+    ISO week Monday..Sunday for ``freq="W"``) collapse into one purchase whose value is
+    their sum;
+  - ``frequency``: number of periods with a purchase, minus one (repeat purchases);
+  - ``recency``: periods between the first and the last purchase;
+  - ``T``: periods between the first purchase and the period containing ``as_of``;
+  - ``monetary_value``: mean value of the repeat purchase periods (0 without repeats);
+  - times are divided by ``freq_multiplier`` (``freq="D", freq_multiplier=7`` measures weeks
+    at daily resolution, as in the published CDNOW analyses).
+One deliberate difference: lifetimes also counts purchases made *after* ``as_of`` when they
+fall in the same period as ``as_of``; crmlab never looks past ``as_of``.
+"""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import pandas as pd
+
+from .data.container import CRMData
+from .data.validate import resolve_as_of
+from .errors import DataContractError, ParameterError
+
+Freq = Literal["D", "W"]
+_UNIT = {"D": ("day", 1), "W": ("week", 7)}  # date_trunc unit, days per period
+_NEEDED = ("customer_id", "ordered_at", "amount")
+
+OrdersSource = pd.DataFrame | CRMData | str | Path
+
+
+def customer_summary(
+    orders: OrdersSource,
+    as_of,
+    freq: Freq = "D",
+    freq_multiplier: float = 1,
+    monetary: bool = True,
+) -> pd.DataFrame:
+    """Per-customer frequency / recency / T / monetary_value (lifetimes' definitions) and RFM.
+
+    orders: contract orders as a DataFrame, a CRMData, or a path / glob of Parquet files
+        (read by DuckDB without loading them into pandas).
+    as_of: the end of the observation period (naive means UTC); later orders are ignored.
+    freq: "D" (days) or "W" (ISO weeks) — the time unit of recency and T.
+    freq_multiplier: divide recency and T by this (e.g. 7 with "D" for weeks).
+    monetary: include ``monetary_value``.
+
+    Returns one row per customer with a purchase at or before as_of, indexed by
+    ``customer_id`` (sorted), with columns frequency, recency, T, [monetary_value], n_orders,
+    total_amount, first_order_at, last_order_at, days_since_last_order, n_refunds,
+    refund_amount (positive number). ``.attrs`` records freq, freq_multiplier and as_of.
+    """
+    unit, days = _check_freq(freq, freq_multiplier)
+    as_of = resolve_as_of(as_of)
+    with _orders_view(orders) as con:
+        summary = con.execute(_summary_sql(unit, days * freq_multiplier), {"as_of": as_of}).df()
+    summary = _finish(summary)
+    if not monetary:
+        summary = summary.drop(columns="monetary_value")
+    summary.attrs.update(freq=freq, freq_multiplier=freq_multiplier, as_of=as_of)
+    return summary
+
+
+def calibration_holdout(
+    orders: OrdersSource,
+    calibration_end,
+    observation_end,
+    freq: Freq = "D",
+    freq_multiplier: float = 1,
+    monetary: bool = True,
+) -> pd.DataFrame:
+    """Calibration-period summary plus what each customer did in the holdout period.
+
+    Same definitions as ``lifetimes.utils.calibration_and_holdout_data``: columns
+    frequency_cal, recency_cal, T_cal, [monetary_value_cal] (``customer_summary`` at
+    calibration_end), frequency_holdout (number of periods with a purchase in
+    (calibration_end, observation_end]), [monetary_value_holdout] (mean value of the holdout
+    orders, not of periods: lifetimes' convention) and duration_holdout (periods between the
+    period of calibration_end and that of observation_end, divided by freq_multiplier).
+    Customers whose first purchase is in the holdout are not included.
+    """
+    unit, days = _check_freq(freq, freq_multiplier)
+    cal_end, obs_end = resolve_as_of(calibration_end), resolve_as_of(observation_end)
+    if obs_end <= cal_end:
+        raise ParameterError(
+            f"observation_end ({obs_end:%Y-%m-%d}) must be after calibration_end "
+            f"({cal_end:%Y-%m-%d})."
+        )
+    scale = days * freq_multiplier
+    with _orders_view(orders) as con:
+        cal = _finish(con.execute(_summary_sql(unit, scale), {"as_of": cal_end}).df())
+        holdout = con.execute(
+            f"""
+            SELECT customer_id,
+                   count(DISTINCT date_trunc('{unit}', ordered_at)) AS frequency_holdout,
+                   avg(amount) AS monetary_value_holdout
+            FROM purchases
+            WHERE ordered_at > $cal_end AND ordered_at <= $obs_end
+            GROUP BY customer_id
+            """,
+            {"cal_end": cal_end, "obs_end": obs_end},
+        ).df()
+        duration = con.execute(
+            f"SELECT date_diff('day', date_trunc('{unit}', $cal_end::TIMESTAMPTZ),"
+            f" date_trunc('{unit}', $obs_end::TIMESTAMPTZ)) / {scale}",
+            {"cal_end": cal_end, "obs_end": obs_end},
+        ).fetchone()[0]
+    if holdout.empty:
+        raise ParameterError(
+            f"no purchases between calibration_end ({cal_end:%Y-%m-%d}) and observation_end "
+            f"({obs_end:%Y-%m-%d}): choose an earlier calibration_end."
+        )
+    columns = ["frequency", "recency", "T"] + (["monetary_value"] if monetary else [])
+    out = cal[columns].add_suffix("_cal")
+    holdout = holdout.set_index("customer_id")
+    out = out.join(holdout[["frequency_holdout", "monetary_value_holdout"]], how="left")
+    out = out.fillna({"frequency_holdout": 0.0, "monetary_value_holdout": 0.0})
+    out["frequency_holdout"] = out["frequency_holdout"].astype(float)
+    if not monetary:
+        out = out.drop(columns="monetary_value_holdout")
+    out["duration_holdout"] = float(duration)
+    out.attrs.update(
+        freq=freq,
+        freq_multiplier=freq_multiplier,
+        calibration_end=cal_end,
+        observation_end=obs_end,
+    )
+    return out
+
+
+def monthly_orders(orders: OrdersSource) -> pd.DataFrame:
+    """Orders per calendar month (UTC): month, orders, customers, revenue, refunds.
+
+    ``orders`` and ``revenue`` count completed orders; ``refunds`` is the refunded amount
+    (a positive number) booked in the month; ``customers`` is the number of distinct buyers.
+    """
+    with _orders_view(orders) as con:
+        out = con.execute(
+            """
+            WITH p AS (SELECT date_trunc('month', ordered_at) AS month, count(*) AS orders,
+                              count(DISTINCT customer_id) AS customers, sum(amount) AS revenue
+                       FROM purchases GROUP BY month),
+                 r AS (SELECT date_trunc('month', ordered_at) AS month, -sum(amount) AS refunds
+                       FROM refund_rows GROUP BY month)
+            SELECT month, coalesce(orders, 0) AS orders, coalesce(customers, 0) AS customers,
+                   coalesce(revenue, 0) AS revenue, coalesce(refunds, 0) AS refunds
+            FROM p FULL JOIN r USING (month) ORDER BY month
+            """
+        ).df()
+    out["month"] = pd.to_datetime(out["month"], utc=True)
+    return out
+
+
+def monthly_new_customers(customers: pd.DataFrame | CRMData) -> pd.DataFrame:
+    """Customers by the calendar month (UTC) of ``first_seen_at``: month, new_customers."""
+    frame = customers.customers if isinstance(customers, CRMData) else customers
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.register("customers_source", frame[["customer_id", "first_seen_at"]])
+        out = con.execute(
+            "SELECT date_trunc('month', first_seen_at) AS month, count(*) AS new_customers "
+            "FROM customers_source GROUP BY month ORDER BY month"
+        ).df()
+    finally:
+        con.close()
+    out["month"] = pd.to_datetime(out["month"], utc=True)
+    return out
+
+
+def _check_freq(freq: str, freq_multiplier: float) -> tuple[str, int]:
+    if freq not in _UNIT:
+        raise ParameterError(f"freq={freq!r}: use 'D' (days) or 'W' (ISO weeks).")
+    if not freq_multiplier > 0:
+        raise ParameterError(f"freq_multiplier={freq_multiplier!r} must be a positive number.")
+    return _UNIT[freq]
+
+
+def _summary_sql(unit: str, scale: float) -> str:
+    # min_by picks the first period's value without a window function (Spark has it too).
+    return f"""
+    WITH periods AS (
+        SELECT customer_id,
+               date_trunc('{unit}', ordered_at) AS period,
+               sum(amount) AS amount,
+               count(*) AS n_orders,
+               min(ordered_at) AS first_at,
+               max(ordered_at) AS last_at
+        FROM purchases
+        WHERE ordered_at <= $as_of
+        GROUP BY customer_id, period
+    ),
+    per_customer AS (
+        SELECT customer_id,
+               count(*) - 1 AS frequency,
+               date_diff('day', min(period), max(period)) / {scale} AS recency,
+               date_diff('day', min(period), date_trunc('{unit}', $as_of::TIMESTAMPTZ))
+                   / {scale} AS T,
+               CASE WHEN count(*) > 1
+                    THEN (sum(amount) - min_by(amount, period)) / (count(*) - 1)
+                    ELSE 0 END AS monetary_value,
+               sum(n_orders) AS n_orders,
+               sum(amount) AS total_amount,
+               min(first_at) AS first_order_at,
+               max(last_at) AS last_order_at,
+               epoch($as_of::TIMESTAMPTZ - max(last_at)) / 86400.0 AS days_since_last_order
+        FROM periods
+        GROUP BY customer_id
+    ),
+    refunds AS (
+        SELECT customer_id, count(*) AS n_refunds, -sum(amount) AS refund_amount
+        FROM refund_rows
+        WHERE ordered_at <= $as_of
+        GROUP BY customer_id
+    )
+    SELECT p.*, coalesce(r.n_refunds, 0) AS n_refunds, coalesce(r.refund_amount, 0) AS refund_amount
+    FROM per_customer p LEFT JOIN refunds r USING (customer_id)
+    ORDER BY customer_id
+    """
+
+
+def _finish(summary: pd.DataFrame) -> pd.DataFrame:
+    summary = summary.set_index("customer_id")
+    for col in ("frequency", "recency", "T", "monetary_value", "total_amount", "refund_amount"):
+        summary[col] = summary[col].astype(float)
+    for col in ("n_orders", "n_refunds"):
+        summary[col] = summary[col].astype("int64")
+    for col in ("first_order_at", "last_order_at"):
+        summary[col] = pd.to_datetime(summary[col], utc=True)
+    return summary
+
+
+class _orders_view:
+    """A DuckDB connection with views `purchases` and `refund_rows` over the given orders."""
+
+    def __init__(self, orders: OrdersSource):
+        self.orders = orders
+
+    def __enter__(self) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
+        source = self.orders.orders if isinstance(self.orders, CRMData) else self.orders
+        if isinstance(source, pd.DataFrame):
+            _check_columns(source.columns, "the orders DataFrame")
+            if not pd.api.types.is_datetime64_any_dtype(source["ordered_at"]):
+                raise DataContractError(
+                    f"orders.ordered_at holds {source['ordered_at'].dtype} values, not "
+                    "timestamps; pass the data through crmlab.data.validate() or load() first."
+                )
+            con.register("orders_source", source)
+            columns = set(source.columns)
+        elif isinstance(source, (str, Path)):
+            if not glob.glob(str(source)):
+                raise DataContractError(f"no Parquet files at {source}")
+            con.read_parquet(str(source)).create_view("orders_source")
+            columns = {r[0] for r in con.execute("DESCRIBE orders_source").fetchall()}
+            _check_columns(columns, str(source))
+        else:
+            raise ParameterError(
+                f"orders must be a DataFrame, CRMData or Parquet path, not {type(source).__name__}"
+            )
+        # Without a status column every order is a completed purchase.
+        is_refund = "coalesce(status = 'refunded', false)" if "status" in columns else "false"
+        con.execute(
+            "CREATE VIEW purchases AS SELECT customer_id, ordered_at, amount FROM orders_source "
+            f"WHERE NOT {is_refund}"
+        )
+        con.execute(
+            "CREATE VIEW refund_rows AS SELECT customer_id, ordered_at, amount FROM orders_source "
+            f"WHERE {is_refund}"
+        )
+        self.con = con
+        return con
+
+    def __exit__(self, *exc) -> None:
+        self.con.close()
+
+
+def _check_columns(columns, where: str) -> None:
+    missing = [c for c in _NEEDED if c not in set(columns)]
+    if missing:
+        raise DataContractError(
+            f"{where} lacks column(s) {', '.join(missing)}; orders need customer_id, "
+            "ordered_at (timestamp) and amount (see docs/data_contract.md)."
+        )

@@ -1,0 +1,39 @@
+"""Shared fixtures: small synthetic worlds and data folders written to temporary paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crmlab.data import CRMData, generate
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def world() -> CRMData:
+    """A small synthetic world (2,000 people, two years), shared read-only by tests."""
+    return generate(2_000, seed=7)
+
+
+@pytest.fixture
+def tiny() -> CRMData:
+    """A hand-written valid data set: three customers, five orders (one refund)."""
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["c1", "c2", "c3"],
+            "first_seen_at": ["2024-01-01", "2024-01-05", "2024-02-01"],
+        }
+    )
+    orders = pd.DataFrame(
+        {
+            "order_id": ["o1", "o2", "o3", "o4", "r1"],
+            "customer_id": ["c1", "c1", "c2", "c3", "c1"],
+            "ordered_at": ["2024-01-02", "2024-01-20", "2024-01-06", "2024-02-03", "2024-01-25"],
+            "amount": [10.0, 20.0, 5.0, 7.5, -20.0],
+            "status": ["completed", "completed", "completed", "completed", "refunded"],
+        }
+    )
+    return CRMData(customers=customers, orders=orders, as_of="2024-03-01")

@@ -1,0 +1,118 @@
+"""Loading folders of CSV/Parquet files and DuckDB files, and clear errors for bad files."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from crmlab.cli import main as cli
+from crmlab.data import load, save, validate
+from crmlab.errors import DataContractError
+
+
+def _write_csv(folder, tiny, **kw):
+    folder.mkdir(exist_ok=True)
+    for name, frame in tiny.tables().items():
+        frame.to_csv(folder / f"{name}.csv", index=False, **kw)
+    return folder
+
+
+def test_csv_folder_round_trips_through_parquet(tmp_path, tiny):
+    folder = _write_csv(tmp_path / "csv", tiny)
+    data = load(folder, as_of="2024-03-01")
+    assert len(data.orders) == 5 and str(data.orders["ordered_at"].dt.tz) == "UTC"
+    save(data, tmp_path / "pq")
+    again = load(tmp_path / "pq")  # as_of comes back from crmlab.json
+    assert again.as_of == data.as_of
+    pd.testing.assert_frame_equal(again.orders, data.orders)
+
+
+def test_duckdb_file(tmp_path, tiny):
+    path = save(validate(tiny), tmp_path / "crm.duckdb")
+    data = load(path, as_of="2024-03-01")
+    assert sorted(data.orders["order_id"]) == ["o1", "o2", "o3", "o4", "r1"]
+    assert str(data.orders["ordered_at"].dt.tz) == "UTC"
+
+
+def test_synthetic_world_keeps_its_truth(tmp_path, world):
+    save(world, tmp_path / "w")
+    again = load(tmp_path / "w")
+    assert again.truth.params["seed"] == 7
+    pd.testing.assert_frame_equal(
+        again.truth.tables["duplicates"], world.truth.tables["duplicates"]
+    )
+    assert len(again.touchpoints) == len(world.touchpoints)
+
+
+def test_missing_path(tmp_path):
+    with pytest.raises(DataContractError, match="no data at .*make sample-data"):
+        load(tmp_path / "nowhere")
+
+
+def test_unknown_table_suggests_the_right_name(tmp_path, tiny):
+    folder = _write_csv(tmp_path / "d", tiny)
+    (folder / "orders.csv").rename(folder / "order.csv")
+    with pytest.raises(DataContractError, match="did you mean 'orders'"):
+        load(folder)
+
+
+def test_wrong_delimiter_is_named(tmp_path, tiny):
+    folder = _write_csv(tmp_path / "d", tiny, sep=";")
+    with pytest.raises(DataContractError, match="looks ';'-separated; pass sep=';'"):
+        load(folder)
+    assert len(load(folder, sep=";", as_of="2024-03-01").orders) == 5
+
+
+def test_wrong_encoding_is_named(tmp_path, tiny):
+    tiny.customers["city"] = ["Zürich", "Malmö", "Nîmes"]
+    folder = _write_csv(tmp_path / "d", tiny, encoding="latin-1")
+    with pytest.raises(DataContractError, match="not utf-8 text.*encoding='latin-1'"):
+        load(folder)
+    data = load(folder, encoding="latin-1", as_of="2024-03-01")
+    assert data.customers["city"].tolist() == ["Zürich", "Malmö", "Nîmes"]
+
+
+def test_empty_files_and_tables(tmp_path, tiny):
+    folder = _write_csv(tmp_path / "d", tiny)
+    (folder / "tickets.csv").write_text("")
+    (folder / "surveys.csv").write_text("response_id,customer_id,answered_at,nps\n")
+    with pytest.raises(DataContractError, match="tickets.csv is empty"):
+        load(folder)
+    (folder / "tickets.csv").unlink()
+    with pytest.raises(DataContractError, match=r"surveys\s+\*\s+table is empty"):
+        load(folder)
+
+
+def test_unparseable_dates_name_column_and_values(tmp_path, tiny):
+    tiny.orders.loc[1, "ordered_at"] = "31/31/2024"
+    folder = _write_csv(tmp_path / "d", tiny)
+    with pytest.raises(
+        DataContractError, match=r"ordered_at cannot be read as a timestamp.*o2='31/31/2024'"
+    ):
+        load(folder, as_of="2024-03-01")
+
+
+def test_all_file_problems_are_reported_together(tmp_path, tiny):
+    folder = _write_csv(tmp_path / "d", tiny)
+    (folder / "tickets.csv").write_text("")
+    (folder / "custmers.parquet").write_text("x")
+    with pytest.raises(DataContractError) as info:
+        load(folder)
+    assert len(info.value.violations) == 2
+
+
+def test_relative_path_is_found_from_a_subfolder(tmp_path, tiny, monkeypatch):
+    _write_csv(tmp_path / "data", tiny)
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")
+    assert len(load("data", as_of="2024-03-01").orders) == 5
+
+
+def test_cli_validate_exit_codes(tmp_path, tiny, capsys):
+    folder = _write_csv(tmp_path / "d", tiny)
+    assert cli(["data", "validate", str(folder), "--as-of", "2024-03-01"]) == 0
+    tiny.orders.loc[0, "customer_id"] = "ghost"
+    _write_csv(folder, tiny)
+    assert cli(["data", "validate", str(folder), "--as-of", "2024-03-01"]) == 1
+    err = capsys.readouterr().err
+    assert "customer_id not found in customers" in err and "o1" in err

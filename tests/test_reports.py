@@ -1,0 +1,122 @@
+"""The catalogue is checked before anything runs; reports publish atomically."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+import yaml
+
+from crmlab.data import generate, save
+from crmlab.errors import ReportError
+from crmlab.reports import Report, load_catalogue, notebook_parameters, run_catalogue
+from crmlab.reports.catalogue import Expression
+
+from .conftest import ROOT
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_are_stored_clean_with_one_parameters_cell(path):
+    nb = json.loads(path.read_text())
+    assert not [c for c in nb["cells"] if c.get("outputs")], "strip outputs before committing"
+    assert not [c for c in nb["cells"] if c.get("execution_count")]
+    assert nb["metadata"]["kernelspec"]["name"] == "crmlab"
+    params = notebook_parameters(path)  # raises unless exactly one tagged cell
+    assert params, "the parameters cell declares nothing"
+    code = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert "def " not in code, "notebooks stay thin: functions belong in crmlab"
+
+
+def test_repository_catalogue_is_valid():
+    reports = load_catalogue(ROOT / "reports.yaml")
+    assert {r.name for r in reports} >= {"data_overview_sample", "data_overview_cdnow"}
+
+
+def _catalogue(tmp_path, entries):
+    (tmp_path / "notebooks").mkdir(exist_ok=True)
+    shutil.copy(ROOT / "notebooks" / "data_overview.ipynb", tmp_path / "notebooks")
+    path = tmp_path / "reports.yaml"
+    path.write_text(yaml.safe_dump({"reports": entries}))
+    return path
+
+
+def test_catalogue_problems_are_listed_together(tmp_path):
+    nb = "notebooks/data_overview.ipynb"
+    path = _catalogue(
+        tmp_path,
+        [
+            {"name": "a", "notebook": nb, "parameters": {"sourse": "cdnow"}},
+            {"name": "a", "notebook": nb},
+            {"name": "b", "notebook": "notebooks/missing.ipynb"},
+            {"name": "c", "notebook": nb, "parameters": {"source": 3}},
+            {"name": "d", "notebook": nb, "colour": "red"},
+        ],
+    )
+    with pytest.raises(ReportError) as info:
+        load_catalogue(path)
+    text = str(info.value)
+    assert "'sourse' is not declared" in text
+    assert "duplicate name" in text
+    assert "missing.ipynb does not exist" in text
+    assert "'source'=3 is a int" in text
+    assert "unknown keys ['colour']" in text
+
+
+def test_parameters_cell_is_parsed(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("a = 1\nb: str = 'x'  # note\nk = range(2, 9)\n")
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell]
+    nbformat.write(nb, tmp_path / "n.ipynb")
+    assert notebook_parameters(tmp_path / "n.ipynb") == {
+        "a": 1,
+        "b": "x",
+        "k": Expression("range(2, 9)"),
+    }
+    twin = nbformat.v4.new_code_cell("c = 2")
+    twin.metadata["tags"] = ["parameters"]
+    nb.cells = [cell, twin]
+    nbformat.write(nb, tmp_path / "n.ipynb")
+    with pytest.raises(ReportError, match="2 cells are tagged 'parameters'"):
+        notebook_parameters(tmp_path / "n.ipynb")
+
+
+@pytest.mark.notebook
+def test_end_to_end_publish_and_failure_keeps_the_last_good_report(tmp_path):
+    save(generate(300, seed=2), tmp_path / "data" / "small")
+    path = _catalogue(
+        tmp_path,
+        [
+            {
+                "name": "overview",
+                "notebook": "notebooks/data_overview.ipynb",
+                "title": "Overview <b>small</b>",
+                "parameters": {"source": "data/small"},
+            },
+        ],
+    )
+    out = tmp_path / "reports"
+    [ok] = run_catalogue(load_catalogue(path), out, cwd=tmp_path, echo=lambda *_: None)
+    assert ok.status == "ok", ok.error
+    html = (out / "overview.html").read_text()
+    assert html.count("data:image/png;base64") >= 3  # the three monthly charts, embedded
+    assert "load(source" not in html  # code is hidden
+    assert "Traceback" not in html
+    index = (out / "index.html").read_text()
+    assert 'href="overview.html"' in index and "Overview &lt;b&gt;small&lt;/b&gt;" in index
+
+    broken = Report(
+        "overview",
+        tmp_path / "notebooks" / "data_overview.ipynb",
+        {"source": "data/does-not-exist"},
+    )
+    [failed] = run_catalogue([broken], out, cwd=tmp_path, echo=lambda *_: None)
+    assert failed.status == "failed" and "DataContractError" in failed.error
+    assert (out / "overview.html").read_text() == html  # the last good report survives
+    assert (out / "_failed" / "overview.ipynb").exists()
+    assert 'class="failed"' in (out / "index.html").read_text()
