@@ -36,3 +36,20 @@ def monthly_bars(monthly: pd.DataFrame, value: str, title: str, ylabel: str, ax=
     ax.set(title=title, ylabel=ylabel, xlabel="")
     ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
     return ax
+
+
+def styled(table: pd.DataFrame, percent: tuple[str, ...] = (), caption: str = ""):
+    """A stakeholder table: no index, thousands separators, dates to the minute, shares in %."""
+    formats = {}
+    for column in table.columns:
+        series = table[column]
+        if column in percent:
+            formats[column] = "{:.1%}"
+        elif pd.api.types.is_datetime64_any_dtype(series):
+            formats[column] = lambda v: "" if pd.isna(v) else f"{v:%Y-%m-%d %H:%M}"
+        elif pd.api.types.is_integer_dtype(series):
+            formats[column] = "{:,}"
+        elif pd.api.types.is_float_dtype(series):
+            formats[column] = "{:,.2f}"
+    styler = table.style.hide(axis="index").format(formats, na_rep="")
+    return styler.set_caption(caption) if caption else styler

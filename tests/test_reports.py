@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import shutil
 
+import nbformat
 import pytest
 import yaml
+from papermill.translators import PythonTranslator
 
 from crmlab.data import generate, save
 from crmlab.errors import ReportError
@@ -26,6 +28,12 @@ def test_notebooks_are_stored_clean_with_one_parameters_cell(path):
     assert nb["metadata"]["kernelspec"]["name"] == "crmlab"
     params = notebook_parameters(path)  # raises unless exactly one tagged cell
     assert params, "the parameters cell declares nothing"
+    # papermill must understand every line too (it cannot parse e.g. '=' inside a comment)
+    cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+    seen_by_papermill = PythonTranslator.inspect(
+        nbformat.from_dict({**cell, "source": "".join(cell["source"])})
+    )
+    assert sorted(p.name for p in seen_by_papermill) == sorted(params)
     code = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
     assert "def " not in code, "notebooks stay thin: functions belong in crmlab"
 
