@@ -57,7 +57,7 @@ def customer_summary(
     Returns one row per customer with a purchase at or before as_of, indexed by
     ``customer_id`` (sorted), with columns frequency, recency, T, [monetary_value], n_orders,
     total_amount, first_order_at, last_order_at, days_since_last_order, n_refunds,
-    refund_amount (positive number). ``.attrs`` records freq, freq_multiplier and as_of.
+    refund_amount (positive number). ``.attrs`` records freq, freq_multiplier and as_of (ISO).
     """
     unit, days = _check_freq(freq, freq_multiplier)
     as_of = resolve_as_of(as_of)
@@ -66,7 +66,8 @@ def customer_summary(
     summary = _finish(summary)
     if not monetary:
         summary = summary.drop(columns="monetary_value")
-    summary.attrs.update(freq=freq, freq_multiplier=freq_multiplier, as_of=as_of)
+    # attrs stay JSON-serializable so the summary can be saved (pandas writes them to Parquet)
+    summary.attrs.update(freq=freq, freq_multiplier=freq_multiplier, as_of=as_of.isoformat())
     return summary
 
 
@@ -131,8 +132,8 @@ def calibration_holdout(
     out.attrs.update(
         freq=freq,
         freq_multiplier=freq_multiplier,
-        calibration_end=cal_end,
-        observation_end=obs_end,
+        calibration_end=cal_end.isoformat(),
+        observation_end=obs_end.isoformat(),
     )
     return out
 

@@ -140,7 +140,18 @@ def test_plain_rfm_fields():
         days=1
     )
     assert row["days_since_last_order"] == pytest.approx(expected_days)
-    assert summary.attrs["freq"] == "D"
+    assert summary.attrs == {
+        "freq": "D",
+        "freq_multiplier": 1,
+        "as_of": "2022-06-01T00:00:00+00:00",
+    }
+
+
+def test_summaries_can_be_saved_as_parquet(tmp_path):
+    orders = random_orders(seed=3)
+    customer_summary(orders, "2022-06-01").to_parquet(tmp_path / "s.parquet")
+    calibration_holdout(orders, "2022-01-01", "2022-06-01").to_parquet(tmp_path / "c.parquet")
+    assert pd.read_parquet(tmp_path / "s.parquet").attrs["as_of"].startswith("2022-06-01")
 
 
 def test_nothing_after_as_of_is_used():

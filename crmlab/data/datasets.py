@@ -73,5 +73,5 @@ def cdnow_summary() -> pd.DataFrame:
     summary = summary.rename(columns={"ID": "customer_id"})
     summary["customer_id"] = summary["customer_id"].astype("str")
     summary = summary.set_index("customer_id").astype(float)
-    summary.attrs.update(freq="D", freq_multiplier=7, as_of=CDNOW_CALIBRATION_END)
+    summary.attrs.update(freq="D", freq_multiplier=7, as_of=CDNOW_CALIBRATION_END.isoformat())
     return summary
