@@ -31,15 +31,26 @@ def main(argv: list[str] | None = None) -> int:
     rep_sub = rep.add_subparsers(dest="command", required=True)
     run = rep_sub.add_parser("run", help="execute reports and publish HTML")
     run.add_argument("names", nargs="*", help="reports to run (default: all)")
-    run.add_argument("--catalogue", default="reports.yaml")
-    run.add_argument("--out", default="reports")
-    run.add_argument("--kernel", default=None, help="Jupyter kernel (default: crmlab)")
+    run.add_argument("--tag", action="append", default=[], help="only reports with this tag")
+    run.add_argument("--jobs", type=int, default=None, help="reports at once (default: cores)")
+    run.add_argument("--force", action="store_true", help="re-run even when nothing changed")
+    run.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
+    run.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="exit instead of waiting when another run is publishing",
+    )
+    lst = rep_sub.add_parser("list", help="show the catalogue, last status and what is due")
+    for sub_parser in (run, lst):
+        sub_parser.add_argument("--catalogue", default="reports.yaml")
+        sub_parser.add_argument("--out", default="reports")
+        sub_parser.add_argument("--kernel", default=None, help="Jupyter kernel (default: crmlab)")
 
     args = parser.parse_args(argv)
     try:
         if args.area == "data":
             return _generate(args) if args.command == "generate" else _validate(args)
-        return _run_reports(args)
+        return _run_reports(args) if args.command == "run" else _list_reports(args)
     except CRMLabError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -72,16 +83,52 @@ def _run_reports(args) -> int:
     if unknown:
         print(f"error: unknown report(s) {sorted(unknown)}", file=sys.stderr)
         return 2
-    chosen = [r for r in catalogue if not args.names or r.name in args.names]
-    root = Path(args.catalogue).resolve().parent
-    results = run_catalogue(chosen, args.out, cwd=root, kernel=args.kernel or KERNEL_NAME)
-    failed = [r for r in results if r.status != "ok"]
+    chosen = [
+        r
+        for r in catalogue
+        if (not args.names or r.name in args.names)
+        and (not args.tag or set(args.tag) & set(r.tags))
+    ]
+    results = run_catalogue(
+        chosen,
+        args.out,
+        root=Path(args.catalogue).resolve().parent,
+        kernel=args.kernel or KERNEL_NAME,
+        jobs=args.jobs,
+        force=args.force,
+        cell_timeout=args.timeout,
+        wait=not args.no_wait,
+        catalogue=catalogue,
+    )
+    failed = [r for r in results if r.status == "failed"]
     for r in failed:
-        print(f"FAILED {r.name}: {r.error}", file=sys.stderr)
+        print(
+            f"FAILED {r.name}: {r.error} (notebook: {args.out}/_failed/{r.name}.ipynb)",
+            file=sys.stderr,
+        )
+    cached = sum(r.status == "cached" for r in results)
     print(
-        f"{len(results) - len(failed)} of {len(results)} reports ok; index: {args.out}/index.html"
+        f"{len(results) - len(failed)} of {len(results)} reports ok ({cached} cached); "
+        f"index: {args.out}/index.html"
     )
     return 1 if failed else 0
+
+
+def _list_reports(args) -> int:
+    from .reports import KERNEL_NAME, due, load_catalogue, read_status
+
+    catalogue = load_catalogue(args.catalogue)
+    status = read_status(args.out)
+    root = Path(args.catalogue).resolve().parent
+    print(f"{'report':<28} {'tags':<14} {'last status':<12} {'last run (UTC)':<20} due")
+    for r in catalogue:
+        entry = status.get(r.name, {})
+        is_due = due(r, Path(args.out), root, args.kernel or KERNEL_NAME)
+        print(
+            f"{r.name:<28} {','.join(r.tags):<14} {entry.get('status', 'never'):<12} "
+            f"{entry.get('last_run', '-'):<20} {'yes' if is_due else 'no'}"
+        )
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,9 +10,8 @@ import pytest
 import yaml
 from papermill.translators import PythonTranslator
 
-from crmlab.data import generate, save
 from crmlab.errors import ReportError
-from crmlab.reports import Report, load_catalogue, notebook_parameters, run_catalogue
+from crmlab.reports import load_catalogue, notebook_parameters
 from crmlab.reports.catalogue import Expression
 
 from .conftest import ROOT
@@ -92,39 +91,3 @@ def test_parameters_cell_is_parsed(tmp_path):
     nbformat.write(nb, tmp_path / "n.ipynb")
     with pytest.raises(ReportError, match="2 cells are tagged 'parameters'"):
         notebook_parameters(tmp_path / "n.ipynb")
-
-
-@pytest.mark.notebook
-def test_end_to_end_publish_and_failure_keeps_the_last_good_report(tmp_path):
-    save(generate(300, seed=2), tmp_path / "data" / "small")
-    path = _catalogue(
-        tmp_path,
-        [
-            {
-                "name": "overview",
-                "notebook": "notebooks/data_overview.ipynb",
-                "title": "Overview <b>small</b>",
-                "parameters": {"source": "data/small"},
-            },
-        ],
-    )
-    out = tmp_path / "reports"
-    [ok] = run_catalogue(load_catalogue(path), out, cwd=tmp_path, echo=lambda *_: None)
-    assert ok.status == "ok", ok.error
-    html = (out / "overview.html").read_text()
-    assert html.count("data:image/png;base64") >= 3  # the three monthly charts, embedded
-    assert "load(source" not in html  # code is hidden
-    assert "Traceback" not in html
-    index = (out / "index.html").read_text()
-    assert 'href="overview.html"' in index and "Overview &lt;b&gt;small&lt;/b&gt;" in index
-
-    broken = Report(
-        "overview",
-        tmp_path / "notebooks" / "data_overview.ipynb",
-        {"source": "data/does-not-exist"},
-    )
-    [failed] = run_catalogue([broken], out, cwd=tmp_path, echo=lambda *_: None)
-    assert failed.status == "failed" and "DataContractError" in failed.error
-    assert (out / "overview.html").read_text() == html  # the last good report survives
-    assert (out / "_failed" / "overview.ipynb").exists()
-    assert 'class="failed"' in (out / "index.html").read_text()

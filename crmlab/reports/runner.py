@@ -1,8 +1,11 @@
 """Execute catalogue entries with papermill and publish them atomically into ``reports/``.
 
-A report is rendered in a temporary folder and moved into place only when everything
-succeeded, so a failed run never overwrites the last good HTML. The failed notebook (with
-papermill's error cell) is kept in ``reports/_failed/<name>.ipynb``.
+- A report is rendered in a temporary folder and moved into place only when everything
+  succeeded, so a failed or killed run never overwrites the last good HTML. The failed
+  notebook (with papermill's error cell) is kept in ``reports/_failed/<name>.ipynb``.
+- A report whose inputs did not change since its last success is skipped (cached).
+- Reports run in parallel threads (each papermill run drives its own kernel process).
+- A lock keeps two runs from publishing into the same folder at once.
 """
 
 from __future__ import annotations
@@ -12,42 +15,47 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .catalogue import Report
+from .fingerprint import cache_key
 from .index import write_index
+from .lock import RunLock
+from .provenance import provenance
 from .render import to_html
 
 KERNEL_NAME = "crmlab"  # registered in the project's venv by `make` (ipykernel --sys-prefix)
 STATUS_FILE = "_status.json"
+FAILED_DIR = "_failed"
 
 
 @dataclass
 class RunResult:
-    """What happened to one report."""
+    """What happened to one report in one run."""
 
     name: str
-    status: str  # "ok" or "failed"
+    status: str  # "ok", "cached" or "failed"
     seconds: float
-    finished: str  # UTC, ISO 8601
-    error: str = ""
+    finished: str  # UTC, "YYYY-MM-DD HH:MM:SS"
+    error: str = ""  # for failures: the failing cell and the exception
 
 
 def run_report(
     report: Report,
     out_dir: str | Path = "reports",
-    cwd: str | Path = ".",
+    root: str | Path = ".",
     kernel: str = KERNEL_NAME,
     cell_timeout: int = 1800,
 ) -> RunResult:
-    """Execute one report's notebook and publish <name>.ipynb and <name>.html into out_dir."""
+    """Execute one report and publish <name>.ipynb, <name>.html and <name>.provenance.json."""
     import papermill as pm
 
-    out_dir = Path(out_dir)
+    out_dir, root = Path(out_dir), Path(root).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
+    started_clock, started = time.perf_counter(), _now()
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=f".tmp-{report.name}-") as tmp:
         executed = Path(tmp) / f"{report.name}.ipynb"
         try:
@@ -56,55 +64,155 @@ def run_report(
                 str(executed),
                 parameters=report.parameters,
                 kernel_name=kernel,
-                cwd=str(cwd),
+                cwd=str(root),
                 progress_bar=False,
                 execution_timeout=cell_timeout,
                 log_output=False,
             )
-            to_html(executed, Path(tmp) / f"{report.name}.html", report.display_title)
+            record = provenance(report, root, kernel, started, _now())
+            to_html(executed, Path(tmp) / f"{report.name}.html", report, record)
+            (Path(tmp) / f"{report.name}.provenance.json").write_text(
+                json.dumps(record, indent=2, default=str)
+            )
         except Exception as exc:  # papermill/nbconvert raise many kinds; all mean "failed"
-            failed = out_dir / "_failed"
+            failed = out_dir / FAILED_DIR
             failed.mkdir(exist_ok=True)
             if executed.exists():
                 shutil.copy(executed, failed / executed.name)
             return RunResult(
-                report.name, "failed", time.perf_counter() - started, _now(), error=_first_line(exc)
+                report.name,
+                "failed",
+                time.perf_counter() - started_clock,
+                _now(),
+                error=_describe(exc),
             )
-        for suffix in (".ipynb", ".html"):
+        # The HTML goes last: whoever sees it can rely on the notebook and provenance beside it.
+        for suffix in (".ipynb", ".provenance.json", ".html"):
             os.replace(Path(tmp) / f"{report.name}{suffix}", out_dir / f"{report.name}{suffix}")
-    stale = out_dir / "_failed" / f"{report.name}.ipynb"
-    stale.unlink(missing_ok=True)
-    return RunResult(report.name, "ok", time.perf_counter() - started, _now())
+    (out_dir / FAILED_DIR / f"{report.name}.ipynb").unlink(missing_ok=True)
+    return RunResult(report.name, "ok", time.perf_counter() - started_clock, _now())
 
 
 def run_catalogue(
     reports: list[Report],
     out_dir: str | Path = "reports",
-    cwd: str | Path = ".",
+    root: str | Path = ".",
     kernel: str = KERNEL_NAME,
+    jobs: int | None = None,
+    force: bool = False,
+    cell_timeout: int = 1800,
+    wait: bool = True,
     echo=print,
+    catalogue: list[Report] | None = None,
 ) -> list[RunResult]:
-    """Run reports one after another, then rewrite the index page."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    status_path = out_dir / STATUS_FILE
-    status = json.loads(status_path.read_text()) if status_path.exists() else {}
-    results = []
-    for report in reports:
-        echo(f"{report.name}: running {report.notebook}")
-        result = run_report(report, out_dir, cwd=cwd, kernel=kernel)
-        echo(f"{report.name}: {result.status} in {result.seconds:.1f}s {result.error}".rstrip())
-        status[report.name] = asdict(result)
-        results.append(result)
-    status_path.write_text(json.dumps(status, indent=2))
-    write_index(reports, status, out_dir)
-    return results
+    """Run (or skip, when cached) every report, then rewrite the status file and index page.
+
+    jobs: reports run at once (default: number of CPU cores). force: ignore the cache.
+    cell_timeout: seconds one notebook cell may take. wait: when another run holds the lock,
+    wait for it (True) or raise ReportError (False). catalogue: every report, for the index
+    page, when only some are run.
+    """
+    out_dir, root = Path(out_dir), Path(root).resolve()
+    jobs = jobs or os.cpu_count() or 1
+    with RunLock(out_dir, wait=wait, echo=echo):
+        _remove_leftovers(out_dir)
+        status = read_status(out_dir)
+        keys = {r.name: cache_key(r, root, kernel) for r in reports}
+        todo, results = [], {}
+        for report in reports:
+            if not force and _is_cached(
+                status.get(report.name), keys[report.name], out_dir, report.name
+            ):
+                results[report.name] = RunResult(report.name, "cached", 0.0, _now())
+                echo(f"{report.name}: cached (nothing it depends on changed)")
+            else:
+                todo.append(report)
+                echo(f"{report.name}: queued")
+
+        def run_one(report: Report) -> RunResult:
+            echo(f"{report.name}: running {report.notebook.name}")
+            result = run_report(report, out_dir, root, kernel, cell_timeout)
+            note = f" - {result.error}" if result.error else ""
+            echo(
+                f"{report.name}: {'done' if result.status == 'ok' else 'FAILED'} "
+                f"in {result.seconds:.1f}s{note}"
+            )
+            return result
+
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            for result in pool.map(run_one, todo):
+                results[result.name] = result
+        for report in reports:
+            status[report.name] = _merge(
+                status.get(report.name, {}), results[report.name], keys[report.name], report
+            )
+        _write_status(out_dir, status)
+        write_index(
+            catalogue or reports,
+            status,
+            out_dir,
+            stale={
+                r.name
+                for r in (catalogue or reports)
+                if r.name not in results and due(r, out_dir, root, kernel)
+            },
+        )
+    return [results[r.name] for r in reports]
+
+
+def read_status(out_dir: str | Path) -> dict[str, dict]:
+    """The status of every report ever run into out_dir (empty when none)."""
+    path = Path(out_dir) / STATUS_FILE
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def due(report: Report, out_dir: Path, root: Path, kernel: str = KERNEL_NAME) -> bool:
+    """True when the report has never succeeded or something it depends on changed."""
+    entry = read_status(out_dir).get(report.name)
+    return not _is_cached(entry, cache_key(report, root, kernel), out_dir, report.name)
+
+
+def _is_cached(entry: dict | None, key: str, out_dir: Path, name: str) -> bool:
+    return bool(
+        entry
+        and entry.get("status") in ("ok", "cached")
+        and entry.get("cache_key") == key
+        and (out_dir / f"{name}.html").exists()
+    )
+
+
+def _merge(entry: dict, result: RunResult, key: str, report: Report) -> dict:
+    entry = dict(entry)
+    state = "ok" if result.status == "cached" else result.status
+    entry.update(
+        status=state, last_run=result.finished, error=result.error, parameters=report.parameters
+    )
+    if result.status == "ok":
+        entry.update(last_success=result.finished, seconds=round(result.seconds, 1), cache_key=key)
+    return entry
+
+
+def _write_status(out_dir: Path, status: dict) -> None:
+    tmp = out_dir / f".{STATUS_FILE}.tmp"
+    tmp.write_text(json.dumps(status, indent=2, default=str))
+    os.replace(tmp, out_dir / STATUS_FILE)  # atomic: never a half-written status file
+
+
+def _remove_leftovers(out_dir: Path) -> None:
+    """Temporary folders of a run that was killed (we hold the lock, so none is in use)."""
+    for leftover in out_dir.glob(".tmp-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _first_line(exc: Exception) -> str:
+def _describe(exc: Exception) -> str:
+    """'cell 7: KeyError: 'x'' for papermill failures, else the exception's last line."""
+    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    if ename is not None:
+        cell = getattr(exc, "exec_count", None) or getattr(exc, "cell_index", "?")
+        return f"cell {cell}: {ename}: {evalue}"[:400]
     text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[-1] if text else ''}"[:300]
+    return f"{type(exc).__name__}: {text[-1] if text else ''}"[:400]

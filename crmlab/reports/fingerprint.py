@@ -1,0 +1,64 @@
+"""What a report depends on, reduced to hashes: the key that decides whether to re-run it.
+
+A report is re-run when any of these change: the notebook file, its parameters, the data
+its parameters point at (file contents), the crmlab source code, or the kernel name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from .catalogue import Report
+
+_BUILTIN_DATA = {"cdnow": "lifetimes", "cdnow-sample": "lifetimes"}
+
+
+def _hash_files(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(str(path.name).encode())
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def data_fingerprint(parameters: dict, root: Path) -> dict[str, str]:
+    """A hash per parameter that names data: a file, a folder (all files in it) or a built-in."""
+    out = {}
+    for key, value in sorted(parameters.items()):
+        if not isinstance(value, str):
+            continue
+        if value in _BUILTIN_DATA:
+            package = _BUILTIN_DATA[value]
+            out[key] = f"{value}@{package}=={metadata.version(package)}"
+            continue
+        path = root / value
+        if path.is_file():
+            out[key] = _hash_files([path])
+        elif path.is_dir():
+            out[key] = _hash_files([p for p in path.rglob("*") if p.is_file()])
+    return out
+
+
+@cache
+def code_fingerprint() -> str:
+    """Hash of every crmlab source file (so an edited analysis invalidates the cache)."""
+    package = Path(__file__).resolve().parents[1]
+    return _hash_files(list(package.rglob("*.py")))
+
+
+def cache_key(report: Report, root: Path, kernel: str) -> str:
+    """One hash over everything the report's output depends on."""
+    parts = {
+        "notebook": _hash_files([report.notebook]),
+        "parameters": report.parameters,
+        "data": data_fingerprint(report.parameters, root),
+        "code": code_fingerprint(),
+        "kernel": kernel,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()

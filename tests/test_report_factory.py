@@ -1,0 +1,177 @@
+"""End to end: papermill runs publish atomically, cache, run in parallel, fail safely."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from crmlab.cli import main as cli
+from crmlab.data import generate, save
+from crmlab.errors import ReportError
+from crmlab.reports import load_catalogue, run_catalogue
+from crmlab.reports.lock import RunLock
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.notebook
+QUIET = {"echo": lambda *_: None}
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A tiny project: the real notebook, a 300-customer world, and a catalogue writer."""
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    save(generate(300, seed=2), tmp_path / "data" / "small")
+
+    def catalogue(*entries):
+        path = tmp_path / "reports.yaml"
+        path.write_text(yaml.safe_dump({"reports": list(entries)}))
+        return load_catalogue(path)
+
+    return tmp_path, catalogue
+
+
+def _entry(name, source="data/small", **extra):
+    return {
+        "name": name,
+        "notebook": "notebooks/data_overview.ipynb",
+        "parameters": {"source": source},
+        **extra,
+    }
+
+
+def test_publish_then_failure_keeps_the_last_good_report(project):
+    root, catalogue = project
+    out = root / "reports"
+    reports = catalogue(
+        _entry(
+            "overview",
+            title="Overview <script>alert(1)</script>",
+            description="Campaign <b>X</b> & co",
+            tags=["data"],
+        )
+    )
+    [ok] = run_catalogue(reports, out, root=root, **QUIET)
+    assert ok.status == "ok", ok.error
+    html = (out / "overview.html").read_text()
+    assert html.count("data:image/png;base64") >= 3  # three monthly charts, embedded
+    assert "load(source" not in html and "Traceback" not in html  # code hidden, no errors
+    assert "<script>alert(1)</script>" not in html  # user strings are escaped
+    assert "Overview &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "Provenance" in html and 'href="index.html"' in html
+    record = json.loads((out / "overview.provenance.json").read_text())
+    assert record["parameters"] == {"source": "data/small"}
+    assert set(record["data_fingerprint"]) == {"source"}
+    index = (out / "index.html").read_text()
+    assert 'href="overview.html"' in index and "<script>alert" not in index
+    assert "Campaign &lt;b&gt;X&lt;/b&gt; &amp; co" in index
+
+    # The same report now fails: the last good HTML stays, the failed notebook is kept.
+    broken = catalogue(_entry("overview", source="data/nowhere", tags=["data"]))
+    code = cli(["reports", "run", "--catalogue", str(root / "reports.yaml"), "--out", str(out)])
+    assert code == 1
+    assert (out / "overview.html").read_text() == html
+    failed_nb = out / "_failed" / "overview.ipynb"
+    assert failed_nb.exists() and "DataContractError" in failed_nb.read_text()
+    index = (out / "index.html").read_text()
+    assert "badge failed" in index and "_failed/overview.ipynb" in index
+    status = json.loads((out / "_status.json").read_text())["overview"]
+    assert status["status"] == "failed" and status["error"].startswith("cell ")
+    assert broken  # the catalogue itself was valid
+
+
+def test_cache_hits_and_misses(project):
+    root, catalogue = project
+    out = root / "reports"
+    reports = catalogue(_entry("a"))
+    assert [r.status for r in run_catalogue(reports, out, root=root, **QUIET)] == ["ok"]
+    assert [r.status for r in run_catalogue(reports, out, root=root, **QUIET)] == ["cached"]
+    assert [r.status for r in run_catalogue(reports, out, root=root, force=True, **QUIET)] == ["ok"]
+    # changed data -> re-run
+    (root / "data" / "small" / "orders.parquet").write_bytes(
+        (root / "data" / "small" / "orders.parquet").read_bytes()
+    )  # same bytes: still cached
+    assert [r.status for r in run_catalogue(reports, out, root=root, **QUIET)] == ["cached"]
+    save(generate(300, seed=3), root / "data" / "small")
+    assert [r.status for r in run_catalogue(reports, out, root=root, **QUIET)] == ["ok"]
+    # changed notebook -> re-run
+    nb = root / "notebooks" / "data_overview.ipynb"
+    content = json.loads(nb.read_text())
+    content["cells"][0]["source"] = "# Data overview (edited)\n"
+    nb.write_text(json.dumps(content))
+    assert [r.status for r in run_catalogue(reports, out, root=root, **QUIET)] == ["ok"]
+    # a deleted HTML is not a cache hit
+    (out / "a.html").unlink()
+    assert [r.status for r in run_catalogue(reports, out, root=root, **QUIET)] == ["ok"]
+
+
+def test_reports_run_in_parallel(project):
+    root, catalogue = project
+    reports = catalogue(_entry("one"), _entry("two", source="cdnow-sample"))
+    started = time.perf_counter()
+    results = run_catalogue(reports, root / "reports", root=root, jobs=2, **QUIET)
+    wall = time.perf_counter() - started
+    assert [r.status for r in results] == ["ok", "ok"]
+    # Ran side by side: the whole run took less than the two runs' durations added up.
+    assert wall < sum(r.seconds for r in results)
+
+
+def test_a_second_run_waits_or_stops_with_a_message(project):
+    root, catalogue = project
+    reports = catalogue(_entry("a"))
+    with RunLock(root / "reports"), pytest.raises(ReportError, match="another report run"):
+        run_catalogue(reports, root / "reports", root=root, wait=False, **QUIET)
+
+
+def test_killed_run_leaves_reports_consistent(project):
+    root, catalogue = project
+    out = root / "reports"
+    catalogue(_entry("a"))
+    cmd = [
+        sys.executable,
+        "-m",
+        "crmlab.cli",
+        "reports",
+        "run",
+        "--catalogue",
+        str(root / "reports.yaml"),
+        "--out",
+        str(out),
+    ]
+    assert subprocess.run(cmd, capture_output=True, check=False).returncode == 0
+    good = (out / "a.html").read_text()
+    proc = subprocess.Popen(
+        [*cmd, "--force"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    for line in proc.stdout:  # kill it in the middle of executing the notebook
+        if b"running" in line:
+            time.sleep(1.5)
+            os.killpg(proc.pid, signal.SIGKILL)
+            break
+    proc.wait()
+    assert (out / "a.html").read_text() == good  # never half-written, never lost
+    json.loads((out / "_status.json").read_text())  # still valid JSON
+    # The next run cleans up the killed run's temporary folder and works normally.
+    assert subprocess.run(cmd, capture_output=True, check=False).returncode == 0
+    assert not list(out.glob(".tmp-*"))
+
+
+def test_cli_list_shows_what_is_due(project, capsys):
+    root, catalogue = project
+    catalogue(_entry("a"), _entry("b", source="cdnow-sample"))
+    args = ["--catalogue", str(root / "reports.yaml"), "--out", str(root / "reports")]
+    assert cli(["reports", "run", "a", *args]) == 0
+    capsys.readouterr()
+    assert cli(["reports", "list", *args]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
+    assert lines["a"].rstrip().endswith("no") and lines["b"].rstrip().endswith("yes")
+    index = (root / "reports" / "index.html").read_text()
+    assert "not run yet" in index
