@@ -73,7 +73,11 @@ def _footer(record: dict) -> str:
         ("parameters", json.dumps(record["parameters"], sort_keys=True, default=str)),
         (
             "data fingerprint",
-            ", ".join(f"{k}: {v[:16]}" for k, v in record["data_fingerprint"].items()) or "none",
+            ", ".join(
+                f"{k}: {v[:16] if len(v) == 64 else v}"
+                for k, v in record["data_fingerprint"].items()
+            )
+            or "none",
         ),
         (
             "code",
