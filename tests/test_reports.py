@@ -37,6 +37,28 @@ def test_notebooks_are_stored_clean_with_one_parameters_cell(path):
     assert "def " not in code, "notebooks stay thin: functions belong in crmlab"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_read_no_undeclared_names(path):
+    """Every name a notebook reads is a parameter, an import or assigned in the notebook."""
+    import ast
+    import builtins
+
+    nb = json.loads(path.read_text())
+    tree = ast.parse(
+        "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    )
+    bound = set(dir(builtins)) | {"display", "get_ipython"}  # IPython injects these two
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound.add(node.id)
+        elif isinstance(node, ast.alias):
+            bound.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    assert read <= bound, f"undeclared names: {sorted(read - bound)}"
+
+
 def test_repository_catalogue_is_valid():
     reports = load_catalogue(ROOT / "reports.yaml")
     assert {r.name for r in reports} >= {"data_overview_sample", "data_overview_cdnow"}

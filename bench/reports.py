@@ -1,0 +1,47 @@
+"""Benchmark: the whole report catalogue, cold (everything executes) and warm (all cached).
+
+    python bench/reports.py [--jobs 2]
+
+Targets (issue 7): cold under 5 minutes with --jobs 2, warm under 5 seconds. Runs the CLI
+as a user would, into a temporary output folder, so reports/ is left alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def timed(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{done.stdout}\n{done.stderr}")
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    crmlab = str(Path(sys.executable).with_name("crmlab"))
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [crmlab, "reports", "run", "--out", out, "--jobs", str(args.jobs)]
+        cold = timed([*cmd, "--force"])
+        warm = timed(cmd)
+        n = len(list(Path(out).glob("*.html"))) - 1  # minus index.html
+    print(
+        f"{n} reports, --jobs {args.jobs}: cold {cold:.1f} s (target < 300 s), "
+        f"warm {warm:.1f} s (target < 5 s)"
+    )
+
+
+if __name__ == "__main__":
+    main()
