@@ -1,0 +1,23 @@
+"""Customer segmentation: RFM, ABC/Pareto, lifecycle stages, migration, profiles.
+
+Pure analysis: DataFrames in, tidy DataFrames out, no I/O; ``as_of`` is always explicit.
+"""
+
+from .abc import abc, gini, pareto_table
+from .lifecycle import STAGES, lifecycle
+from .migration import migration
+from .profile import profile
+from .rfm import DEFAULT_SEGMENTS, SEGMENT_ORDER, rfm
+
+__all__ = [
+    "DEFAULT_SEGMENTS",
+    "SEGMENT_ORDER",
+    "STAGES",
+    "abc",
+    "gini",
+    "lifecycle",
+    "migration",
+    "pareto_table",
+    "profile",
+    "rfm",
+]
