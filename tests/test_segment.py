@@ -263,3 +263,56 @@ def test_suppress_small_cells_rules():
     assert np.isnan(out.loc[0, "revenue"]) and out.loc[1, "revenue"] == 2.0
     with pytest.raises(ParameterError, match="min_size"):
         suppress_small_cells(t, min_size=0)
+
+
+# ---------- clustering
+
+
+def planted_blobs(seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """Three customer types with very different spend, frequency and recency."""
+    rng = np.random.default_rng(seed)
+    centers = [(5, 12, 900), (60, 3, 150), (300, 1, 40)]  # recency_days, frequency, monetary
+    truth = np.repeat([0, 1, 2], [150, 300, 450])
+    rows = [rng.lognormal(np.log(centers[t]), 0.15) for t in truth]
+    frame = pd.DataFrame(
+        rows,
+        columns=["recency_days", "frequency", "monetary"],
+        index=[f"c{i}" for i in range(len(truth))],
+    )
+    return frame, truth
+
+
+@pytest.mark.parametrize("method", ["kmeans", "gmm"])
+def test_cluster_recovers_planted_types(method):
+    from sklearn.metrics import adjusted_rand_score
+
+    features, truth = planted_blobs()
+    result = segment.cluster(features, k=range(2, 6), method=method, n_bootstrap=3)
+    assert result.k == 3
+    assert adjusted_rand_score(truth, result.labels) > 0.95
+    assert result.stability > 0.9
+    assert list(result.silhouette["k"]) == [2, 3, 4, 5]
+    assert result.profiles["customers"].tolist() == [450, 300, 150]  # numbered by size
+    assert result.descriptions[2] == "recent, high frequency, high spend"
+
+
+def test_cluster_is_reproducible():
+    features, _ = planted_blobs(seed=1)
+    a = segment.cluster(features, k=[2, 3], random_state=5, n_bootstrap=2)
+    b = segment.cluster(features, k=[2, 3], random_state=5, n_bootstrap=2)
+    pd.testing.assert_series_equal(a.labels, b.labels)
+    assert a.stability_runs == b.stability_runs
+
+
+def test_cluster_bad_parameters():
+    features, _ = planted_blobs()
+    with pytest.raises(ParameterError, match="k="):
+        segment.cluster(features, k=[])
+    with pytest.raises(ParameterError, match="k="):
+        segment.cluster(features, k=[1, 2])
+    with pytest.raises(ParameterError, match="method"):
+        segment.cluster(features, method="dbscan")
+    with pytest.raises(ParameterError, match=">= 0"):
+        segment.cluster(features.assign(monetary=-features["monetary"]))
+    with pytest.raises(ParameterError, match="too few"):
+        segment.cluster(features.head(5), k=range(2, 9))

@@ -4,6 +4,7 @@ Pure analysis: DataFrames in, tidy DataFrames out, no I/O; ``as_of`` is always e
 """
 
 from .abc import abc, gini, pareto_table
+from .cluster import ClusterResult, cluster
 from .lifecycle import STAGES, lifecycle
 from .migration import migration
 from .profile import profile
@@ -13,7 +14,9 @@ __all__ = [
     "DEFAULT_SEGMENTS",
     "SEGMENT_ORDER",
     "STAGES",
+    "ClusterResult",
     "abc",
+    "cluster",
     "gini",
     "lifecycle",
     "migration",
