@@ -53,3 +53,112 @@ def styled(table: pd.DataFrame, percent: tuple[str, ...] = (), caption: str = ""
             formats[column] = "{:,.2f}"
     styler = table.style.hide(axis="index").format(formats, na_rep="")
     return styler.set_caption(caption) if caption else styler
+
+
+def _axes(ax, size=None):
+    if ax is not None:
+        return ax
+    return plt.subplots(figsize=size)[1] if size else plt.subplots()[1]
+
+
+def hbar(labels, values, title: str, xlabel: str, ax=None, fmt: str = "{:,.0f}"):
+    """Horizontal bars with their values written at the end (one colour, largest on top)."""
+    ax = _axes(ax, (9, 0.35 * len(labels) + 1.2))
+    labels = [str(label) for label in labels]
+    ax.barh(labels[::-1], list(values)[::-1], color=PALETTE[0])
+    for y, v in enumerate(list(values)[::-1]):
+        ax.text(v, y, " " + fmt.format(v), va="center", fontsize=9)
+    ax.set(title=title, xlabel=xlabel)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+    ax.margins(x=0.15)
+    return ax
+
+
+def heatmap(
+    matrix: pd.DataFrame,
+    title: str,
+    fmt: str = ",.0f",
+    ax=None,
+    cmap="Blues",
+    xlabel: str = "",
+    ylabel: str = "",
+):
+    """Annotated heatmap of a small matrix (rows x columns as given)."""
+    ax = _axes(ax, (1.1 * matrix.shape[1] + 3, 0.5 * matrix.shape[0] + 1.5))
+    sns.heatmap(matrix, annot=True, fmt=fmt, cmap=cmap, cbar=False, ax=ax, linewidths=0.5)
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    ax.tick_params(axis="x", rotation=30)
+    ax.tick_params(axis="y", rotation=0)
+    return ax
+
+
+def pareto_curve(pareto: pd.DataFrame, highlight: float = 0.2, ax=None):
+    """Share of value held by the top share of customers, with the 'top 20%' point marked."""
+    ax = _axes(ax, (6, 4.5))
+    ax.plot(
+        pareto["customer_share"],
+        pareto["value_share"],
+        color=PALETTE[0],
+        lw=2.5,
+        label="customers ranked by value",
+    )
+    ax.plot([0, 1], [0, 1], color=PALETTE[5], ls="--", lw=1, label="everyone equal")
+    at = float(
+        pd.Series(pareto["value_share"].to_numpy(), index=pareto["customer_share"])
+        .loc[highlight:]
+        .iloc[0]
+    )
+    ax.scatter([highlight], [at], color=PALETTE[3], zorder=3)
+    ax.annotate(
+        f"top {highlight:.0%} of customers\n= {at:.0%} of value",
+        (highlight, at),
+        xytext=(highlight + 0.08, at - 0.15),
+        arrowprops={"arrowstyle": "->"},
+    )
+    ax.set(
+        title="Pareto curve",
+        xlabel="share of customers (best first)",
+        ylabel="share of value",
+        xlim=(0, 1),
+        ylim=(0, 1.02),
+    )
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.legend(loc="lower right")
+    return ax
+
+
+def snake_plot(standardized_means: pd.DataFrame, title: str = "Cluster profiles", ax=None):
+    """One line per cluster across features (standardized means: 0 = average customer)."""
+    ax = _axes(ax, (8, 4))
+    for i, (label, row) in enumerate(standardized_means.iterrows()):
+        ax.plot(
+            row.index,
+            row.to_numpy(),
+            marker="o",
+            lw=2,
+            color=PALETTE[i % len(PALETTE)],
+            label=str(label),
+        )
+    ax.axhline(0, color=PALETTE[5], lw=1, ls="--")
+    ax.set(title=title, ylabel="standardized mean (0 = average)")
+    ax.legend(title="cluster", bbox_to_anchor=(1.02, 1), loc="upper left")
+    return ax
+
+
+def scatter_2d(points: pd.DataFrame, labels: pd.Series, title: str, ax=None):
+    """Scatter of a 2-D projection coloured by label (columns x and y)."""
+    ax = _axes(ax, (7, 5))
+    for i, label in enumerate(sorted(labels.unique())):
+        mask = (labels == label).to_numpy()
+        ax.scatter(
+            points.loc[mask, "x"],
+            points.loc[mask, "y"],
+            s=6,
+            alpha=0.5,
+            color=PALETTE[i % len(PALETTE)],
+            label=str(label),
+        )
+    ax.set(title=title, xlabel="component 1", ylabel="component 2")
+    ax.legend(title="cluster", markerscale=3)
+    return ax

@@ -113,6 +113,17 @@ def test_cache_hits_and_misses(project):
     assert [r.status for r in run_catalogue(reports, out, root=root, **QUIET)] == ["ok"]
 
 
+def test_only_data_parameters_are_fingerprinted(project):
+    from crmlab.reports.fingerprint import data_fingerprint
+
+    root, _ = project
+    (root / "out.csv").write_text("an export written by the report itself")
+    params = {"source": "data/small", "export_path": "out.csv", "other_source": "cdnow"}
+    prints = data_fingerprint(params, root)
+    assert set(prints) == {"source", "other_source"}
+    assert prints["other_source"].startswith("cdnow@lifetimes==")
+
+
 def test_reports_run_in_parallel(project):
     root, catalogue = project
     reports = catalogue(_entry("one"), _entry("two", source="cdnow-sample"))

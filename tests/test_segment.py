@@ -261,6 +261,7 @@ def test_suppress_small_cells_rules():
     out = suppress_small_cells(t, min_size=10)
     assert out["suppressed"].tolist() == [True, False]
     assert np.isnan(out.loc[0, "revenue"]) and out.loc[1, "revenue"] == 2.0
+    assert pd.isna(out.loc[0, "customers"]) and out["customers"].dtype == "Int64"
     with pytest.raises(ParameterError, match="min_size"):
         suppress_small_cells(t, min_size=0)
 

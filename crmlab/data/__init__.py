@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .container import CRMData, Truth
 from .contract import PII_COLUMNS, TABLE_NAMES, TABLES
-from .load import load, save
+from .load import load, save, write_table
 from .validate import customers_from_orders, validate
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "load",
     "save",
     "validate",
+    "write_table",
 ]
 
 

@@ -66,6 +66,19 @@ def load(
     return validate(data, on_error=on_error)
 
 
+def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write one table as .csv or .parquet (by suffix), creating the folder; index dropped."""
+    path = Path(path)
+    if path.suffix not in (".csv", ".parquet"):
+        raise ParameterError(f"{path}: export to a .csv or .parquet file.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+    return path
+
+
 def _find(path: Path) -> Path:
     """A relative path as given, else relative to the nearest parent folder that has it.
 

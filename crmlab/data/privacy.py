@@ -6,6 +6,10 @@ individuals, so its numbers are blanked (the row stays, flagged ``suppressed``).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
+
 import pandas as pd
 
 from ..errors import ParameterError
@@ -30,7 +34,37 @@ def suppress_small_cells(
     out = table.copy()
     small = out[count_column] < min_size
     numeric = [c for c in out.select_dtypes("number").columns if c not in keep]
-    out[numeric] = out[numeric].astype(float)
-    out.loc[small, numeric] = float("nan")
+    for column in numeric:  # integers stay integers (nullable), so counts print as counts
+        kind = "Int64" if pd.api.types.is_integer_dtype(out[column]) else float
+        out[column] = out[column].astype(kind).mask(small)
     out["suppressed"] = small.to_numpy()
     return out
+
+
+KEY_VARIABLE = "CRMLAB_PSEUDONYM_KEY"
+DEMO_KEY = "crmlab-demo-key-not-secret"
+
+
+def pseudonym_key(demo: bool = False) -> str:
+    """The secret for pseudonymous customer keys, from the environment variable.
+
+    demo=True allows a fixed, public key (for synthetic or public data only; reports say so).
+    """
+    key = os.environ.get(KEY_VARIABLE)
+    if key:
+        return key
+    if demo:
+        return DEMO_KEY
+    raise ParameterError(
+        f"set the environment variable {KEY_VARIABLE} to a secret before exporting customer "
+        "keys (or choose demo mode for synthetic/public data)."
+    )
+
+
+def pseudonymize(ids: pd.Index | pd.Series, key: str) -> pd.Series:
+    """Keyed hash (HMAC-SHA256, first 20 hex digits) of each customer id: stable, not reversible
+    without the key. Returns a Series aligned with the input."""
+    secret = key.encode()
+    values = [hmac.new(secret, str(i).encode(), hashlib.sha256).hexdigest()[:20] for i in ids]
+    index = ids.index if isinstance(ids, pd.Series) else ids
+    return pd.Series(values, index=index, name="customer_key")

@@ -27,11 +27,17 @@ def _hash_files(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
+def is_data_parameter(name: str) -> bool:
+    """Inputs are parameters named ``source`` or ``*_source``; other paths (e.g. an
+    ``export_path``) are outputs and must not count as inputs of the cache key."""
+    return name == "source" or name.endswith("_source")
+
+
 def data_fingerprint(parameters: dict, root: Path) -> dict[str, str]:
-    """A hash per parameter that names data: a file, a folder (all files in it) or a built-in."""
+    """A hash per data parameter: a file, a folder (all files in it) or a built-in data set."""
     out = {}
     for key, value in sorted(parameters.items()):
-        if not isinstance(value, str):
+        if not isinstance(value, str) or not is_data_parameter(key):
             continue
         if value in _BUILTIN_DATA:
             package = _BUILTIN_DATA[value]

@@ -3,8 +3,9 @@
 Pure analysis: DataFrames in, tidy DataFrames out, no I/O; ``as_of`` is always explicit.
 """
 
-from .abc import abc, gini, pareto_table
-from .cluster import ClusterResult, cluster
+from .abc import abc, abc_summary, gini, pareto_table
+from .actions import SEGMENT_ACTIONS, action_table, headline_kpis
+from .cluster import ClusterResult, cluster, projection, standardized_means
 from .lifecycle import STAGES, lifecycle
 from .migration import migration
 from .profile import profile
@@ -12,15 +13,21 @@ from .rfm import DEFAULT_SEGMENTS, SEGMENT_ORDER, rfm
 
 __all__ = [
     "DEFAULT_SEGMENTS",
+    "SEGMENT_ACTIONS",
     "SEGMENT_ORDER",
     "STAGES",
     "ClusterResult",
     "abc",
+    "abc_summary",
+    "action_table",
     "cluster",
     "gini",
+    "headline_kpis",
     "lifecycle",
     "migration",
     "pareto_table",
     "profile",
+    "projection",
     "rfm",
+    "standardized_means",
 ]

@@ -70,6 +70,15 @@ def abc(
     return out
 
 
+def abc_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per ABC class: customers, share of customers, value, share of value."""
+    grouped = table.groupby("abc_class", observed=False)["value"]
+    out = pd.DataFrame({"customers": grouped.size(), "value": grouped.sum()})
+    out.insert(1, "share_customers", out["customers"] / out["customers"].sum())
+    out["share_value"] = out["value"] / out["value"].sum() if out["value"].sum() else 0.0
+    return out.reset_index()
+
+
 def pareto_table(values: pd.Series, points: int = 100) -> pd.DataFrame:
     """The Pareto (Lorenz) curve: share of value held by the top share of customers.
 

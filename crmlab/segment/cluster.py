@@ -147,6 +147,31 @@ def _profiles(features: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
     return out.reset_index()
 
 
+def standardized_means(features: pd.DataFrame, result: ClusterResult) -> pd.DataFrame:
+    """Per cluster, the mean of each feature after log1p and scaling (0 = average customer)."""
+    z = result.pipeline[:-1].transform(features.to_numpy(float))
+    return (
+        pd.DataFrame(z, columns=features.columns, index=features.index)
+        .groupby(result.labels)
+        .mean()
+    )
+
+
+def projection(
+    features: pd.DataFrame, result: ClusterResult, n: int = 5_000, random_state: int = 0
+) -> pd.DataFrame:
+    """A 2-D PCA projection of (a sample of at most n) customers: columns x, y, cluster."""
+    from sklearn.decomposition import PCA
+
+    sample = features.sample(min(n, len(features)), random_state=random_state)
+    z = result.pipeline[:-1].transform(sample.to_numpy(float))
+    xy = PCA(n_components=2, random_state=random_state).fit_transform(z)
+    return pd.DataFrame(
+        {"x": xy[:, 0], "y": xy[:, 1], "cluster": result.labels.loc[sample.index].to_numpy()},
+        index=sample.index,
+    )
+
+
 def describe(features: pd.DataFrame, labels: pd.Series, pipe: Pipeline) -> pd.Series:
     """A phrase per cluster from features whose standardized mean is beyond +-0.5."""
     z = (
