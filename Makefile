@@ -49,6 +49,7 @@ bench: $(STAMP) ## run the benchmarks in bench/ (prints ratios against peers)
 	$(PY) bench/customer_summary.py
 	$(PY) bench/synth.py
 	$(PY) bench/reports.py
+	$(PY) bench/segmentation.py
 
 clean: ## remove generated reports, sample data and caches (keeps .venv)
 	rm -rf reports/* data/sample .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,63 @@
+"""Benchmark: RFM + ABC on 1,000,000 customers and clustering on a 100,000-customer sample.
+
+    python bench/segmentation.py [--customers 1_600_000] [--orders 5_000_000] [--sample 100_000]
+
+Targets (issue 3): RFM + ABC under 10 s; clustering (k = 2..8, 10 bootstrap refits) on the
+sample under 60 s. The customer summary is timed separately (see bench/customer_summary.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from customer_summary import make_orders
+
+from crmlab import segment
+from crmlab.features import customer_summary
+
+
+def timed(label: str, fn):
+    start = time.perf_counter()
+    result = fn()
+    print(f"  {label:<34} {time.perf_counter() - start:7.2f} s", flush=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1_600_000)  # ~1M of them buy
+    parser.add_argument("--orders", type=int, default=5_000_000)
+    parser.add_argument("--sample", type=int, default=100_000)
+    args = parser.parse_args()
+    orders = make_orders(args.orders, args.customers)
+    summary = timed("customer_summary (DuckDB)", lambda: customer_summary(orders, "2024-12-31"))
+    print(f"  {len(summary):,} customers with purchases")
+    start = time.perf_counter()
+    scores = timed("rfm", lambda: segment.rfm(summary))
+    timed(
+        "abc (count) + abc (value) + gini",
+        lambda: (
+            segment.abc(scores["monetary"]),
+            segment.abc(scores["monetary"], basis="value"),
+            segment.gini(scores["monetary"]),
+        ),
+    )
+    print(f"  {'RFM + ABC total':<34} {time.perf_counter() - start:7.2f} s (target < 10 s)")
+    sample = scores[["recency_days", "frequency", "monetary"]].sample(args.sample, random_state=0)
+    result = timed(
+        f"cluster, k=2..8, {args.sample:,} customers",
+        lambda: segment.cluster(sample, k=range(2, 9)),
+    )
+    print(f"  chosen k={result.k}, stability {result.stability:.2f} (target < 60 s)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak memory {peak:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
