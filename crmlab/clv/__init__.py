@@ -1,0 +1,6 @@
+"""Customer value: BG/NBD, Pareto/NBD and MBG/NBD purchase models with Gamma-Gamma spend
+(fitted with the ``lifetimes`` package), P(alive), expected purchases and CLV."""
+
+from .model import CLVModel, fit
+
+__all__ = ["CLVModel", "fit"]

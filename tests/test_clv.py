@@ -1,0 +1,168 @@
+"""Customer value models reproduce the published CDNOW results and keep time units straight."""
+
+from __future__ import annotations
+
+import warnings
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifetimes import BetaGeoFitter, GammaGammaFitter
+
+from crmlab import clv
+from crmlab.data import generate
+from crmlab.data.synth import WorldParams
+from crmlab.datasets import cdnow, cdnow_summary
+from crmlab.errors import ModelFitError, ParameterError
+from crmlab.features import calibration_holdout, customer_summary
+
+CAL = ["frequency", "recency", "T", "monetary_value"]
+
+
+@pytest.fixture(scope="module")
+def from_raw_log() -> pd.DataFrame:
+    """The papers' calibration summary rebuilt from CDNOW_sample.txt by crmlab.features."""
+    both = calibration_holdout(
+        cdnow(sample=True), "1997-09-30", "1998-06-30", freq="D", freq_multiplier=7
+    )
+    summary = both[[f"{c}_cal" for c in CAL]].set_axis(CAL, axis=1)
+    summary.attrs.update(both.attrs)
+    return summary
+
+
+@pytest.fixture(scope="module")
+def shipped_with_spend() -> pd.DataFrame:
+    """lifetimes' cdnow_customers_summary_with_transactions.csv (x, t_x, T, zbar)."""
+    with (
+        resources.files("lifetimes.datasets")
+        .joinpath("cdnow_customers_summary_with_transactions.csv")
+        .open() as f
+    ):
+        raw = pd.read_csv(f)
+    out = raw.rename(columns={"x": "frequency", "t_x": "recency", "zbar": "monetary_value"})
+    out.attrs.update(freq="D", freq_multiplier=7)
+    return out
+
+
+BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # Fader, Hardie & Lee (2005)
+PARETO = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}  # same data
+GAMMA_GAMMA = {"p": 6.25, "q": 3.74, "v": 15.44}  # Fader, Hardie & Lee (2005), "RFM and CLV"
+
+
+@pytest.mark.parametrize("source", ["shipped", "raw"])
+def test_bgnbd_reproduces_the_published_fit(source, from_raw_log):
+    summary = cdnow_summary() if source == "shipped" else from_raw_log
+    model = clv.fit(summary, spend_model=None)
+    for name, value in BGNBD.items():
+        assert model.params[name] == pytest.approx(value, abs=1.5e-3), name
+    assert model.log_likelihood == pytest.approx(-9582.4, abs=0.1)  # the paper's LL
+    assert model.time_unit == "weeks"
+    # the paper's worked example: x = 2, t_x = 30.43, T = 38.86, next 39 weeks
+    one = pd.DataFrame({"frequency": [2], "recency": [30.43], "T": [38.86]})
+    assert model.expected_purchases(39, one).iloc[0] == pytest.approx(1.226, abs=5e-4)
+
+
+def test_pareto_nbd_reproduces_the_published_fit():
+    model = clv.fit(cdnow_summary(), model="pareto_nbd", spend_model=None)
+    for name, value in PARETO.items():
+        assert model.params[name] == pytest.approx(value, rel=2e-3), name
+    assert model.log_likelihood == pytest.approx(-9595.0, abs=0.1)
+    assert model.standard_errors.notna().all()
+
+
+@pytest.mark.parametrize("source", ["shipped", "raw"])
+def test_gamma_gamma_reproduces_the_published_fit(source, shipped_with_spend, from_raw_log):
+    summary = shipped_with_spend if source == "shipped" else from_raw_log
+    model = clv.fit(summary)
+    assert int((summary["frequency"] > 0).sum()) == 946
+    for name, value in GAMMA_GAMMA.items():
+        assert model.spend_params[name] == pytest.approx(value, rel=2e-3), name
+
+
+def test_compressed_fit_equals_plain_lifetimes_and_its_standard_errors(shipped_with_spend):
+    s = shipped_with_spend
+    model = clv.fit(s)
+    plain = BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"])
+    np.testing.assert_allclose(model.params, plain.params_, rtol=1e-5)
+    np.testing.assert_allclose(model.standard_errors, plain.standard_errors_, rtol=1e-3)
+    repeat = s[s["frequency"] > 0]
+    gg = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
+    np.testing.assert_allclose(model.spend_params, gg.params_, rtol=1e-5)
+    np.testing.assert_allclose(model.spend_standard_errors, gg.standard_errors_, rtol=1e-3)
+    np.testing.assert_allclose(
+        model.p_alive(),
+        plain.conditional_probability_alive(s["frequency"], s["recency"], s["T"]),
+        rtol=1e-6,
+    )
+
+
+def test_clv_does_not_depend_on_the_time_unit():
+    """The same customers summarised in days and in weeks must be worth the same."""
+    orders = cdnow(sample=True).orders
+    days = customer_summary(orders, "1997-09-30", freq="D")
+    weeks = customer_summary(orders, "1997-09-30", freq="D", freq_multiplier=7)
+    by_day, by_week = clv.fit(days), clv.fit(weeks)
+    assert by_day.unit_days == 1 and by_week.unit_days == 7
+    assert by_day.params["alpha"] == pytest.approx(7 * by_week.params["alpha"], rel=1e-3)
+    np.testing.assert_allclose(by_day.clv(12, 0.1), by_week.clv(12, 0.1), rtol=2e-3)
+
+
+def test_clv_is_discounted_expected_value(shipped_with_spend):
+    summary = shipped_with_spend
+    with pytest.raises(ParameterError, match="no spend model"):
+        clv.fit(summary, spend_model=None).clv(12)
+    model = clv.fit(summary)
+    undiscounted = model.clv(12, 0.0)
+    purchases = model.expected_purchases(12 * clv.model.DAYS_PER_MONTH / 7)
+    np.testing.assert_allclose(undiscounted, purchases * model.expected_spend(), rtol=1e-9)
+    assert (model.clv(12, 0.2) < undiscounted).all()
+    one_timers = model.expected_spend()[summary["frequency"] == 0]
+    assert one_timers.nunique() == 1  # the population mean for customers without repeats
+    with pytest.raises(ParameterError, match="horizon_months"):
+        model.clv(0)
+    with pytest.raises(ParameterError, match="annual_discount_rate"):
+        model.clv(12, 5)
+
+
+def test_synthetic_world_parameters_are_recovered():
+    truth = WorldParams(seasonality=0.0, duplicate_share=0.0)
+    world = generate(6_000, seed=21, params=truth)
+    model = clv.fit(customer_summary(world, world.as_of, freq="D", freq_multiplier=7))
+    for name in ("r", "alpha", "a", "b"):
+        assert model.params[name] == pytest.approx(getattr(truth, name), rel=0.2), name
+    for name, planted in (("p", truth.p), ("q", truth.q), ("v", truth.gamma)):
+        assert model.spend_params[name] == pytest.approx(planted, rel=0.2), name
+
+
+def test_guards_and_clear_errors(shipped_with_spend):
+    with pytest.raises(ParameterError, match="model="):
+        clv.fit(shipped_with_spend, model="bg")
+    with pytest.raises(ParameterError, match="lacks column"):
+        clv.fit(shipped_with_spend.drop(columns="monetary_value"))
+    with pytest.raises(ParameterError, match="time unit"):
+        clv.fit(
+            shipped_with_spend.copy()
+            .pipe(lambda d: d.set_axis(d.columns, axis=1))
+            .assign(T=lambda d: d["T"])
+            .pipe(_without_attrs)
+        )
+    with pytest.raises(ModelFitError, match="too few"):
+        clv.fit(shipped_with_spend.head(5))
+    nobody_returns = shipped_with_spend.assign(frequency=0.0, recency=0.0)
+    with pytest.raises(ModelFitError):
+        clv.fit(nobody_returns)
+    correlated = shipped_with_spend.copy()
+    repeat = correlated["frequency"] > 0  # bigger baskets for frequent buyers
+    correlated.loc[repeat, "monetary_value"] *= 1 + 0.3 * correlated.loc[repeat, "frequency"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = clv.fit(correlated)
+    assert model.spend_correlation > 0.3
+    assert any("correlated" in str(w.message) for w in caught)
+
+
+def _without_attrs(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    out.attrs = {}
+    return out
