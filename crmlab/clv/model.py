@@ -35,6 +35,12 @@ SPEND_CORRELATION_LIMIT = 0.3
 
 def compress(summary: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
     """Unique rows of ``columns`` with their counts, and each customer's row number in them."""
+    missing = summary[columns].isna().any()
+    if missing.any():
+        raise ParameterError(
+            f"the summary has missing values in {list(missing[missing].index)}; every customer "
+            "needs frequency, recency and T (and monetary_value for spend)."
+        )
     grouped = summary[columns].groupby(columns, sort=True)
     patterns = grouped.size().rename("weight").reset_index()
     return patterns, grouped.ngroup().to_numpy()
@@ -82,28 +88,31 @@ class CLVModel:
     def time_unit(self) -> str:
         return {1.0: "days", 7.0: "weeks"}.get(self.unit_days, f"{self.unit_days:g}-day periods")
 
-    def _columns(self, summary: pd.DataFrame | None):
+    def _per_pattern(self, method: str, summary: pd.DataFrame | None, *args) -> np.ndarray:
+        """Evaluate a lifetimes method once per (frequency, recency, T) pattern, then map it
+        back to customers (customers sharing a history share the answer)."""
         s = self.summary if summary is None else summary
-        return (
-            s["frequency"].to_numpy(float),
-            s["recency"].to_numpy(float),
-            s["T"].to_numpy(float),
-            s.index,
+        patterns, codes = compress(s, ["frequency", "recency", "T"])
+        values = getattr(self.purchase_fitter, method)(
+            *args,
+            patterns["frequency"].to_numpy(float),
+            patterns["recency"].to_numpy(float),
+            patterns["T"].to_numpy(float),
         )
+        return np.asarray(values, float)[codes]
 
     def expected_purchases(self, t: float, summary: pd.DataFrame | None = None) -> pd.Series:
         """Expected repeat purchases per customer in the next ``t`` time units (model units)."""
-        f, r, T, index = self._columns(summary)
-        values = self.purchase_fitter.conditional_expected_number_of_purchases_up_to_time(
-            t, f, r, T
-        )
-        return pd.Series(np.asarray(values, float), index=index, name="expected_purchases")
+        index = (self.summary if summary is None else summary).index
+        method = "conditional_expected_number_of_purchases_up_to_time"
+        values = self._per_pattern(method, summary, t)
+        return pd.Series(values, index=index, name="expected_purchases")
 
     def p_alive(self, summary: pd.DataFrame | None = None) -> pd.Series:
         """Probability that each customer is still active ("alive") at the summary's as_of."""
-        f, r, T, index = self._columns(summary)
-        values = self.purchase_fitter.conditional_probability_alive(f, r, T)
-        return pd.Series(np.asarray(values, float), index=index, name="p_alive")
+        index = (self.summary if summary is None else summary).index
+        values = self._per_pattern("conditional_probability_alive", summary)
+        return pd.Series(values, index=index, name="p_alive")
 
     def expected_spend(self, summary: pd.DataFrame | None = None) -> pd.Series:
         """Expected value of one future purchase per customer (Gamma-Gamma conditional mean;
