@@ -61,7 +61,7 @@ def customer_summary(
     """
     unit, days = _check_freq(freq, freq_multiplier)
     as_of = resolve_as_of(as_of)
-    with _orders_view(orders) as con:
+    with _OrdersView(orders) as con:
         summary = con.execute(_summary_sql(unit, days * freq_multiplier), {"as_of": as_of}).df()
     summary = _finish(summary)
     if not monetary:
@@ -97,7 +97,7 @@ def calibration_holdout(
             f"({cal_end:%Y-%m-%d})."
         )
     scale = days * freq_multiplier
-    with _orders_view(orders) as con:
+    with _OrdersView(orders) as con:
         cal = _finish(con.execute(_summary_sql(unit, scale), {"as_of": cal_end}).df())
         holdout = con.execute(
             f"""
@@ -144,7 +144,7 @@ def monthly_orders(orders: OrdersSource) -> pd.DataFrame:
     ``orders`` and ``revenue`` count completed orders; ``refunds`` is the refunded amount
     (a positive number) booked in the month; ``customers`` is the number of distinct buyers.
     """
-    with _orders_view(orders) as con:
+    with _OrdersView(orders) as con:
         out = con.execute(
             """
             WITH p AS (SELECT date_trunc('month', ordered_at) AS month, count(*) AS orders,
@@ -240,7 +240,7 @@ def _finish(summary: pd.DataFrame) -> pd.DataFrame:
     return summary
 
 
-class _orders_view:
+class _OrdersView:
     """A DuckDB connection with views `purchases` and `refund_rows` over the given orders."""
 
     def __init__(self, orders: OrdersSource):
