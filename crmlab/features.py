@@ -161,6 +161,41 @@ def monthly_orders(orders: OrdersSource) -> pd.DataFrame:
     return out
 
 
+def purchase_tracking(orders: OrdersSource, end, freq: Freq = "D", cohort_end=None) -> pd.DataFrame:
+    """Per period up to ``end``: customers making their first purchase, and repeat purchases.
+
+    Purchases are collapsed per customer and period as in ``customer_summary``; a repeat
+    purchase is any purchase period of a customer after their first. cohort_end: only count
+    customers whose first purchase is at or before it (default: everyone). Returns period
+    (start, UTC), first_purchases, repeat_purchases; empty periods are included as zeros.
+    """
+    unit, _ = _check_freq(freq, 1)
+    end = resolve_as_of(end)
+    cohort_end = end if cohort_end is None else resolve_as_of(cohort_end)
+    with _OrdersView(orders) as con:
+        out = con.execute(
+            f"""
+            WITH p AS (SELECT DISTINCT customer_id, date_trunc('{unit}', ordered_at) AS period
+                       FROM purchases WHERE ordered_at <= $end),
+                 f AS (SELECT customer_id, min(period) AS first FROM p GROUP BY customer_id
+                       HAVING min(period) <= $cohort_end),
+                 grid AS (SELECT unnest(generate_series((SELECT min(first) FROM f),
+                                        date_trunc('{unit}', $end::TIMESTAMPTZ),
+                                        INTERVAL 1 {unit})) AS period),
+                 firsts AS (SELECT first AS period, count(*) AS n FROM f GROUP BY first),
+                 repeats AS (SELECT p.period, count(*) AS n FROM p JOIN f USING (customer_id)
+                             WHERE p.period > f.first GROUP BY p.period)
+            SELECT grid.period, coalesce(firsts.n, 0) AS first_purchases,
+                   coalesce(repeats.n, 0) AS repeat_purchases
+            FROM grid LEFT JOIN firsts USING (period) LEFT JOIN repeats USING (period)
+            ORDER BY grid.period
+            """,
+            {"end": end, "cohort_end": cohort_end},
+        ).df()
+    out["period"] = pd.to_datetime(out["period"], utc=True)
+    return out
+
+
 def monthly_new_customers(customers: pd.DataFrame | CRMData) -> pd.DataFrame:
     """Customers by the calendar month (UTC) of ``first_seen_at``: month, new_customers."""
     frame = customers.customers if isinstance(customers, CRMData) else customers

@@ -166,3 +166,23 @@ def _without_attrs(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     out.attrs = {}
     return out
+
+
+def test_holdout_validation_on_cdnow():
+    result = clv.validate(cdnow(sample=True), "1997-09-30", "1998-06-30")
+    metrics = result.metrics.set_index("metric")["value"]
+    per = result.per_customer
+    assert metrics["customers"] == 2357 and metrics["holdout length (model units)"] == 39
+    assert metrics["actual holdout purchases"] == per["actual"].sum()
+    assert abs(metrics["relative error of the total"]) < 0.15  # BG/NBD tracks CDNOW well
+    assert result.by_frequency["customers"].sum() == 2357
+    # more calibration purchases, more holdout purchases, in data and in the model
+    assert result.by_frequency["actual"].is_monotonic_increasing
+    assert result.by_frequency["predicted"].is_monotonic_increasing
+    tracking = result.tracking
+    at_cal_end = tracking.loc[tracking["in_calibration"], "actual_cumulative"].iloc[-1]
+    assert at_cal_end == per["frequency_cal"].sum()
+    assert tracking["actual_cumulative"].iloc[-1] == at_cal_end + per["actual"].sum()
+    assert tracking["predicted_cumulative"].is_monotonic_increasing
+    final = tracking.iloc[-1]
+    assert final["predicted_cumulative"] == pytest.approx(final["actual_cumulative"], rel=0.1)

@@ -2,5 +2,6 @@
 (fitted with the ``lifetimes`` package), P(alive), expected purchases and CLV."""
 
 from .model import CLVModel, fit
+from .validate import ValidationResult, validate
 
-__all__ = ["CLVModel", "fit"]
+__all__ = ["CLVModel", "ValidationResult", "fit", "validate"]
