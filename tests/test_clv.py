@@ -186,3 +186,22 @@ def test_holdout_validation_on_cdnow():
     assert tracking["predicted_cumulative"].is_monotonic_increasing
     final = tracking.iloc[-1]
     assert final["predicted_cumulative"] == pytest.approx(final["actual_cumulative"], rel=0.1)
+
+
+def test_value_table_and_segment_rollup(shipped_with_spend):
+    model = clv.fit(shipped_with_spend)
+    values = clv.value_table(model, 12, 0.1)
+    assert len(values) == len(shipped_with_spend)
+    assert values["p_alive"].between(0, 1).all() and (values["clv"] >= 0).all()
+    sizes = values["clv_decile"].value_counts().sort_index()
+    assert list(sizes.index) == list(range(1, 11)) and sizes.max() - sizes.min() <= 1
+    top = values[values["clv_decile"] == 1]["clv"].min()
+    assert (values.loc[values["clv_decile"] > 1, "clv"] <= top).all()
+    segments = pd.Series(
+        np.where(shipped_with_spend["frequency"] > 0, "repeat", "one-time"),
+        index=shipped_with_spend.index,
+    )
+    rollup = clv.value_by_segment(values, segments).set_index("segment")
+    assert rollup["customers"].sum() == len(values)
+    assert rollup["share_of_clv"].sum() == pytest.approx(1.0)
+    assert rollup.loc["repeat", "clv_mean"] > rollup.loc["one-time", "clv_mean"]

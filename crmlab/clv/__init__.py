@@ -3,5 +3,13 @@
 
 from .model import CLVModel, fit
 from .validate import ValidationResult, validate
+from .value import value_by_segment, value_table
 
-__all__ = ["CLVModel", "ValidationResult", "fit", "validate"]
+__all__ = [
+    "CLVModel",
+    "ValidationResult",
+    "fit",
+    "validate",
+    "value_by_segment",
+    "value_table",
+]
