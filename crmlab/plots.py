@@ -162,3 +162,52 @@ def scatter_2d(points: pd.DataFrame, labels: pd.Series, title: str, ax=None):
     ax.set(title=title, xlabel="component 1", ylabel="component 2")
     ax.legend(title="cluster", markerscale=3)
     return ax
+
+
+def lines(
+    frame: pd.DataFrame,
+    x: str,
+    columns: dict[str, str],
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    vline=None,
+    vline_label: str = "",
+    ax=None,
+    marker: str = "",
+):
+    """Line chart of several columns against x; ``columns`` maps column -> legend label."""
+    ax = _axes(ax)
+    for i, (column, label) in enumerate(columns.items()):
+        ax.plot(
+            frame[x],
+            frame[column],
+            lw=2,
+            marker=marker,
+            color=PALETTE[i % len(PALETTE)],
+            label=label,
+        )
+    if vline is not None:
+        ax.axvline(vline, color=PALETTE[5], ls="--", lw=1)
+        ax.text(vline, ax.get_ylim()[1] * 0.95, " " + vline_label, color=PALETTE[5], va="top")
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    ax.legend()
+    return ax
+
+
+def histogram(values: pd.Series, title: str, xlabel: str, log: bool = True, ax=None):
+    """Distribution of a positive quantity (log-spaced bins by default)."""
+    import numpy as np
+
+    ax = _axes(ax)
+    # On a log axis, vanishing values (e.g. 1e-12 for customers almost surely gone) would
+    # stretch the chart; everything below 1% of the median is drawn in the first bin.
+    positive = values[values > 0]
+    if log and len(positive) > 1:
+        positive = positive.clip(lower=0.01 * positive.median())
+    bins = np.geomspace(positive.min(), positive.max(), 40) if log and len(positive) > 1 else 40
+    ax.hist(positive, bins=bins, color=PALETTE[0])
+    if log and len(positive) > 1:
+        ax.set_xscale("log")
+    ax.set(title=title, xlabel=xlabel, ylabel="customers")
+    return ax
