@@ -205,3 +205,21 @@ def test_value_table_and_segment_rollup(shipped_with_spend):
     assert rollup["customers"].sum() == len(values)
     assert rollup["share_of_clv"].sum() == pytest.approx(1.0)
     assert rollup.loc["repeat", "clv_mean"] > rollup.loc["one-time", "clv_mean"]
+
+
+def test_explanation_tables(shipped_with_spend):
+    model = clv.fit(shipped_with_spend)
+    params = clv.parameter_table(model)
+    assert list(params["parameter"]) == ["r", "alpha", "a", "b", "p", "q", "v"]
+    assert (params["lower 95%"] < params["estimate"]).all()
+    assert (params["estimate"] < params["upper 95%"]).all()
+    grid = clv.recency_frequency_grid(model, "p_alive", max_frequency=5, steps=4)
+    assert grid.shape == (6, 5) and grid.loc[0].eq(1.0).all()  # no repeat: alive (BG/NBD)
+    # for repeat buyers, a more recent last purchase means more likely alive
+    assert grid.loc[3].is_monotonic_increasing
+    values = clv.value_table(model)
+    before = values["p_alive"] + 0.2  # pretend everyone was 20 points more alive
+    targets = clv.retention_targets(values, before, top_share=0.2, min_drop=0.1, n=10)
+    assert len(targets) == 10 and targets["clv"].is_monotonic_decreasing
+    assert (targets["clv"] >= values["clv"].quantile(0.8)).all()
+    assert clv.retention_targets(values, values["p_alive"], n=10).empty  # nobody dropped
