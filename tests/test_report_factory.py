@@ -92,7 +92,12 @@ def test_cache_hits_and_misses(project):
     root, catalogue = project
     out = root / "reports"
     reports = catalogue(_entry("a"))
-    assert [r.status for r in run_catalogue(reports, out, root=root, **QUIET)] == ["ok"]
+    lines: list[str] = []
+    assert [r.status for r in run_catalogue(reports, out, root=root, echo=lines.append)] == ["ok"]
+    cells = [line for line in lines if "running cell" in line]
+    n = int(cells[-1].split()[-1])
+    assert cells == [f"a: running cell {k} of {n}" for k in range(1, n + 1)]  # progress
+    assert lines[0] == "a: queued" and lines[-1].startswith("a: done in ")
     assert [r.status for r in run_catalogue(reports, out, root=root, **QUIET)] == ["cached"]
     assert [r.status for r in run_catalogue(reports, out, root=root, force=True, **QUIET)] == ["ok"]
     # changed data -> re-run

@@ -49,8 +49,13 @@ def run_report(
     root: str | Path = ".",
     kernel: str = KERNEL_NAME,
     cell_timeout: int = 1800,
+    on_cell=None,
 ) -> RunResult:
-    """Execute one report and publish <name>.ipynb, <name>.html and <name>.provenance.json."""
+    """Execute one report and publish <name>.ipynb, <name>.html and <name>.provenance.json.
+
+    on_cell: optional callback(k, n) called as code cell k of n starts (1-based; n counts
+    the parameters cell papermill injects).
+    """
     import papermill as pm
 
     out_dir, root = Path(out_dir), Path(root).resolve()
@@ -68,6 +73,7 @@ def run_report(
                 progress_bar=False,
                 execution_timeout=cell_timeout,
                 log_output=False,
+                **_cell_hook(report, on_cell),
             )
             record = provenance(report, root, kernel, started, _now())
             to_html(executed, Path(tmp) / f"{report.name}.html", report, record)
@@ -91,6 +97,24 @@ def run_report(
             os.replace(Path(tmp) / f"{report.name}{suffix}", out_dir / f"{report.name}{suffix}")
     (out_dir / FAILED_DIR / f"{report.name}.ipynb").unlink(missing_ok=True)
     return RunResult(report.name, "ok", time.perf_counter() - started_clock, _now())
+
+
+def _cell_hook(report: Report, on_cell) -> dict:
+    """nbclient's on_cell_start hook, translated into on_cell(k, n) for code cells."""
+    if on_cell is None:
+        return {}
+    import nbformat
+
+    cells = nbformat.read(str(report.notebook), as_version=4).cells
+    total = sum(c.cell_type == "code" for c in cells) + 1  # + papermill's injected cell
+    seen = {"k": 0}
+
+    def hook(cell, cell_index):
+        if cell.cell_type == "code":
+            seen["k"] += 1
+            on_cell(seen["k"], total)
+
+    return {"on_cell_start": hook}
 
 
 def run_catalogue(
@@ -131,7 +155,14 @@ def run_catalogue(
 
         def run_one(report: Report) -> RunResult:
             echo(f"{report.name}: running {report.notebook.name}")
-            result = run_report(report, out_dir, root, kernel, cell_timeout)
+            result = run_report(
+                report,
+                out_dir,
+                root,
+                kernel,
+                cell_timeout,
+                on_cell=lambda k, n: echo(f"{report.name}: running cell {k} of {n}"),
+            )
             note = f" - {result.error}" if result.error else ""
             echo(
                 f"{report.name}: {'done' if result.status == 'ok' else 'FAILED'} "
