@@ -223,3 +223,15 @@ def test_explanation_tables(shipped_with_spend):
     assert len(targets) == 10 and targets["clv"].is_monotonic_decreasing
     assert (targets["clv"] >= values["clv"].quantile(0.8)).all()
     assert clv.retention_targets(values, values["p_alive"], n=10).empty  # nobody dropped
+
+
+def test_mbgnbd_fits_cdnow_and_never_certifies_one_time_buyers_alive():
+    """MBG/NBD (Batislam et al. 2007) lets customers drop out after the first purchase too,
+    so unlike BG/NBD, P(alive) of a customer without repeat purchases is below 1."""
+    bg = clv.fit(cdnow_summary(), model="bgnbd", spend_model=None)
+    mbg = clv.fit(cdnow_summary(), model="mbgnbd", spend_model=None)
+    one_timer = pd.DataFrame({"frequency": [0.0], "recency": [0.0], "T": [38.86]})
+    assert bg.p_alive(one_timer).iloc[0] == pytest.approx(1.0)
+    assert 0 < mbg.p_alive(one_timer).iloc[0] < 1
+    assert mbg.log_likelihood == pytest.approx(bg.log_likelihood, abs=30)  # similar fit
+    assert mbg.standard_errors.notna().all()
