@@ -27,6 +27,7 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
+from .data._duckdb import to_pandas
 from .data.container import CRMData
 from .data.validate import resolve_as_of
 from .errors import DataContractError, ParameterError
@@ -62,7 +63,9 @@ def customer_summary(
     unit, days = _check_freq(freq, freq_multiplier)
     as_of = resolve_as_of(as_of)
     with _OrdersView(orders) as con:
-        summary = con.execute(_summary_sql(unit, days * freq_multiplier), {"as_of": as_of}).df()
+        summary = to_pandas(
+            con.execute(_summary_sql(unit, days * freq_multiplier), {"as_of": as_of})
+        )
     summary = _finish(summary)
     if not monetary:
         summary = summary.drop(columns="monetary_value")
@@ -98,9 +101,10 @@ def calibration_holdout(
         )
     scale = days * freq_multiplier
     with _OrdersView(orders) as con:
-        cal = _finish(con.execute(_summary_sql(unit, scale), {"as_of": cal_end}).df())
-        holdout = con.execute(
-            f"""
+        cal = _finish(to_pandas(con.execute(_summary_sql(unit, scale), {"as_of": cal_end})))
+        holdout = to_pandas(
+            con.execute(
+                f"""
             SELECT customer_id,
                    count(DISTINCT date_trunc('{unit}', ordered_at)) AS frequency_holdout,
                    avg(amount) AS monetary_value_holdout
@@ -108,8 +112,9 @@ def calibration_holdout(
             WHERE ordered_at > $cal_end AND ordered_at <= $obs_end
             GROUP BY customer_id
             """,
-            {"cal_end": cal_end, "obs_end": obs_end},
-        ).df()
+                {"cal_end": cal_end, "obs_end": obs_end},
+            )
+        )
         duration = con.execute(
             f"SELECT date_diff('day', date_trunc('{unit}', $cal_end::TIMESTAMPTZ),"
             f" date_trunc('{unit}', $obs_end::TIMESTAMPTZ)) / {scale}",
@@ -145,8 +150,9 @@ def monthly_orders(orders: OrdersSource) -> pd.DataFrame:
     (a positive number) booked in the month; ``customers`` is the number of distinct buyers.
     """
     with _OrdersView(orders) as con:
-        out = con.execute(
-            """
+        out = to_pandas(
+            con.execute(
+                """
             WITH p AS (SELECT date_trunc('month', ordered_at) AS month, count(*) AS orders,
                               count(DISTINCT customer_id) AS customers, sum(amount) AS revenue
                        FROM purchases GROUP BY month),
@@ -156,7 +162,8 @@ def monthly_orders(orders: OrdersSource) -> pd.DataFrame:
                    coalesce(revenue, 0) AS revenue, coalesce(refunds, 0) AS refunds
             FROM p FULL JOIN r USING (month) ORDER BY month
             """
-        ).df()
+            )
+        )
     out["month"] = pd.to_datetime(out["month"], utc=True)
     return out
 
@@ -173,8 +180,9 @@ def purchase_tracking(orders: OrdersSource, end, freq: Freq = "D", cohort_end=No
     end = resolve_as_of(end)
     cohort_end = end if cohort_end is None else resolve_as_of(cohort_end)
     with _OrdersView(orders) as con:
-        out = con.execute(
-            f"""
+        out = to_pandas(
+            con.execute(
+                f"""
             WITH p AS (SELECT DISTINCT customer_id, date_trunc('{unit}', ordered_at) AS period
                        FROM purchases WHERE ordered_at <= $end),
                  f AS (SELECT customer_id, min(period) AS first FROM p GROUP BY customer_id
@@ -190,9 +198,82 @@ def purchase_tracking(orders: OrdersSource, end, freq: Freq = "D", cohort_end=No
             FROM grid LEFT JOIN firsts USING (period) LEFT JOIN repeats USING (period)
             ORDER BY grid.period
             """,
-            {"end": end, "cohort_end": cohort_end},
-        ).df()
+                {"end": end, "cohort_end": cohort_end},
+            )
+        )
     out["period"] = pd.to_datetime(out["period"], utc=True)
+    return out
+
+
+def experiment_units(
+    data: CRMData, campaign_id: str, window_days: float = 14, pre_days: float = 90
+) -> pd.DataFrame:
+    """One row per customer assigned to a campaign, with outcomes and pre-period covariates.
+
+    Outcomes count completed orders in (assigned_at, assigned_at + window_days]: n_orders,
+    revenue, converted (at least one order); sessions = customer-initiated web/app views and
+    store visits in the same window (0 without touchpoints). Covariates: pre_orders and
+    pre_revenue in (assigned_at - pre_days, assigned_at]. Columns: customer_id, variant,
+    assigned_at, converted, n_orders, revenue, sessions, pre_orders, pre_revenue.
+    """
+    if data.assignments is None:
+        raise ParameterError("the data set has no assignments table: no experiment to read.")
+    known = sorted(data.assignments["campaign_id"].unique())
+    if campaign_id not in known:
+        raise ParameterError(f"campaign_id={campaign_id!r} is unknown; campaigns: {known}.")
+    if window_days <= 0 or pre_days < 0:
+        raise ParameterError(f"window_days={window_days!r} must be > 0, pre_days >= 0.")
+    touchpoints = data.touchpoints
+    if touchpoints is None:
+        touchpoints = pd.DataFrame(
+            {
+                "customer_id": pd.Series(dtype="str"),
+                "occurred_at": pd.Series(dtype="datetime64[us, UTC]"),
+                "kind": pd.Series(dtype="str"),
+            }
+        )
+    with _OrdersView(data.orders) as con:
+        con.register("assignments_source", data.assignments)
+        con.register("touchpoints_source", touchpoints[["customer_id", "occurred_at", "kind"]])
+        out = to_pandas(
+            con.execute(
+                """
+            WITH a AS (SELECT customer_id, variant, assigned_at FROM assignments_source
+                       WHERE campaign_id = $campaign),
+            o AS (
+                SELECT a.customer_id,
+                       count(*) FILTER (WHERE p.ordered_at > a.assigned_at
+                           AND p.ordered_at <= a.assigned_at + to_days($window)) AS n_orders,
+                       coalesce(sum(p.amount) FILTER (WHERE p.ordered_at > a.assigned_at
+                           AND p.ordered_at <= a.assigned_at + to_days($window)), 0) AS revenue,
+                       count(*) FILTER (WHERE p.ordered_at <= a.assigned_at
+                           AND p.ordered_at > a.assigned_at - to_days($pre)) AS pre_orders,
+                       coalesce(sum(p.amount) FILTER (WHERE p.ordered_at <= a.assigned_at
+                           AND p.ordered_at > a.assigned_at - to_days($pre)), 0) AS pre_revenue
+                FROM a JOIN purchases p USING (customer_id)
+                GROUP BY a.customer_id),
+            s AS (
+                SELECT a.customer_id, count(*) AS sessions
+                FROM a JOIN touchpoints_source t USING (customer_id)
+                WHERE t.kind IN ('view', 'visit') AND t.occurred_at > a.assigned_at
+                  AND t.occurred_at <= a.assigned_at + to_days($window)
+                GROUP BY a.customer_id)
+            SELECT a.customer_id, a.variant, a.assigned_at,
+                   coalesce(o.n_orders, 0) > 0 AS converted,
+                   coalesce(o.n_orders, 0) AS n_orders, coalesce(o.revenue, 0) AS revenue,
+                   coalesce(s.sessions, 0) AS sessions,
+                   coalesce(o.pre_orders, 0) AS pre_orders,
+                   coalesce(o.pre_revenue, 0) AS pre_revenue
+            FROM a LEFT JOIN o USING (customer_id) LEFT JOIN s USING (customer_id)
+            ORDER BY a.customer_id
+            """,
+                {"campaign": campaign_id, "window": int(window_days), "pre": int(pre_days)},
+            )
+        )
+    out["assigned_at"] = pd.to_datetime(out["assigned_at"], utc=True)
+    out["converted"] = out["converted"].astype(int)
+    for col in ("n_orders", "sessions", "pre_orders"):
+        out[col] = out[col].astype("int64")
     return out
 
 
@@ -203,10 +284,12 @@ def monthly_new_customers(customers: pd.DataFrame | CRMData) -> pd.DataFrame:
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.register("customers_source", frame[["customer_id", "first_seen_at"]])
-        out = con.execute(
-            "SELECT date_trunc('month', first_seen_at) AS month, count(*) AS new_customers "
-            "FROM customers_source GROUP BY month ORDER BY month"
-        ).df()
+        out = to_pandas(
+            con.execute(
+                "SELECT date_trunc('month', first_seen_at) AS month, count(*) AS new_customers "
+                "FROM customers_source GROUP BY month ORDER BY month"
+            )
+        )
     finally:
         con.close()
     out["month"] = pd.to_datetime(out["month"], utc=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataContractError, ParameterError
+from ._duckdb import to_pandas
 from .container import CRMData, Truth
 from .contract import TABLE_NAMES
 from .validate import OnError, resolve_as_of, validate
@@ -206,7 +207,7 @@ def _read_duckdb(path: Path) -> dict[str, pd.DataFrame]:
         present = {
             r[0] for r in con.sql("SELECT table_name FROM information_schema.tables").fetchall()
         }
-        return {t: con.table(t).df() for t in TABLE_NAMES if t in present}
+        return {t: to_pandas(con.table(t)) for t in TABLE_NAMES if t in present}
     finally:
         con.close()
 

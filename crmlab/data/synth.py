@@ -427,7 +427,7 @@ _CAMPAIGNS = (
     # id, name, channel, start as share of the period, uplift by signup channel, lost control share
     ("CMP01", "Spring coupon e-mail", "email", 0.45, {"*": 0.06}, 0.0, 0.02, 500.0),
     ("CMP02", "Loyalty app push", "app", 0.62, {"app": 0.12, "*": 0.02}, 0.0, 0.01, 300.0),
-    ("CMP03", "Win-back SMS", "sms", 0.80, {"*": 0.04}, 0.06, 0.08, 800.0),
+    ("CMP03", "Win-back SMS", "sms", 0.80, {"*": 0.04}, 0.15, 0.08, 800.0),
 )
 WINDOW_DAYS = 14
 ORDER_COLUMNS = [

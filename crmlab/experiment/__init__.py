@@ -1,9 +1,10 @@
 """Campaign A/B analysis: sample-ratio checks, metric tests, corrections and power.
 
-Part 1 (this module set): the statistics. Building experiment units from CRM tables,
-CUPED, segments, ROI and the notebook follow (see docs/experiments.md).
+Experiment units are built from CRM tables by ``crmlab.features.experiment_units``;
+segment breakdowns, ROI and the notebook follow (see docs/experiments.md).
 """
 
+from .analyze import Mean, Proportion, Ratio, analyze
 from .power import mde, sample_size
 from .srm import SRMResult, srm
 from .tests import (
@@ -15,10 +16,14 @@ from .tests import (
 )
 
 __all__ = [
+    "Mean",
+    "Proportion",
     "ProportionTest",
+    "Ratio",
     "SRMResult",
     "WelchTest",
     "adjust_pvalues",
+    "analyze",
     "mde",
     "proportion_test",
     "sample_size",

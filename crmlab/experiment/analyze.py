@@ -1,0 +1,259 @@
+"""An experiment read-out: several metrics, every treatment arm against control, one tidy table.
+
+Metrics are computed from per-arm sufficient statistics (n, sums, sums of squares and
+cross-products), so the same code works on aggregates produced by a SQL engine.
+
+- ``Proportion``: pooled two-proportion z-test; Wald CI for the difference.
+- ``Mean``: Welch's t-test; with ``covariate`` CUPED (Deng et al. 2013): y - theta (x - mean x),
+  theta = cov(x, y) / var(x) estimated on all arms pooled; the variance reduction achieved is
+  reported.
+- ``Ratio``: ratio of sums (e.g. orders per session) with the delta method, including the
+  covariance between numerator and denominator; normal CI.
+Relative lift = difference / control value; its CI uses the delta method for the ratio of
+two independent means: se(T/C) = (T/C) sqrt(se_T^2/T^2 + se_C^2/C^2).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import ParameterError
+from .srm import srm
+from .tests import adjust_pvalues, proportion_test, welch_test
+
+
+@dataclass(frozen=True)
+class Proportion:
+    """Share of units with a true / 1 value in ``column`` (e.g. converted)."""
+
+    column: str
+
+    @property
+    def name(self) -> str:
+        return self.column
+
+
+@dataclass(frozen=True)
+class Mean:
+    """Mean of ``column`` per unit; ``covariate`` (a pre-period value) turns on CUPED."""
+
+    column: str
+    covariate: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.column
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """sum(numerator) / sum(denominator) over units, e.g. orders per session."""
+
+    numerator: str
+    denominator: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.numerator} per {self.denominator}"
+
+
+Metric = Proportion | Mean | Ratio
+
+
+def _stats(frame: pd.DataFrame, columns: list[str]) -> dict[str, float]:
+    values = frame[columns].to_numpy(float)
+    out = {"n": float(len(values))}
+    for i, a in enumerate(columns):
+        out[f"s_{a}"] = values[:, i].sum()
+        for b in columns[i:]:
+            out[f"s_{a}*{b}"] = float((values[:, i] * values[:, columns.index(b)]).sum())
+    return out
+
+
+def _moments(s: dict, a: str, b: str | None = None) -> tuple[float, float]:
+    """Mean of a and (sample) covariance of a with b from sufficient statistics."""
+    b = b or a
+    n = s["n"]
+    mean_a, mean_b = s[f"s_{a}"] / n, s[f"s_{b}"] / n
+    key = f"s_{a}*{b}" if f"s_{a}*{b}" in s else f"s_{b}*{a}"
+    return mean_a, (s[key] - n * mean_a * mean_b) / (n - 1)
+
+
+def _relative(t: float, c: float, se_t: float, se_c: float, q: float):
+    if c == 0:
+        return np.nan, np.nan, np.nan
+    ratio = t / c
+    se = abs(ratio) * np.sqrt((se_t / t) ** 2 + (se_c / c) ** 2) if t != 0 else abs(se_t / c)
+    return ratio - 1, ratio - 1 - q * se, ratio - 1 + q * se
+
+
+def _compare(metric: Metric, c: dict, t: dict, pooled: dict, alpha: float) -> dict:
+    q = stats.norm.ppf(1 - alpha / 2)
+    if isinstance(metric, Proportion):
+        col = metric.column
+        res = proportion_test(c[f"s_{col}"], c["n"], t[f"s_{col}"], t["n"], alpha)
+        se_c = np.sqrt(res.p_control * (1 - res.p_control) / c["n"])
+        se_t = np.sqrt(res.p_treatment * (1 - res.p_treatment) / t["n"])
+        lift = _relative(res.p_treatment, res.p_control, se_t, se_c, q)
+        return {
+            "method": "two-proportion z-test (Wald CI)",
+            "control_value": res.p_control,
+            "treatment_value": res.p_treatment,
+            "difference": res.difference,
+            "ci_low": res.ci_low,
+            "ci_high": res.ci_high,
+            "p_value": res.p_value,
+            "relative_lift": lift[0],
+            "lift_ci_low": lift[1],
+            "lift_ci_high": lift[2],
+            "variance_reduction": np.nan,
+        }
+    if isinstance(metric, Mean):
+        y, x = metric.column, metric.covariate
+        mc, vc = _moments(c, y)
+        mt, vt = _moments(t, y)
+        reduction, method = np.nan, "Welch t-test"
+        if x is not None:
+            _, var_x = _moments(pooled, x)
+            _, cov_xy = _moments(pooled, x, y)
+            theta = cov_xy / var_x if var_x > 0 else 0.0
+            mean_x = pooled[f"s_{x}"] / pooled["n"]
+            adjusted = []
+            for s in (c, t):
+                m, v = _moments(s, y)
+                mx, vx = _moments(s, x)
+                _, cxy = _moments(s, x, y)
+                adjusted.append((m - theta * (mx - mean_x), v - 2 * theta * cxy + theta**2 * vx))
+            (mc, vc_adj), (mt, vt_adj) = adjusted
+            reduction = 1 - (vc_adj + vt_adj) / (vc + vt) if vc + vt > 0 else np.nan
+            vc, vt, method = vc_adj, vt_adj, f"Welch t-test with CUPED on {x}"
+        res = welch_test(c["n"], mc, vc, t["n"], mt, vt, alpha)
+        lift = _relative(mt, mc, np.sqrt(vt / t["n"]), np.sqrt(vc / c["n"]), q)
+        return {
+            "method": method,
+            "control_value": mc,
+            "treatment_value": mt,
+            "difference": res.difference,
+            "ci_low": res.ci_low,
+            "ci_high": res.ci_high,
+            "p_value": res.p_value,
+            "relative_lift": lift[0],
+            "lift_ci_low": lift[1],
+            "lift_ci_high": lift[2],
+            "variance_reduction": reduction,
+        }
+    num, den = metric.numerator, metric.denominator
+    values, ses = [], []
+    for s in (c, t):
+        if s[f"s_{den}"] == 0:
+            raise ParameterError(
+                f"{den} sums to 0 in an arm: the ratio {metric.name} is undefined."
+            )
+        mn, vn = _moments(s, num)
+        md, vd = _moments(s, den)
+        _, cnd = _moments(s, num, den)
+        r = mn / md
+        var = (vn - 2 * r * cnd + r**2 * vd) / (md**2 * s["n"])  # delta method
+        values.append(r)
+        ses.append(np.sqrt(max(var, 0.0)))
+    diff = values[1] - values[0]
+    se = np.hypot(*ses)
+    p = 2 * stats.norm.sf(abs(diff / se)) if se > 0 else 1.0
+    lift = _relative(values[1], values[0], ses[1], ses[0], q)
+    return {
+        "method": "ratio, delta method (normal CI)",
+        "control_value": values[0],
+        "treatment_value": values[1],
+        "difference": diff,
+        "ci_low": diff - q * se,
+        "ci_high": diff + q * se,
+        "p_value": p,
+        "relative_lift": lift[0],
+        "lift_ci_low": lift[1],
+        "lift_ci_high": lift[2],
+        "variance_reduction": np.nan,
+    }
+
+
+def _columns(metric: Metric) -> list[str]:
+    if isinstance(metric, Proportion):
+        return [metric.column]
+    if isinstance(metric, Mean):
+        return [metric.column] + ([metric.covariate] if metric.covariate else [])
+    return [metric.numerator, metric.denominator]
+
+
+def analyze(
+    units: pd.DataFrame,
+    metrics: list[Metric],
+    variant: str = "variant",
+    control: str = "control",
+    alpha: float = 0.05,
+    correction: Literal["holm", "bh"] | None = "holm",
+    expected_shares: dict[str, float] | None = None,
+    unit: str | None = "customer_id",
+) -> pd.DataFrame:
+    """One row per metric x treatment arm against ``control`` (see the module docstring).
+
+    units: one row per unit (customer) with the variant column and metric columns.
+    expected_shares: designed share per arm for the SRM check (default: equal).
+    unit: the unit id column, checked for units in two arms (None to skip).
+    The SRM result is in ``.attrs["srm"]``; a mismatch also raises a warning, because every
+    number in the table is then suspect.
+    """
+    if variant not in units:
+        raise ParameterError(f"variant column {variant!r} is not in the units table.")
+    if unit is not None and unit in units and units[unit].duplicated().any():
+        twice = units.loc[units[unit].duplicated(), unit].iloc[0]
+        raise ParameterError(f"unit {twice!r} appears more than once (e.g. in two arms).")
+    if not metrics:
+        raise ParameterError("metrics is empty: give at least one Proportion, Mean or Ratio.")
+    arms = list(pd.unique(units[variant].dropna()))
+    if control not in arms:
+        raise ParameterError(f"control={control!r} is not an arm; arms are {sorted(arms)}.")
+    if len(arms) < 2:
+        raise ParameterError(f"only one arm ({control!r}): nothing to compare.")
+    needed = sorted({col for m in metrics for col in _columns(m)})
+    missing = [c for c in needed if c not in units]
+    if missing:
+        raise ParameterError(f"metric column(s) {missing} are not in the units table.")
+    bad = units[needed].isna().sum()
+    if bad.any():
+        raise ParameterError(
+            f"metric columns have missing values: {bad[bad > 0].to_dict()}; "
+            "fill them (e.g. 0 orders) or drop those units explicitly."
+        )
+    counts = units[variant].value_counts()
+    shares = None if expected_shares is None else [expected_shares[a] for a in counts.index]
+    check = srm(counts.to_numpy(), shares)
+    if check.mismatch:
+        warnings.warn(
+            f"sample-ratio mismatch: arm sizes {counts.to_dict()} (p = {check.p_value:.2g}); "
+            "assignment or logging is broken, do not trust these results.",
+            stacklevel=2,
+        )
+    pooled = _stats(units, needed)
+    per_arm = {arm: _stats(units[units[variant] == arm], needed) for arm in arms}
+    rows = []
+    for metric in metrics:
+        for arm in arms:
+            if arm == control:
+                continue
+            row = {
+                "metric": metric.name,
+                "arm": arm,
+                "n_control": int(per_arm[control]["n"]),
+                "n_treatment": int(per_arm[arm]["n"]),
+            }
+            row.update(_compare(metric, per_arm[control], per_arm[arm], pooled, alpha))
+            rows.append(row)
+    table = pd.DataFrame(rows)
+    table["p_adjusted"], table["significant"] = adjust_pvalues(table["p_value"], correction, alpha)
+    table.attrs.update(srm=check, alpha=alpha, correction=correction, control=control)
+    return table

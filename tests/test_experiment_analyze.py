@@ -1,0 +1,130 @@
+"""Experiment units from CRM tables, and the multi-metric read-out."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmlab import experiment as ex
+from crmlab.data import generate
+from crmlab.errors import ParameterError
+from crmlab.features import experiment_units
+
+METRICS = [
+    ex.Proportion("converted"),
+    ex.Mean("revenue", covariate="pre_revenue"),
+    ex.Ratio("n_orders", "sessions"),
+]
+
+
+@pytest.fixture(scope="module")
+def world():
+    return generate(20_000, seed=0)
+
+
+def test_units_measure_the_window_and_the_pre_period(world):
+    units = experiment_units(world, "CMP01")
+    a = world.assignments[world.assignments["campaign_id"] == "CMP01"]
+    assert len(units) == len(a) and units["customer_id"].is_unique
+    one = units[units["n_orders"] > 0].iloc[0]
+    orders = world.orders[
+        (world.orders["customer_id"] == one["customer_id"])
+        & (world.orders["status"] == "completed")
+    ]
+    days = (orders["ordered_at"] - one["assigned_at"]) / pd.Timedelta(days=1)
+    inside = orders[(days > 0) & (days <= 14)]
+    assert one["n_orders"] == len(inside)
+    assert one["revenue"] == pytest.approx(inside["amount"].sum())
+    before = orders[(days <= 0) & (days > -90)]
+    assert one["pre_revenue"] == pytest.approx(before["amount"].sum())
+    assert set(units["converted"]) <= {0, 1}
+
+
+def test_planted_effects_are_inside_the_intervals(world):
+    truth = world.truth.params["campaigns"]["CMP01"]
+    table = ex.analyze(experiment_units(world, "CMP01"), METRICS).set_index("metric")
+    conv, rev = table.loc["converted"], table.loc["revenue"]
+    assert conv["ci_low"] < truth["true_conversion_effect"] < conv["ci_high"]
+    assert rev["ci_low"] < truth["true_revenue_effect"] < rev["ci_high"]
+    assert conv["significant"]
+    assert rev["variance_reduction"] > 0  # CUPED made revenue more precise
+    assert table.attrs["srm"].mismatch is False
+
+
+def test_planted_srm_is_flagged_loudly(world):
+    with pytest.warns(UserWarning, match="sample-ratio mismatch"):
+        table = ex.analyze(experiment_units(world, "CMP03"), METRICS[:1])
+    assert table.attrs["srm"].mismatch
+
+
+def test_cuped_variance_reduction_matches_the_correlation():
+    rng = np.random.default_rng(1)
+    n = 20_000
+    pre = rng.normal(10, 2, n)
+    y = pre + rng.normal(0, 2, n)  # corr(pre, y)^2 = 0.5
+    units = pd.DataFrame(
+        {"variant": np.where(np.arange(n) % 2, "treatment", "control"), "y": y, "pre": pre}
+    )
+    plain = ex.analyze(units, [ex.Mean("y")], unit=None).iloc[0]
+    cuped = ex.analyze(units, [ex.Mean("y", covariate="pre")], unit=None).iloc[0]
+    assert cuped["variance_reduction"] == pytest.approx(0.5, abs=0.03)
+    width = lambda r: r["ci_high"] - r["ci_low"]  # noqa: E731
+    assert width(cuped) == pytest.approx(width(plain) * np.sqrt(0.5), rel=0.05)
+
+
+def test_ratio_with_unit_denominator_is_the_mean():
+    rng = np.random.default_rng(2)
+    units = pd.DataFrame(
+        {"variant": ["control"] * 500 + ["treatment"] * 500, "x": rng.poisson(3, 1000), "one": 1}
+    )
+    ratio = ex.analyze(units, [ex.Ratio("x", "one")], unit=None).iloc[0]
+    mean = ex.analyze(units, [ex.Mean("x")], unit=None).iloc[0]
+    assert ratio["difference"] == pytest.approx(mean["difference"])
+    assert ratio["ci_high"] - ratio["ci_low"] == pytest.approx(
+        mean["ci_high"] - mean["ci_low"], rel=0.01
+    )
+
+
+def test_multi_arm_and_correction():
+    rng = np.random.default_rng(3)
+    units = pd.DataFrame(
+        {"variant": rng.choice(["control", "a", "b"], 3000), "converted": rng.random(3000) < 0.1}
+    )
+    table = ex.analyze(units, [ex.Proportion("converted")], correction="holm", unit=None)
+    assert sorted(table["arm"]) == ["a", "b"]
+    assert (table["p_adjusted"] >= table["p_value"]).all()
+
+
+def test_bad_experiments_get_clear_errors():
+    units = pd.DataFrame(
+        {
+            "customer_id": ["1", "2", "3", "4"],
+            "variant": ["control", "control", "treatment", "treatment"],
+            "converted": [0, 1, 0, 1],
+            "revenue": [1.0, 2.0, np.nan, 3.0],
+        }
+    )
+    with pytest.raises(ParameterError, match="control='ctrl' is not an arm"):
+        ex.analyze(units, [ex.Proportion("converted")], control="ctrl")
+    with pytest.raises(ParameterError, match="only one arm"):
+        ex.analyze(units[units["variant"] == "control"], [ex.Proportion("converted")])
+    with pytest.raises(ParameterError, match="missing values"):
+        ex.analyze(units, [ex.Mean("revenue")])
+    twice = units.assign(customer_id=["1", "2", "1", "4"])
+    with pytest.raises(ParameterError, match="more than once"):
+        ex.analyze(twice, [ex.Proportion("converted")])
+    with pytest.raises(ParameterError, match="constant"):
+        ex.analyze(units.assign(revenue=5.0), [ex.Mean("revenue")])
+    with pytest.raises(ParameterError, match="not in the units"):
+        ex.analyze(units, [ex.Proportion("clicked")])
+
+
+def test_unknown_campaign(world):
+    with pytest.raises(ParameterError, match="campaign_id='NOPE' is unknown"):
+        experiment_units(world, "NOPE")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        experiment_units(world, "CMP02")  # no warnings on a valid call
