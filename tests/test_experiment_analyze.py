@@ -128,3 +128,37 @@ def test_unknown_campaign(world):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         experiment_units(world, "CMP02")  # no warnings on a valid call
+
+
+def test_roi_follows_from_the_revenue_difference(world):
+    units = experiment_units(world, "CMP01")
+    campaign = world.campaigns.set_index("campaign_id").loc["CMP01"]
+    table = ex.roi(units, campaign["cost_per_contact"], campaign["fixed_cost"]).set_index(
+        "quantity"
+    )
+    diff = ex.analyze(units, [ex.Mean("revenue")]).iloc[0]
+    n = table.loc["treated units", "estimate"]
+    cost = campaign["cost_per_contact"] * n + campaign["fixed_cost"]
+    assert table.loc["campaign cost", "estimate"] == pytest.approx(cost)
+    roi = table.loc["ROI (net return per unit of cost)"]
+    assert roi["estimate"] == pytest.approx((diff["difference"] * n - cost) / cost)
+    assert roi["ci_low"] == pytest.approx((diff["ci_low"] * n - cost) / cost)
+    assert table.loc["break-even value per treated unit", "estimate"] == pytest.approx(cost / n)
+    with pytest.raises(ParameterError, match="cost nothing"):
+        ex.roi(units, 0.0, 0.0)
+
+
+def test_planted_segment_difference_is_found(world):
+    units = experiment_units(world, "CMP02")
+    channel = world.customers.set_index("customer_id")["signup_channel"]
+    app = channel.map(lambda c: "app" if c == "app" else "other")
+    table = ex.by_segment(units, app, [ex.Proportion("converted")], min_cell_size=100)
+    lift = table.set_index("segment")["difference"]
+    assert lift["app"] > lift["other"] + 0.04  # planted: +12 points for app, +2 otherwise
+    assert table.set_index("segment").loc["app", "significant"]
+    mixed = app.copy()
+    mixed[mixed.index.str.endswith("77")] = "rare"  # about 1% of customers
+    with_small = ex.by_segment(units, mixed, [ex.Proportion("converted")], min_cell_size=200)
+    assert with_small.set_index("segment").loc["rare", "too_small"]  # listed, not dropped
+    with pytest.raises(ParameterError, match="no segment has"):
+        ex.by_segment(units, app, [ex.Proportion("converted")], min_cell_size=10**6)

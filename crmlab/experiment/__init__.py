@@ -5,6 +5,7 @@ segment breakdowns, ROI and the notebook follow (see docs/experiments.md).
 """
 
 from .analyze import Mean, Proportion, Ratio, analyze
+from .business import by_segment, roi
 from .power import mde, sample_size
 from .srm import SRMResult, srm
 from .tests import (
@@ -24,8 +25,10 @@ __all__ = [
     "WelchTest",
     "adjust_pvalues",
     "analyze",
+    "by_segment",
     "mde",
     "proportion_test",
+    "roi",
     "sample_size",
     "srm",
     "welch_test",
