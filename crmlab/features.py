@@ -214,7 +214,8 @@ def experiment_units(
     revenue, converted (at least one order); sessions = customer-initiated web/app views and
     store visits in the same window (0 without touchpoints). Covariates: pre_orders and
     pre_revenue in (assigned_at - pre_days, assigned_at]. Columns: customer_id, variant,
-    assigned_at, converted, n_orders, revenue, sessions, pre_orders, pre_revenue.
+    assigned_at, converted, n_orders, revenue, sessions, pre_orders, pre_revenue,
+    days_to_first_order (empty without an order in the window).
     """
     if data.assignments is None:
         raise ParameterError("the data set has no assignments table: no experiment to read.")
@@ -249,7 +250,11 @@ def experiment_units(
                        count(*) FILTER (WHERE p.ordered_at <= a.assigned_at
                            AND p.ordered_at > a.assigned_at - to_days($pre)) AS pre_orders,
                        coalesce(sum(p.amount) FILTER (WHERE p.ordered_at <= a.assigned_at
-                           AND p.ordered_at > a.assigned_at - to_days($pre)), 0) AS pre_revenue
+                           AND p.ordered_at > a.assigned_at - to_days($pre)), 0) AS pre_revenue,
+                       min(epoch(p.ordered_at - a.assigned_at) / 86400.0) FILTER (
+                           WHERE p.ordered_at > a.assigned_at
+                           AND p.ordered_at <= a.assigned_at + to_days($window))
+                           AS days_to_first_order
                 FROM a JOIN purchases p USING (customer_id)
                 GROUP BY a.customer_id),
             s AS (
@@ -263,7 +268,7 @@ def experiment_units(
                    coalesce(o.n_orders, 0) AS n_orders, coalesce(o.revenue, 0) AS revenue,
                    coalesce(s.sessions, 0) AS sessions,
                    coalesce(o.pre_orders, 0) AS pre_orders,
-                   coalesce(o.pre_revenue, 0) AS pre_revenue
+                   coalesce(o.pre_revenue, 0) AS pre_revenue, o.days_to_first_order
             FROM a LEFT JOIN o USING (customer_id) LEFT JOIN s USING (customer_id)
             ORDER BY a.customer_id
             """,

@@ -45,6 +45,8 @@ def styled(table: pd.DataFrame, percent: tuple[str, ...] = (), caption: str = ""
         series = table[column]
         if column in percent:
             formats[column] = "{:.1%}"
+        elif str(column).startswith("p_") and pd.api.types.is_float_dtype(series):
+            formats[column] = "{:.3g}"  # p-values: small ones must not print as 0.00
         elif pd.api.types.is_datetime64_any_dtype(series):
             formats[column] = lambda v: "" if pd.isna(v) else f"{v:%Y-%m-%d %H:%M}"
         elif pd.api.types.is_integer_dtype(series):
@@ -210,4 +212,31 @@ def histogram(values: pd.Series, title: str, xlabel: str, log: bool = True, ax=N
     if log and len(positive) > 1:
         ax.set_xscale("log")
     ax.set(title=title, xlabel=xlabel, ylabel="customers")
+    return ax
+
+
+def forest(
+    table: pd.DataFrame,
+    label: str,
+    estimate: str,
+    low: str,
+    high: str,
+    title: str,
+    xlabel: str,
+    ax=None,
+    percent: bool = True,
+):
+    """Estimates with confidence intervals, one row each, and a line at zero effect."""
+    ax = _axes(ax, (8, 0.55 * len(table) + 1.5))
+    y = list(range(len(table)))[::-1]
+    significant = (table[low] > 0) | (table[high] < 0)
+    colors = [PALETTE[0] if s else PALETTE[5] for s in significant]
+    ax.hlines(y, table[low], table[high], colors=colors, lw=2.5)
+    ax.scatter(table[estimate], y, color=colors, zorder=3, s=40)
+    ax.axvline(0, color=PALETTE[3], lw=1, ls="--")
+    ax.set_yticks(y)
+    ax.set_yticklabels(table[label].astype(str))
+    ax.set(title=title, xlabel=xlabel)
+    if percent:
+        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     return ax

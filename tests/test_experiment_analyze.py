@@ -162,3 +162,27 @@ def test_planted_segment_difference_is_found(world):
     assert with_small.set_index("segment").loc["rare", "too_small"]  # listed, not dropped
     with pytest.raises(ParameterError, match="no segment has"):
         ex.by_segment(units, app, [ex.Proportion("converted")], min_cell_size=10**6)
+
+
+def test_readout_pieces(world):
+    units = experiment_units(world, "CMP01")
+    metrics = ex.standard_metrics(["converted", "revenue"])
+    assert metrics[1].covariate == "pre_revenue"
+    with pytest.raises(ParameterError, match="choose from"):
+        ex.standard_metrics(["clicks"])
+    table = ex.analyze(units, metrics)
+    assert ex.verdict(table, "converted").startswith("Ship treatment: converted +")
+    flat = table.assign(significant=False)
+    assert ex.verdict(flat, "converted").startswith("Inconclusive for treatment")
+    worse = table.assign(difference=-table["difference"])
+    assert ex.verdict(worse, "converted").startswith("Don't ship treatment")
+    with pytest.warns(UserWarning):
+        broken = ex.analyze(experiment_units(world, "CMP03"), metrics)
+    assert ex.verdict(broken, "converted").startswith("Do not decide")
+    balance = ex.balance(units, ["pre_revenue", "pre_orders"])
+    assert balance["balanced"].all()  # randomized: pre-period alike
+    curve = ex.cumulative_conversion(units, 14)
+    last = curve[curve["day"] == 14].set_index("arm")["converted_share"]
+    observed = units.groupby("variant")["converted"].mean()
+    assert last.to_dict() == pytest.approx(observed.to_dict())
+    assert curve.groupby("arm")["converted_share"].apply(lambda s: s.is_monotonic_increasing).all()

@@ -7,6 +7,13 @@ segment breakdowns, ROI and the notebook follow (see docs/experiments.md).
 from .analyze import Mean, Proportion, Ratio, analyze
 from .business import by_segment, roi
 from .power import mde, sample_size
+from .readout import (
+    STANDARD_METRICS,
+    balance,
+    cumulative_conversion,
+    standard_metrics,
+    verdict,
+)
 from .srm import SRMResult, srm
 from .tests import (
     ProportionTest,
@@ -17,6 +24,7 @@ from .tests import (
 )
 
 __all__ = [
+    "STANDARD_METRICS",
     "Mean",
     "Proportion",
     "ProportionTest",
@@ -25,11 +33,15 @@ __all__ = [
     "WelchTest",
     "adjust_pvalues",
     "analyze",
+    "balance",
     "by_segment",
+    "cumulative_conversion",
     "mde",
     "proportion_test",
     "roi",
     "sample_size",
     "srm",
+    "standard_metrics",
+    "verdict",
     "welch_test",
 ]
