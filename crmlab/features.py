@@ -282,6 +282,27 @@ def experiment_units(
     return out
 
 
+def sufficient_statistics(frame: pd.DataFrame, group: str, columns: list[str]) -> pd.DataFrame:
+    """Per group: n, and for the columns every sum s_a and sum of products s_a*b (a <= b in
+    the given order) — all a two-sample test needs, computed in one SQL pass."""
+    terms = ["count(*)::DOUBLE AS n"]
+    for i, a in enumerate(columns):
+        terms.append(f'sum("{a}"::DOUBLE) AS "s_{a}"')
+        for b in columns[i:]:
+            terms.append(f'sum("{a}"::DOUBLE * "{b}"::DOUBLE) AS "s_{a}*{b}"')
+    con = duckdb.connect()
+    try:
+        con.register("units_source", frame[[group, *columns]])
+        out = to_pandas(
+            con.execute(
+                f'SELECT "{group}" AS grp, {", ".join(terms)} FROM units_source GROUP BY grp'
+            )
+        )
+    finally:
+        con.close()
+    return out.set_index("grp")
+
+
 def monthly_new_customers(customers: pd.DataFrame | CRMData) -> pd.DataFrame:
     """Customers by the calendar month (UTC) of ``first_seen_at``: month, new_customers."""
     frame = customers.customers if isinstance(customers, CRMData) else customers

@@ -24,6 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import ParameterError
+from ..features import sufficient_statistics
 from .srm import srm
 from .tests import adjust_pvalues, proportion_test, welch_test
 
@@ -64,16 +65,6 @@ class Ratio:
 
 
 Metric = Proportion | Mean | Ratio
-
-
-def _stats(frame: pd.DataFrame, columns: list[str]) -> dict[str, float]:
-    values = frame[columns].to_numpy(float)
-    out = {"n": float(len(values))}
-    for i, a in enumerate(columns):
-        out[f"s_{a}"] = values[:, i].sum()
-        for b in columns[i:]:
-            out[f"s_{a}*{b}"] = float((values[:, i] * values[:, columns.index(b)]).sum())
-    return out
 
 
 def _moments(s: dict, a: str, b: str | None = None) -> tuple[float, float]:
@@ -238,8 +229,10 @@ def analyze(
             "assignment or logging is broken, do not trust these results.",
             stacklevel=2,
         )
-    pooled = _stats(units, needed)
-    per_arm = {arm: _stats(units[units[variant] == arm], needed) for arm in arms}
+    # Aggregated by the SQL engine: from here on only a few numbers per arm move around.
+    table_stats = sufficient_statistics(units, variant, needed)
+    per_arm = {arm: table_stats.loc[arm].to_dict() for arm in arms}
+    pooled = table_stats.sum().to_dict()
     rows = []
     for metric in metrics:
         for arm in arms:
