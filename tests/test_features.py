@@ -244,3 +244,22 @@ def test_clear_errors():
         calibration_holdout(orders, "2022-01-01", "2021-01-01")
     with pytest.raises(ParameterError, match="no purchases between"):
         calibration_holdout(orders, "2023-01-01", "2023-06-01")
+
+
+def test_sufficient_statistics_are_the_sums_per_group():
+    from crmlab.features import sufficient_statistics
+
+    rng = np.random.default_rng(8)
+    frame = pd.DataFrame(
+        {
+            "arm": rng.choice(["a", "b"], 500),
+            "y": rng.normal(size=500),
+            "x": rng.integers(0, 5, 500),
+        }
+    )
+    stats = sufficient_statistics(frame, "arm", ["y", "x"])
+    b = frame[frame["arm"] == "b"]
+    assert stats.loc["b", "n"] == len(b)
+    assert stats.loc["b", "s_y"] == pytest.approx(b["y"].sum())
+    assert stats.loc["b", "s_y*x"] == pytest.approx((b["y"] * b["x"]).sum())
+    assert stats.loc["b", "s_x*x"] == pytest.approx((b["x"] ** 2).sum())
