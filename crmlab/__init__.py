@@ -11,10 +11,32 @@ from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("data", "datasets", "errors", "features", "plots", "reports")
+_SUBMODULES = (
+    "clv",
+    "data",
+    "datasets",
+    "errors",
+    "experiment",
+    "features",
+    "overview",
+    "plots",
+    "reports",
+    "segment",
+)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import data, datasets, errors, features, plots, reports  # noqa: F401
+    from . import (  # noqa: F401
+        clv,
+        data,
+        datasets,
+        errors,
+        experiment,
+        features,
+        overview,
+        plots,
+        reports,
+        segment,
+    )
 
 
 def __getattr__(name: str):

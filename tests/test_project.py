@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 import tomllib
 
 import yaml
@@ -45,3 +46,11 @@ def test_makefile_help_lists_every_documented_target():
     ).stdout
     for target in ("reports", "test", "lab", "sample-data", "bench", "clean"):
         assert f"make {target}" in out
+
+
+def test_import_is_light_and_modules_are_reachable():
+    code = (
+        "import sys, crmlab; assert 'pandas' not in sys.modules, 'import crmlab is heavy'; "
+        "crmlab.segment.rfm; crmlab.clv.fit; crmlab.experiment.analyze; crmlab.data.load"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
