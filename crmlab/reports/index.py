@@ -26,7 +26,7 @@ h2 {{ margin-top: 2rem; color: #374151; }}
   font-weight: 600; }}
 .ok {{ background: #d1fae5; color: #065f46; }} .failed {{ background: #fee2e2; color: #991b1b; }}
 .stale {{ background: #fef3c7; color: #92400e; }} .never {{ background: #e5e7eb; color: #374151; }}
-code {{ font-size: .8rem; }}
+code {{ font-size: .8rem; overflow-wrap: anywhere; }}
 a {{ color: #2563eb; }}
 </style></head><body>
 <h1>crmlab reports</h1>
