@@ -88,31 +88,31 @@ class CLVModel:
     def time_unit(self) -> str:
         return {1.0: "days", 7.0: "weeks"}.get(self.unit_days, f"{self.unit_days:g}-day periods")
 
-    def _per_pattern(self, method: str, summary: pd.DataFrame | None, *args) -> np.ndarray:
-        """Evaluate a lifetimes method once per (frequency, recency, T) pattern, then map it
-        back to customers (customers sharing a history share the answer)."""
+    def _patterns(self, summary: pd.DataFrame | None):
+        """The distinct (frequency, recency, T) histories as arrays, each customer's row in
+        them, and the customers' index (customers sharing a history share every answer)."""
         s = self.summary if summary is None else summary
         patterns, codes = compress(s, ["frequency", "recency", "T"])
-        values = getattr(self.purchase_fitter, method)(
-            *args,
-            patterns["frequency"].to_numpy(float),
-            patterns["recency"].to_numpy(float),
-            patterns["T"].to_numpy(float),
+        columns = tuple(patterns[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+        return columns, codes, s.index
+
+    def _expected_by_pattern(self, t: float, columns) -> np.ndarray:
+        fitter = self.purchase_fitter
+        return np.asarray(
+            fitter.conditional_expected_number_of_purchases_up_to_time(t, *columns), float
         )
-        return np.asarray(values, float)[codes]
 
     def expected_purchases(self, t: float, summary: pd.DataFrame | None = None) -> pd.Series:
         """Expected repeat purchases per customer in the next ``t`` time units (model units)."""
-        index = (self.summary if summary is None else summary).index
-        method = "conditional_expected_number_of_purchases_up_to_time"
-        values = self._per_pattern(method, summary, t)
+        columns, codes, index = self._patterns(summary)
+        values = self._expected_by_pattern(t, columns)[codes]
         return pd.Series(values, index=index, name="expected_purchases")
 
     def p_alive(self, summary: pd.DataFrame | None = None) -> pd.Series:
         """Probability that each customer is still active ("alive") at the summary's as_of."""
-        index = (self.summary if summary is None else summary).index
-        values = self._per_pattern("conditional_probability_alive", summary)
-        return pd.Series(values, index=index, name="p_alive")
+        columns, codes, index = self._patterns(summary)
+        values = np.asarray(self.purchase_fitter.conditional_probability_alive(*columns), float)
+        return pd.Series(values[codes], index=index, name="p_alive")
 
     def expected_spend(self, summary: pd.DataFrame | None = None) -> pd.Series:
         """Expected value of one future purchase per customer (Gamma-Gamma conditional mean;
@@ -148,13 +148,14 @@ class CLVModel:
         spend = self.expected_spend(summary)
         month = DAYS_PER_MONTH / self.unit_days
         monthly_rate = (1 + annual_discount_rate) ** (1 / 12) - 1
-        value = np.zeros(len(spend))
-        previous = np.zeros(len(spend))
+        columns, codes, _ = self._patterns(summary)  # compressed once, used every month
+        discounted = np.zeros(len(columns[0]))  # discounted purchases per history
+        previous = np.zeros(len(columns[0]))
         for m in range(1, int(horizon_months) + 1):
-            cumulative = self.expected_purchases(m * month, summary).to_numpy()
-            value += (cumulative - previous) * spend.to_numpy() / (1 + monthly_rate) ** m
+            cumulative = self._expected_by_pattern(m * month, columns)
+            discounted += (cumulative - previous) / (1 + monthly_rate) ** m
             previous = cumulative
-        return pd.Series(value, index=spend.index, name="clv")
+        return pd.Series(discounted[codes] * spend.to_numpy(), index=spend.index, name="clv")
 
 
 def _purchase_loglik(model: str, patterns: pd.DataFrame):
