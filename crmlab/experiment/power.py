@@ -16,6 +16,15 @@ def _z(alpha: float, power: float) -> tuple[float, float]:
     return stats.norm.ppf(1 - alpha / 2), stats.norm.ppf(power)
 
 
+def _t_power(sd: float | None):
+    """statsmodels' two-sample t-test power solver, after checking the metric's sd."""
+    if sd is None or sd <= 0:
+        raise ParameterError("kind='mean' needs the metric's standard deviation sd > 0.")
+    from statsmodels.stats.power import TTestIndPower
+
+    return TTestIndPower()
+
+
 def sample_size(
     baseline: float,
     mde: float,
@@ -45,11 +54,7 @@ def sample_size(
             raise ParameterError(f"baseline={baseline!r}, mde={mde!r}: rates must stay in (0, 1).")
         return int(np.floor(_proportion_n(p, d, alpha, power, ratio) + 0.5))
     if kind == "mean":
-        if sd is None or sd <= 0:
-            raise ParameterError("kind='mean' needs the metric's standard deviation sd > 0.")
-        from statsmodels.stats.power import TTestIndPower
-
-        n = TTestIndPower().solve_power(
+        n = _t_power(sd).solve_power(
             effect_size=abs(mde) / sd, alpha=alpha, power=power, ratio=ratio
         )
         return int(np.ceil(n - 1e-9))
@@ -69,11 +74,7 @@ def mde(
     if n_control < 2:
         raise ParameterError(f"n_control={n_control!r}: need at least 2 units.")
     if kind == "mean":
-        from statsmodels.stats.power import TTestIndPower
-
-        if sd is None or sd <= 0:
-            raise ParameterError("kind='mean' needs the metric's standard deviation sd > 0.")
-        d = TTestIndPower().solve_power(nobs1=n_control, alpha=alpha, power=power, ratio=ratio)
+        d = _t_power(sd).solve_power(nobs1=n_control, alpha=alpha, power=power, ratio=ratio)
         return float(d * sd)
     _z(alpha, power)
 
