@@ -18,12 +18,28 @@ _BUILTIN_DATA = {"cdnow": "lifetimes", "cdnow-sample": "lifetimes"}
 
 
 def _hash_files(paths: list[Path]) -> str:
+    """SHA-256 over the files' names and contents (in path order)."""
     digest = hashlib.sha256()
     for path in sorted(paths):
         digest.update(str(path.name).encode())
-        with path.open("rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
+        digest.update(_hash_file(str(path), *_stamp(path)).encode())
+    return digest.hexdigest()
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_size, info.st_mtime_ns
+
+
+@cache
+def _hash_file(path: str, size: int, mtime_ns: int) -> str:
+    """Content hash of one file; memoized on (path, size, mtime) because several reports of a
+    run usually read the same data folder (a changed file gets a new stamp, so a new hash)."""
+    del size, mtime_ns  # part of the cache key only
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
     return digest.hexdigest()
 
 
