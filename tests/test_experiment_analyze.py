@@ -168,7 +168,7 @@ def test_readout_pieces(world):
     units = experiment_units(world, "CMP01")
     metrics = ex.standard_metrics(["converted", "revenue"])
     assert metrics[1].covariate == "pre_revenue"
-    with pytest.raises(ParameterError, match="choose from"):
+    with pytest.raises(ParameterError, match="not understood"):
         ex.standard_metrics(["clicks"])
     table = ex.analyze(units, metrics)
     assert ex.verdict(table, "converted").startswith("Ship treatment: converted +")

@@ -191,3 +191,46 @@ def test_cli_list_shows_what_is_due(project, capsys):
     assert lines["a"].rstrip().endswith("no") and lines["b"].rstrip().endswith("yes")
     index = (root / "reports" / "index.html").read_text()
     assert "not run yet" in index
+
+
+def test_campaign_report_reads_a_flat_export(project):
+    """The campaign notebook analyses a per-unit CSV from another tool via a column map."""
+    import numpy as np
+    import pandas as pd
+
+    root, catalogue = project
+    rng = np.random.default_rng(0)
+    n = 3000
+    group = rng.choice(["A", "B"], n)
+    bought = rng.random(n) < np.where(group == "B", 0.3, 0.2)
+    pd.DataFrame(
+        {
+            "user": np.arange(n),
+            "group": group,
+            "bought": bought,
+            "spend": np.where(bought, rng.gamma(2.0, 30.0, n), 0.0),
+            "device": rng.choice(["ios", "web"], n),
+        }
+    ).to_csv(root / "export.csv", index=False)
+    params = {
+        "units_source": "export.csv",
+        "column_map": {"user": "customer_id", "group": "variant", "bought": "converted"},
+        "control": "A",
+        "metrics": ["converted", "mean(spend)"],
+        "segment_by": "device",
+        "cost_per_contact": 0.5,
+        "fixed_cost": 100.0,
+        "n_boot": 200,
+    }
+    reports = catalogue(
+        {"name": "flat", "notebook": "notebooks/campaign_ab.ipynb", "parameters": params}
+    )
+    [result] = run_catalogue(reports, root / "reports", root=root, **QUIET)
+    assert result.status == "ok", result
+    html = (root / "reports" / "flat.html").read_text()
+    assert "Ship B: converted" in html
+    assert "Heavy tails" in html and "prob_superiority" in html
+    assert "no pre-period columns" in html and "no `days_to_first_order`" in html.replace(
+        "<code>", "`"
+    ).replace("</code>", "`")
+    assert "ROI (net return per unit of cost)" in html and ">ios<" in html

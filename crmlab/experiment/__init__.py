@@ -1,11 +1,13 @@
 """Campaign A/B analysis: sample-ratio checks, metric tests, corrections and power.
 
 Experiment units are built from CRM tables by ``crmlab.features.experiment_units``;
-segment breakdowns, ROI and the notebook follow (see docs/experiments.md).
+flat per-unit tables exported from elsewhere are read by ``read_units``
+(see docs/experiments.md).
 """
 
 from .analyze import Mean, Proportion, Ratio, analyze
 from .business import by_segment, roi
+from .flat import read_units
 from .power import mde, sample_size
 from .readout import (
     STANDARD_METRICS,
@@ -14,6 +16,7 @@ from .readout import (
     standard_metrics,
     verdict,
 )
+from .robust import nonparametric
 from .srm import SRMResult, srm
 from .tests import (
     ProportionTest,
@@ -37,7 +40,9 @@ __all__ = [
     "by_segment",
     "cumulative_conversion",
     "mde",
+    "nonparametric",
     "proportion_test",
+    "read_units",
     "roi",
     "sample_size",
     "srm",

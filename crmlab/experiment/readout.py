@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -18,11 +20,33 @@ STANDARD_METRICS: dict[str, Metric] = {
 
 
 def standard_metrics(names: list[str]) -> list[Metric]:
-    """Metric objects for names in ``STANDARD_METRICS`` (the first is the primary metric)."""
-    unknown = [n for n in names if n not in STANDARD_METRICS]
-    if unknown or not names:
-        raise ParameterError(f"metrics={names!r}: choose from {sorted(STANDARD_METRICS)}.")
-    return [STANDARD_METRICS[n] for n in names]
+    """Metric objects from names (the first is the primary metric).
+
+    A name is one of ``STANDARD_METRICS`` or a spec for any column of a per-unit table:
+    ``proportion(col)``, ``mean(col)``, ``mean(col, covariate)`` (CUPED) or
+    ``ratio(numerator, denominator)``; notebook parameters can only carry strings.
+    """
+    if not names:
+        raise ParameterError(f"metrics={names!r}: give at least one metric.")
+    return [_metric(name) for name in names]
+
+
+def _metric(name: str) -> Metric:
+    if name in STANDARD_METRICS:
+        return STANDARD_METRICS[name]
+    match = re.fullmatch(r"\s*(proportion|mean|ratio)\s*\(([^()]*)\)\s*", name)
+    args = [a.strip() for a in match.group(2).split(",")] if match else []
+    kind = match.group(1) if match else None
+    if kind == "proportion" and len(args) == 1 and args[0]:
+        return Proportion(args[0])
+    if kind == "mean" and len(args) in (1, 2) and all(args):
+        return Mean(args[0], covariate=args[1] if len(args) == 2 else None)
+    if kind == "ratio" and len(args) == 2 and all(args):
+        return Ratio(args[0], args[1])
+    raise ParameterError(
+        f"metric {name!r} is not understood: use one of {sorted(STANDARD_METRICS)} or "
+        "proportion(col), mean(col), mean(col, covariate), ratio(numerator, denominator)."
+    )
 
 
 def balance(

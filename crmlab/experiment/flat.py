@@ -1,0 +1,102 @@
+"""Experiments exported from elsewhere: a flat table with one row per unit.
+
+An analyst often gets an experiment as a CSV from another tool (one row per user: the arm
+plus outcome columns). ``read_units`` renames its columns to the names ``analyze`` and the
+campaign notebook use, and checks it with the same care as the CRM tables.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import DataContractError, ParameterError
+
+
+def read_units(
+    source: str | Path | pd.DataFrame,
+    columns: dict[str, str] | None = None,
+    variant: str = "variant",
+    unit: str | None = "customer_id",
+    sep: str = ",",
+) -> pd.DataFrame:
+    """Read a flat per-unit experiment table (CSV, Parquet or a DataFrame).
+
+    columns: mapping from the file's column names to crmlab's (e.g. ``{"group": "variant",
+        "user": "customer_id", "bought": "converted", "spend": "revenue"}``); unmapped
+        columns keep their names.
+    variant: the arm column after renaming; unit: the unit id column after renaming (None if
+        the table has none). Other columns are metrics, made numeric (booleans become 0/1),
+        or labels (e.g. a segment) when no value in them is a number; a column mixing numbers
+        with other text is an error. Empty cells stay missing and ``analyze`` names them if a
+        metric uses them.
+    Raises ``ParameterError`` for a missing file or column, ``DataContractError`` listing
+    non-numeric values, empty arms and duplicated units.
+    """
+    frame = _read(source, sep)
+    columns = dict(columns or {})
+    absent = [c for c in columns if c not in frame]
+    if absent:
+        raise ParameterError(
+            f"columns mapping names {absent}, which the table lacks; its columns are "
+            f"{list(frame.columns)}."
+        )
+    frame = frame.rename(columns=columns)
+    if variant not in frame:
+        raise ParameterError(
+            f"no {variant!r} column after renaming; map the arm column to it, e.g. "
+            f"columns={{'group': {variant!r}}}. Columns: {list(frame.columns)}."
+        )
+    problems = []
+    if frame[variant].isna().any():
+        rows = frame.index[frame[variant].isna()]
+        problems.append(f"{variant}: {len(rows)} row(s) without an arm (rows {list(rows[:5])})")
+    frame[variant] = frame[variant].astype("str")
+    if unit is not None and unit in frame:
+        frame[unit] = frame[unit].astype("str")
+        twice = frame[unit][frame[unit].duplicated()]
+        if len(twice):
+            problems.append(
+                f"{unit}: {len(twice)} duplicated unit id(s) (e.g. {list(twice.unique()[:5])}); "
+                "one row per unit is required"
+            )
+    ids = {variant} | ({unit} if unit else set())
+    for name in [c for c in frame.columns if c not in ids]:
+        values, bad = _numeric(frame[name])
+        if bad:
+            problems.append(f"{name}: {bad[0]} non-numeric value(s), e.g. {bad[1]}")
+        else:
+            frame[name] = values
+    if problems:
+        raise DataContractError(
+            "the per-unit table has problems:\n  - " + "\n  - ".join(problems), problems
+        )
+    return frame
+
+
+def _read(source: str | Path | pd.DataFrame, sep: str) -> pd.DataFrame:
+    if isinstance(source, pd.DataFrame):
+        return source.copy()
+    path = Path(source)
+    if not path.is_file():
+        raise ParameterError(f"per-unit table {str(path)!r} does not exist.")
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    if path.suffix not in (".csv", ".txt", ".tsv"):
+        raise ParameterError(f"{path.name}: give a .csv or .parquet file.")
+    return pd.read_csv(path, sep=sep)
+
+
+def _numeric(column: pd.Series) -> tuple[pd.Series, tuple[int, list] | None]:
+    """The column as float (or unchanged if it holds labels only), or (count, examples) of
+    the values that are not numbers in an otherwise numeric column."""
+    if column.dtype == bool or str(column.dtype) == "boolean":
+        return column.astype("float64"), None
+    values = pd.to_numeric(column, errors="coerce")
+    if values.isna().all() and column.notna().any():
+        return column, None  # a label column, e.g. a segment
+    bad = values.isna() & column.notna()
+    if bad.any():
+        return values, (int(bad.sum()), list(column[bad].unique()[:5]))
+    return values.astype("float64"), None

@@ -1,0 +1,160 @@
+"""Experiments from a flat per-unit table, metric specs, and the non-parametric checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmlab import experiment as ex
+from crmlab.errors import DataContractError, ParameterError
+
+
+def _export(n: int = 4000, seed: int = 1) -> pd.DataFrame:
+    """An experiment as another tool would export it (its own column names)."""
+    rng = np.random.default_rng(seed)
+    group = rng.choice(["A", "B"], n)
+    before = rng.gamma(2.0, 20.0, n)
+    bought = rng.random(n) < np.where(group == "B", 0.25, 0.20)
+    spend = np.where(bought, before * 0.5 + rng.gamma(2.0, 15.0, n), 0.0)
+    return pd.DataFrame(
+        {
+            "user": [f"u{i}" for i in range(n)],
+            "group": group,
+            "purchased": bought,
+            "spend": spend,
+            "spend_before": before,
+        }
+    )
+
+
+MAPPING = {
+    "user": "customer_id",
+    "group": "variant",
+    "purchased": "converted",
+    "spend": "revenue",
+    "spend_before": "pre_revenue",
+}
+
+
+def test_csv_with_column_mapping_is_analysed_like_crm_units(tmp_path):
+    path = tmp_path / "export.csv"
+    _export().to_csv(path, index=False)
+    units = ex.read_units(path, columns=MAPPING)
+    assert list(units.columns) == list(MAPPING.values())
+    assert units["converted"].dtype == "float64" and set(units["converted"]) == {0.0, 1.0}
+    metrics = ex.standard_metrics(["converted", "mean(revenue, pre_revenue)"])
+    result = ex.analyze(units, metrics, control="A")
+    direct = ex.analyze(ex.read_units(_export(), columns=MAPPING), metrics, control="A")
+    pd.testing.assert_frame_equal(result, direct)
+    # The planted +5 points of conversion lie inside the interval.
+    conv = result.iloc[0]
+    assert conv["ci_low"] < 0.05 < conv["ci_high"]
+    rho = units["revenue"].corr(units["pre_revenue"])
+    assert result.iloc[1]["variance_reduction"] == pytest.approx(rho**2, rel=0.05)
+
+
+def test_label_columns_stay_text():
+    units = ex.read_units(_export(50).assign(device="ios"), columns=MAPPING)
+    assert (units["device"] == "ios").all()
+
+
+def test_parquet_is_read_too(tmp_path):
+    path = tmp_path / "export.parquet"
+    _export(200).to_parquet(path)
+    assert len(ex.read_units(path, columns=MAPPING)) == 200
+
+
+def test_flat_tables_get_clear_errors(tmp_path):
+    with pytest.raises(ParameterError, match="does not exist"):
+        ex.read_units(tmp_path / "nope.csv")
+    with pytest.raises(ParameterError, match="lacks"):
+        ex.read_units(_export(10), columns={"grp": "variant"})
+    with pytest.raises(ParameterError, match="map the arm column"):
+        ex.read_units(_export(10))
+    broken = _export(10).astype({"spend": "object"})
+    broken.loc[3, "spend"] = "n/a"
+    broken.loc[[1, 2], "user"] = "u0"
+    broken.loc[4, "group"] = None
+    with pytest.raises(DataContractError) as err:
+        ex.read_units(broken, columns=MAPPING)
+    text = str(err.value)
+    assert "revenue: 1 non-numeric value(s), e.g. ['n/a']" in text
+    assert "customer_id: 2 duplicated" in text and "1 row(s) without an arm" in text
+    (tmp_path / "x.xlsx").write_text("no")
+    with pytest.raises(ParameterError, match="csv or .parquet"):
+        ex.read_units(tmp_path / "x.xlsx")
+
+
+def test_missing_outcomes_stay_missing_and_analyze_names_them():
+    units = ex.read_units(_export(100).assign(spend=np.nan), columns=MAPPING)
+    assert units["revenue"].isna().all()
+    with pytest.raises(ParameterError, match="missing values"):
+        ex.analyze(units, [ex.Mean("revenue")], control="A")
+
+
+def test_metric_specs():
+    assert ex.standard_metrics(["proportion(bought)", " ratio(a , b) ", "mean(x)"]) == [
+        ex.Proportion("bought"),
+        ex.Ratio("a", "b"),
+        ex.Mean("x"),
+    ]
+    assert ex.standard_metrics(["mean(spend, before)"]) == [ex.Mean("spend", "before")]
+    for bad in ["ratio(a)", "mean()", "median(x)", "proportion(a, b)", "revenue2"]:
+        with pytest.raises(ParameterError, match="not understood"):
+            ex.standard_metrics([bad])
+    with pytest.raises(ParameterError, match="at least one"):
+        ex.standard_metrics([])
+
+
+def test_mann_whitney_reproduces_r_wilcox_test():
+    # R ?wilcox.test, two-sample example (permeability constants): W = 35, p-value = 0.1272
+    # with alternative = "greater" (exact test).
+    x = [0.80, 0.83, 1.89, 1.04, 1.45, 1.38, 1.91, 1.64, 0.73, 1.46]
+    y = [1.15, 0.88, 0.90, 0.74, 1.21]
+    units = pd.DataFrame({"variant": ["t"] * 10 + ["c"] * 5, "y": x + y})
+    row = ex.nonparametric(units, "y", control="c", alternative="greater").iloc[0]
+    assert row["mann_whitney_u"] == 35
+    assert row["mw_p_value"] == pytest.approx(0.1272, abs=5e-5)
+    assert row["prob_superiority"] == pytest.approx(35 / 50)
+    two_sided = ex.nonparametric(units, "y", control="c").iloc[0]
+    assert two_sided["mw_p_value"] == pytest.approx(0.2544, abs=1e-4)
+
+
+def test_bootstrap_interval_agrees_with_welch_and_is_reproducible():
+    rng = np.random.default_rng(3)
+    heavy = rng.lognormal(3, 1.2, 6000)  # heavy-tailed spend
+    units = pd.DataFrame({"variant": np.repeat(["control", "t"], 3000), "revenue": heavy})
+    units.loc[units["variant"] == "t", "revenue"] *= 1.2
+    boot = ex.nonparametric(units, "revenue", n_boot=2000, seed=7)
+    again = ex.nonparametric(units, "revenue", n_boot=2000, seed=7)
+    pd.testing.assert_frame_equal(boot, again)
+    welch = ex.analyze(units, [ex.Mean("revenue")], unit=None).iloc[0]
+    row = boot.iloc[0]
+    width = welch["ci_high"] - welch["ci_low"]
+    assert row["difference"] == pytest.approx(welch["difference"])
+    assert abs(row["boot_ci_low"] - welch["ci_low"]) < 0.1 * width
+    assert abs(row["boot_ci_high"] - welch["ci_high"]) < 0.1 * width
+
+
+def test_bootstrap_covers_the_truth_about_95_percent_of_the_time():
+    rng = np.random.default_rng(11)
+    hits = 0
+    for i in range(200):
+        values = rng.exponential(10.0, 400)  # true difference 0
+        units = pd.DataFrame({"variant": np.repeat(["control", "t"], 200), "y": values})
+        row = ex.nonparametric(units, "y", n_boot=400, seed=i).iloc[0]
+        hits += row["boot_ci_low"] <= 0 <= row["boot_ci_high"]
+    assert 0.89 <= hits / 200 <= 0.99
+
+
+def test_nonparametric_errors():
+    units = pd.DataFrame({"variant": ["c", "t"], "y": [1.0, np.nan]})
+    with pytest.raises(ParameterError, match="missing"):
+        ex.nonparametric(units, "y", control="c")
+    with pytest.raises(ParameterError, match="not an arm"):
+        ex.nonparametric(units.fillna(0), "y")
+    with pytest.raises(ParameterError, match="at least 100"):
+        ex.nonparametric(units.fillna(0), "y", control="c", n_boot=10)
+    with pytest.raises(ParameterError, match="must both be"):
+        ex.nonparametric(units, "z", control="c")
