@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 _SUBMODULES = (
+    "churn",
     "clv",
     "data",
     "datasets",
@@ -26,6 +27,7 @@ _SUBMODULES = (
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import (  # noqa: F401
+        churn,
         clv,
         data,
         datasets,

@@ -37,6 +37,10 @@ class ParameterError(CRMLabError, ValueError):
     """A function or notebook parameter has an invalid value."""
 
 
+class MissingDependencyError(CRMLabError, ImportError):
+    """An optional package is needed; the message says which extra to install."""
+
+
 class ModelFitError(CRMLabError, RuntimeError):
     """A statistical model failed to fit or produced a degenerate fit."""
 

