@@ -25,8 +25,11 @@ def use_house_style() -> None:
     )
 
 
-def monthly_bars(monthly: pd.DataFrame, value: str, title: str, ylabel: str, ax=None):
-    """Bar chart of one column of a month-indexed table (e.g. ``features.monthly_orders``)."""
+def monthly_bars(
+    monthly: pd.DataFrame, value: str, title: str, ylabel: str, ax=None, fmt: str = "{x:,.0f}"
+):
+    """Bar chart of one column of a month-indexed table (e.g. ``features.monthly_orders``);
+    ``fmt`` formats the y axis (``"{x:.0%}"`` for shares)."""
     ax = ax or plt.subplots()[1]
     labels = pd.to_datetime(monthly["month"]).dt.strftime("%Y-%m")
     ax.bar(labels, monthly[value], color=PALETTE[0])
@@ -34,7 +37,7 @@ def monthly_bars(monthly: pd.DataFrame, value: str, title: str, ylabel: str, ax=
     ax.set_xticks(range(0, len(labels), step))
     ax.set_xticklabels(labels[::step], rotation=45, ha="right")
     ax.set(title=title, ylabel=ylabel, xlabel="")
-    ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter(fmt))
     return ax
 
 
@@ -71,7 +74,7 @@ def hbar(labels, values, title: str, xlabel: str, ax=None, fmt: str = "{:,.0f}")
     for y, v in enumerate(list(values)[::-1]):
         ax.text(v, y, " " + fmt.format(v), va="center", fontsize=9)
     ax.set(title=title, xlabel=xlabel)
-    ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter(fmt.replace("{:", "{x:")))
     ax.margins(x=0.15)
     return ax
 
@@ -239,4 +242,46 @@ def forest(
     ax.set(title=title, xlabel=xlabel)
     if percent:
         ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    return ax
+
+
+def curves(
+    tidy: pd.DataFrame,
+    x: str,
+    y: str,
+    group: str,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    band: tuple[str, str] | None = None,
+    diagonal: bool = False,
+    step: bool = False,
+    ax=None,
+):
+    """One line per ``group`` from a tidy table (ROC, gains, calibration, survival curves).
+
+    band: (low, high) columns drawn as a shaded interval; diagonal: the y = x reference
+    (chance for ROC and gains, perfect calibration); step: a step function (Kaplan-Meier).
+    """
+    ax = _axes(ax)
+    for i, (name, part) in enumerate(tidy.groupby(group, sort=False)):
+        color = PALETTE[i % len(PALETTE)]
+        draw = ax.step if step else ax.plot
+        kwargs = {"where": "post"} if step else {}
+        draw(part[x], part[y], lw=2, color=color, label=str(name), **kwargs)
+        if band is not None:
+            ax.fill_between(
+                part[x],
+                part[band[0]],
+                part[band[1]],
+                color=color,
+                alpha=0.15,
+                step="post" if step else None,
+            )
+    if diagonal:
+        low = min(tidy[x].min(), tidy[y].min())
+        high = max(tidy[x].max(), tidy[y].max())
+        ax.plot([low, high], [low, high], color="grey", ls="--", lw=1, label="reference")
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    ax.legend()
     return ax

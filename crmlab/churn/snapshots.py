@@ -57,12 +57,18 @@ def snapshots(
     active_within_days: int | None = 365,
     cancellations: pd.DataFrame | None = None,
     p_alive: bool = False,
+    labelled: bool = True,
+    channels: list[str] | None = None,
 ) -> pd.DataFrame:
     """Churn snapshots for each cutoff (see the module docstring for every definition).
 
     data: a loaded data set (orders required; touchpoints, tickets, surveys, assignments
         used when present). cutoffs: timestamps (naive means UTC), each with its label
         window inside the data (cutoff + horizon_days <= data.as_of).
+    labelled=False: features only (no ``churned``), e.g. at ``data.as_of`` to score customers
+        today; the cutoffs then only need to be inside the data.
+    channels: the channel-mix columns to build; default: the most used before the first
+        cutoff. Pass ``training.attrs["channels"]`` when scoring, so the columns match.
     Returns customer_id, cutoff, churned (0/1) and the features; ``.attrs`` lists
     ``numeric`` and ``categorical`` feature names and the horizon.
     """
@@ -70,11 +76,12 @@ def snapshots(
     cuts = sorted({resolve_as_of(c) for c in ([cutoffs] if _scalar(cutoffs) else cutoffs)})
     if not cuts:
         raise ParameterError("cutoffs is empty: give at least one timestamp.")
-    _check_cutoffs(data, cuts, horizon_days)
+    _check_cutoffs(data, cuts, horizon_days if labelled else 0)
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
-        channels = _register(con, data, cuts, cancellations)
+        top = _register(con, data, cuts, cancellations)
+        channels = top if channels is None else list(channels)
         frame = to_pandas(
             con.execute(
                 _sql(channels, cancellations is not None),
@@ -90,7 +97,9 @@ def snapshots(
     if p_alive:
         frame["p_alive"] = _p_alive(data, frame)
         numeric.append("p_alive")
-    if (frame["churned"] == 1).all():
+    if not labelled:
+        frame = frame.drop(columns="churned")
+    elif (frame["churned"] == 1).all():
         raise ParameterError(
             "no customer bought after any cutoff: every label is 'churned'. The data probably "
             "end before cutoff + horizon_days; use earlier cutoffs or a shorter horizon."
@@ -99,6 +108,7 @@ def snapshots(
         numeric=numeric,
         categorical=[c for c in CATEGORICAL if c in frame],
         horizon_days=int(horizon_days),
+        channels=channels,
         label="cancelled" if cancellations is not None else "no order in horizon",
     )
     return frame

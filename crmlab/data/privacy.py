@@ -68,3 +68,26 @@ def pseudonymize(ids: pd.Index | pd.Series, key: str) -> pd.Series:
     values = [hmac.new(secret, str(i).encode(), hashlib.sha256).hexdigest()[:20] for i in ids]
     index = ids.index if isinstance(ids, pd.Series) else ids
     return pd.Series(values, index=index, name="customer_key")
+
+
+def mask_email(value: str | None) -> str | None:
+    """``john.doe@gmail.com`` -> ``j***@gmail.com`` (for data-steward reports)."""
+    if not value or "@" not in str(value):
+        return None if not value else "***"
+    local, _, domain = str(value).rpartition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_phone(value: str | None) -> str | None:
+    """``+447400123456`` -> ``+44*******456``: country code and last three digits."""
+    if not value:
+        return None
+    text = str(value)
+    return text[:3] + "*" * max(0, len(text) - 6) + text[-3:] if len(text) > 6 else "***"
+
+
+def mask_name(value: str | None) -> str | None:
+    """``john smith`` -> ``J. S.``: initials only."""
+    if not value:
+        return None
+    return " ".join(f"{word[0].upper()}." for word in str(value).split())

@@ -306,9 +306,8 @@ def _customers(rng, people: pd.DataFrame, params: WorldParams) -> pd.DataFrame:
     ]
     email = pd.Series(local) + "@" + rng.choice(DOMAINS, n)
     mobile = (number * 7919 + 1_234_567) % 100_000_000  # unique for n < 1e8
-    phone = pd.Series(
-        [f"+44 7{m // 1_000_000:02d}{m // 1000 % 1000:03d} {m % 1000:03d}" for m in mobile]
-    )
+    # UK mobile numbers (074xx xxxxxx: valid, 10 national digits), unique per customer
+    phone = pd.Series([f"+44 74{m // 1_000_000:02d} {m % 1_000_000:06d}" for m in mobile])
     placeholder = rng.random(n) < params.placeholder_share
     email[placeholder] = "noreply@example.com"
     phone[placeholder] = "0000 000000"

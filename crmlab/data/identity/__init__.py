@@ -1,0 +1,23 @@
+"""Identity resolution: one customer across channels (see ``resolve`` and docs/identity.md).
+
+``keys`` normalizes e-mails, phones (E.164), names and card numbers; ``resolve`` links
+records deterministically and assigns stable master ids; ``evaluate`` scores the links on
+a synthetic world's planted duplicates.
+"""
+
+from .evaluate import evaluate, world_records
+from .keys import normalize_card, normalize_date, normalize_email, normalize_name, normalize_phone
+from .resolve import RULES, Resolution, resolve
+
+__all__ = [
+    "RULES",
+    "Resolution",
+    "evaluate",
+    "normalize_card",
+    "normalize_date",
+    "normalize_email",
+    "normalize_name",
+    "normalize_phone",
+    "resolve",
+    "world_records",
+]
