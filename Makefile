@@ -53,6 +53,7 @@ bench: $(STAMP) ## run the benchmarks in bench/ (prints ratios against peers)
 	$(PY) bench/clv.py
 	$(PY) bench/experiment.py
 	$(PY) bench/churn.py
+	$(PY) bench/identity.py
 
 clean: ## remove generated reports, sample data and caches (keeps .venv)
 	rm -rf reports/* data/sample .pytest_cache .ruff_cache .hypothesis

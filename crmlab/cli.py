@@ -40,6 +40,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="exit instead of waiting when another run is publishing",
     )
+    run.add_argument(
+        "--demo",
+        action="store_true",
+        help="allow the public demo pseudonym key (synthetic or public data only)",
+    )
     lst = rep_sub.add_parser("list", help="show the catalogue, last status and what is due")
     for sub_parser in (run, lst):
         sub_parser.add_argument("--catalogue", default="reports.yaml")
@@ -77,6 +82,7 @@ def _validate(args) -> int:
 
 def _run_reports(args) -> int:
     from .reports import KERNEL_NAME, load_catalogue, run_catalogue
+    from .reports.catalogue import catalogue_demo_mode
 
     catalogue = load_catalogue(args.catalogue)
     unknown = set(args.names) - {r.name for r in catalogue}
@@ -99,6 +105,7 @@ def _run_reports(args) -> int:
         cell_timeout=args.timeout,
         wait=not args.no_wait,
         catalogue=catalogue,
+        demo=args.demo or catalogue_demo_mode(args.catalogue),
     )
     failed = [r for r in results if r.status == "failed"]
     for r in failed:

@@ -61,7 +61,9 @@ def published(tmp_path):
         )
     )
     reports = load_catalogue(tmp_path / "reports.yaml")
-    [result] = run_catalogue(reports, tmp_path / "reports", root=tmp_path, echo=lambda *_: None)
+    [result] = run_catalogue(
+        reports, tmp_path / "reports", root=tmp_path, echo=lambda *_: None, demo=True
+    )
     assert result.status == "ok", result.error
     handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path / "reports"))
     handler.log_message = lambda *args: None

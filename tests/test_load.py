@@ -41,7 +41,47 @@ def test_synthetic_world_keeps_its_truth(tmp_path, world):
     pd.testing.assert_frame_equal(
         again.truth.tables["duplicates"], world.truth.tables["duplicates"]
     )
-    assert len(again.touchpoints) == len(world.touchpoints)
+    everything = load(tmp_path / "w", pii=True)
+    assert list(everything.customers.columns)[:6] == list(world.customers.columns)[:6]
+    erased = world.customers["deletion_requested"]
+    assert len(again.customers) == len(world.customers) - erased.sum()
+    kept = ~world.touchpoints["customer_id"].isin(world.customers["customer_id"][erased])
+    assert len(again.touchpoints) == kept.sum()
+
+
+def test_load_drops_personal_data_and_erased_customers(tmp_path, world):
+    save(world, tmp_path / "w")
+    data = load(tmp_path / "w")
+    assert not {"name", "email", "phone", "birth_date"} & set(data.customers.columns)
+    assert "comment" not in data.surveys
+    assert set(data.customers["age_band"]) <= {
+        "18-24",
+        "25-34",
+        "35-44",
+        "45-54",
+        "55-64",
+        "65+",
+        "under 18",
+        "unknown",
+    }
+    erased = set(world.customers.loc[world.customers["deletion_requested"], "customer_id"])
+    assert erased and not erased & set(data.orders["customer_id"])
+    assert not erased & set(data.customers["customer_id"])
+    assert any(f"removed {len(erased)} customers who asked for erasure" in n for n in data.notes)
+    assert any("personal data not loaded" in n for n in data.notes)
+    with_pii = load(tmp_path / "w", pii=True)
+    assert {"name", "email", "phone", "birth_date"} <= set(with_pii.customers.columns)
+    assert not erased & set(with_pii.customers["customer_id"])  # erasure applies regardless
+
+
+def test_marketing_consent():
+    from crmlab.data.privacy import marketable
+
+    customers = pd.DataFrame(
+        {"customer_id": ["a", "b", "c"], "consent_marketing": [True, False, None]}
+    )
+    assert marketable(customers).to_dict() == {"a": True, "b": False, "c": False}
+    assert not marketable(customers.drop(columns="consent_marketing")).any()
 
 
 def test_missing_path(tmp_path):

@@ -26,8 +26,9 @@ QUIET = {"echo": lambda *_: None}
 
 
 @pytest.fixture
-def project(tmp_path):
+def project(tmp_path, monkeypatch):
     """A tiny project: the real notebook, a 300-customer world, and a catalogue writer."""
+    monkeypatch.setenv("CRMLAB_PSEUDONYM_KEY", "test-secret")  # also seen by subprocesses
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
     save(generate(300, seed=2), tmp_path / "data" / "small")
 
@@ -234,3 +235,83 @@ def test_campaign_report_reads_a_flat_export(project):
         "<code>", "`"
     ).replace("</code>", "`")
     assert "ROI (net return per unit of cost)" in html and ">ios<" in html
+
+
+def _leaky_notebook(root, code):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('source = "data/small"  # data set')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(code)]
+    nb.metadata["kernelspec"] = {"name": "crmlab", "display_name": "crmlab", "language": "python"}
+    nbformat.write(nb, root / "notebooks" / "leaky.ipynb")
+
+
+@pytest.mark.parametrize(
+    ("code", "finding"),
+    [
+        (
+            "from crmlab.data import load\nload(source, pii=True).customers[['name']].head(3)",
+            "customer name(s), e.g. ",
+        ),
+        (
+            "from crmlab.data import load\n"
+            "c = load(source, pii=True).customers\n"
+            "print('call', '0' + c['phone'].iloc[0].replace(' ', '')[3:])",  # national format
+            "phone number(s), e.g. +44*",
+        ),
+        ("print('write to someone@example.org')", "1 e-mail address(es), e.g. s***@example.org"),
+    ],
+)
+def test_pii_gate_stops_a_leaking_report(project, code, finding):
+    root, catalogue = project
+    out = root / "reports"
+    _leaky_notebook(root, code)
+    reports = catalogue({"name": "leaky", "notebook": "notebooks/leaky.ipynb"})
+    [result] = run_catalogue(reports, out, root=root, **QUIET)
+    assert result.status == "failed" and "PII gate" in result.error and finding in result.error
+    assert not (out / "leaky.html").exists()  # not published
+    assert (out / "_failed" / "leaky.ipynb").exists()
+
+
+def test_masked_and_aggregated_values_pass_the_gate(project):
+    root, catalogue = project
+    _leaky_notebook(
+        root,
+        "from crmlab.data import load, privacy\n"
+        "c = load(source, pii=True).customers\n"
+        "print(privacy.mask_email(c['email'].iloc[0]), privacy.mask_name(c['name'].iloc[0]))\n"
+        "print(len(c), 'customers; revenue 1,234,567.89; +4.5% lift; 2024-05-05')",
+    )
+    reports = catalogue({"name": "masked", "notebook": "notebooks/leaky.ipynb"})
+    [result] = run_catalogue(reports, root / "reports", root=root, **QUIET)
+    assert result.status == "ok", result.error
+
+
+def test_publishing_needs_a_key_or_explicit_demo_mode(project, monkeypatch):
+    root, catalogue = project
+    monkeypatch.delenv("CRMLAB_PSEUDONYM_KEY")
+    reports = catalogue(
+        {
+            "name": "seg",
+            "notebook": "notebooks/segmentation.ipynb",
+            "parameters": {"source": "data/small", "as_of": "2024-12-31", "compare_to": None},
+        }
+    )
+    with pytest.raises(ReportError, match="CRMLAB_PSEUDONYM_KEY"):
+        run_catalogue(reports, root / "reports", root=root, **QUIET)
+    [result] = run_catalogue(reports, root / "reports", root=root, demo=True, **QUIET)
+    assert result.status == "ok", result.error
+    html = (root / "reports" / "seg.html").read_text()
+    assert "Demo mode: customer keys use the public demo key" in html
+    record = json.loads((root / "reports" / "seg.provenance.json").read_text())
+    assert record["parameters"]["demo_mode"] is True
+    # the catalogue can choose demo mode explicitly; anything but true/false is an error
+    from crmlab.reports.catalogue import catalogue_demo_mode
+
+    (root / "demo.yaml").write_text("demo: true\nreports: []\n")
+    assert catalogue_demo_mode(root / "demo.yaml") is True
+    (root / "demo.yaml").write_text("demo: yes please\nreports: []\n")
+    with pytest.raises(ReportError, match="true or false"):
+        catalogue_demo_mode(root / "demo.yaml")

@@ -82,21 +82,28 @@ def snapshots(
         con.execute("SET TimeZone = 'UTC'")
         top = _register(con, data, cuts, cancellations)
         channels = top if channels is None else list(channels)
+        con.execute(_hist_sql(channels))
         frame = to_pandas(
             con.execute(
                 _sql(channels, cancellations is not None),
                 {"h": int(horizon_days), "active": active_within_days},
             )
         )
+        if p_alive:
+            frame["p_alive"] = _p_alive(
+                to_pandas(
+                    con.execute(
+                        "SELECT customer_id, cutoff, bg_frequency, bg_recency, bg_T FROM hist"
+                    )
+                ),
+                frame,
+            )
     finally:
         con.close()
     frame["cutoff"] = pd.to_datetime(frame["cutoff"], utc=True)
     frame["churned"] = frame["churned"].astype("int64")
     numeric = [c for c in frame.columns if c not in ID_COLUMNS and c not in CATEGORICAL]
     frame[numeric] = frame[numeric].astype("float64")
-    if p_alive:
-        frame["p_alive"] = _p_alive(data, frame)
-        numeric.append("p_alive")
     if not labelled:
         frame = frame.drop(columns="churned")
     elif (frame["churned"] == 1).all():
@@ -221,16 +228,56 @@ def _safe(name: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in name.lower())
 
 
-def _sql(channels: list[str], contractual: bool) -> str:
-    mix = ",\n".join(
+def _hist_sql(channels: list[str]) -> str:
+    """Order history per (customer, cutoff), strictly before the cutoff: a temp table read by
+    the feature query and by the P(alive) fits (which need every customer, not just the
+    recently active)."""
+    mix = _mix(channels)
+
+    def recent(days: int, what: str = "count(*)") -> str:
+        return f"{what} FILTER (WHERE NOT o.refund AND o.ordered_at >= k.cutoff - to_days({days}))"
+
+    return f"""
+    CREATE TEMP TABLE hist AS
+        SELECT o.customer_id, k.cutoff,
+               epoch(k.cutoff - min(o.ordered_at) FILTER (WHERE NOT o.refund)) / 86400.0
+                   AS tenure_days,
+               epoch(k.cutoff - max(o.ordered_at) FILTER (WHERE NOT o.refund)) / 86400.0
+                   AS recency_days,
+               count(*) FILTER (WHERE NOT o.refund) AS n_orders,
+               coalesce(sum(o.amount) FILTER (WHERE NOT o.refund), 0) AS total_spend,
+               avg(o.amount) FILTER (WHERE NOT o.refund) AS avg_order_value,
+               {recent(30)} AS orders_30d,
+               {recent(90)} AS orders_90d,
+               {recent(180)} AS orders_180d,
+               {recent(365)} AS orders_365d,
+               coalesce({recent(90, "sum(o.amount)")}, 0) AS spend_90d,
+               coalesce({recent(365, "sum(o.amount)")}, 0) AS spend_365d,
+               count(*) FILTER (WHERE o.refund) / count(*) AS refund_rate,
+               -- BG/NBD inputs in days, as crmlab.features.customer_summary just before k.cutoff
+               count(DISTINCT date_trunc('day', o.ordered_at)) FILTER (WHERE NOT o.refund) - 1
+                   AS bg_frequency,
+               date_diff('day', min(date_trunc('day', o.ordered_at)) FILTER (WHERE NOT o.refund),
+                         max(date_trunc('day', o.ordered_at)) FILTER (WHERE NOT o.refund))
+                   AS bg_recency,
+               date_diff('day', min(date_trunc('day', o.ordered_at)) FILTER (WHERE NOT o.refund),
+                         date_trunc('day', k.cutoff - INTERVAL 1 MICROSECOND)) AS bg_T,
+               {mix}
+        FROM orders_source o JOIN cutoffs_source k ON o.ordered_at < k.cutoff
+        GROUP BY o.customer_id, k.cutoff
+        HAVING count(*) FILTER (WHERE NOT o.refund) > 0
+    """
+
+
+def _mix(channels: list[str]) -> str:
+    return ",\n".join(
         f"count(*) FILTER (WHERE NOT o.refund AND o.channel = '{c.replace(chr(39), chr(39) * 2)}')"
         f' / count(*) FILTER (WHERE NOT o.refund) AS "share_{_safe(c)}"'
         for c in channels
     )
 
-    def recent(days: int, what: str = "count(*)") -> str:
-        return f"{what} FILTER (WHERE NOT o.refund AND o.ordered_at >= k.cutoff - to_days({days}))"
 
+def _sql(channels: list[str], contractual: bool) -> str:
     label = (
         """CASE WHEN EXISTS (SELECT 1 FROM cancellations_source x WHERE x.customer_id =
                h.customer_id AND x.cancelled_at > h.cutoff
@@ -253,27 +300,6 @@ def _sql(channels: list[str], contractual: bool) -> str:
                      ORDER BY ordered_at)) / 86400.0 AS gap
         FROM orders_source WHERE NOT refund
     ),
-    hist AS (
-        SELECT o.customer_id, k.cutoff,
-               epoch(k.cutoff - min(o.ordered_at) FILTER (WHERE NOT o.refund)) / 86400.0
-                   AS tenure_days,
-               epoch(k.cutoff - max(o.ordered_at) FILTER (WHERE NOT o.refund)) / 86400.0
-                   AS recency_days,
-               count(*) FILTER (WHERE NOT o.refund) AS n_orders,
-               coalesce(sum(o.amount) FILTER (WHERE NOT o.refund), 0) AS total_spend,
-               avg(o.amount) FILTER (WHERE NOT o.refund) AS avg_order_value,
-               {recent(30)} AS orders_30d,
-               {recent(90)} AS orders_90d,
-               {recent(180)} AS orders_180d,
-               {recent(365)} AS orders_365d,
-               coalesce({recent(90, "sum(o.amount)")}, 0) AS spend_90d,
-               coalesce({recent(365, "sum(o.amount)")}, 0) AS spend_365d,
-               count(*) FILTER (WHERE o.refund) / count(*) AS refund_rate,
-               {mix}
-        FROM orders_source o JOIN cutoffs_source k ON o.ordered_at < k.cutoff
-        GROUP BY o.customer_id, k.cutoff
-        HAVING count(*) FILTER (WHERE NOT o.refund) > 0
-    ),
     ipt AS (
         SELECT g.customer_id, k.cutoff, avg(g.gap) AS ipt_mean_days,
                stddev_samp(g.gap) AS ipt_std_days
@@ -283,14 +309,18 @@ def _sql(channels: list[str], contractual: bool) -> str:
     ),
     touch AS (
         SELECT t.customer_id, k.cutoff,
-               count(*) FILTER (WHERE t.occurred_at >= k.cutoff - to_days(90)) AS touchpoints_90d,
-               count(*) FILTER (WHERE t.occurred_at >= k.cutoff - to_days(90)
-                                AND t.kind = 'email_open') AS email_opens_90d,
-               count(*) FILTER (WHERE t.occurred_at >= k.cutoff - to_days(90)
-                                AND t.kind IN ('view', 'visit')) AS visits_90d,
-               epoch(k.cutoff - max(t.occurred_at)) / 86400.0 AS days_since_touchpoint
-        FROM touchpoints_source t JOIN cutoffs_source k ON t.occurred_at < k.cutoff
+               count(*) AS touchpoints_90d,
+               count(*) FILTER (WHERE t.kind = 'email_open') AS email_opens_90d,
+               count(*) FILTER (WHERE t.kind IN ('view', 'visit')) AS visits_90d
+        FROM touchpoints_source t JOIN cutoffs_source k
+             ON t.occurred_at < k.cutoff AND t.occurred_at >= k.cutoff - to_days(90)
         GROUP BY t.customer_id, k.cutoff
+    ),
+    last_touch AS (  -- the latest touchpoint before each cutoff, without a full join
+        SELECT h.customer_id, h.cutoff,
+               epoch(h.cutoff - t.occurred_at) / 86400.0 AS days_since_touchpoint
+        FROM hist h ASOF LEFT JOIN touchpoints_source t
+             ON h.customer_id = t.customer_id AND h.cutoff > t.occurred_at
     ),
     tick AS (
         SELECT t.customer_id, k.cutoff,
@@ -325,7 +355,7 @@ def _sql(channels: list[str], contractual: bool) -> str:
            {", ".join(f'h."share_{_safe(c)}"' for c in channels)},
            coalesce(t.touchpoints_90d, 0) AS touchpoints_90d,
            coalesce(t.email_opens_90d, 0) AS email_opens_90d,
-           coalesce(t.visits_90d, 0) AS visits_90d, t.days_since_touchpoint,
+           coalesce(t.visits_90d, 0) AS visits_90d, lt.days_since_touchpoint,
            coalesce(x.tickets_365d, 0) AS tickets_365d,
            coalesce(x.tickets_open, 0) AS tickets_open, x.days_since_ticket,
            n.last_nps, n.nps_change,
@@ -334,6 +364,7 @@ def _sql(channels: list[str], contractual: bool) -> str:
     FROM hist h
     LEFT JOIN ipt i USING (customer_id, cutoff)
     LEFT JOIN touch t USING (customer_id, cutoff)
+    LEFT JOIN last_touch lt USING (customer_id, cutoff)
     LEFT JOIN tick x USING (customer_id, cutoff)
     LEFT JOIN nps n USING (customer_id, cutoff)
     LEFT JOIN contact c USING (customer_id, cutoff)
@@ -343,18 +374,22 @@ def _sql(channels: list[str], contractual: bool) -> str:
     """
 
 
-def _p_alive(data: CRMData, frame: pd.DataFrame) -> np.ndarray:
-    """BG/NBD P(alive) per row, the model fitted on history strictly before each cutoff."""
+def _p_alive(history: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
+    """BG/NBD P(alive) per snapshot row, one model per cutoff fitted on every customer's
+    history strictly before it (daily periods, as ``crmlab.features.customer_summary``)."""
     from .. import clv
-    from ..features import customer_summary
 
+    history = history.rename(
+        columns={"bg_frequency": "frequency", "bg_recency": "recency", "bg_T": "T"}
+    )
+    history[["frequency", "recency", "T"]] = history[["frequency", "recency", "T"]].astype(float)
+    history["cutoff"] = pd.to_datetime(history["cutoff"], utc=True)
     out = np.full(len(frame), np.nan)
-    for cutoff, rows in frame.groupby("cutoff").groups.items():
-        just_before = cutoff - pd.Timedelta(microseconds=1)
-        summary = customer_summary(data.orders, just_before, monetary=False)
-        model = clv.fit(summary, "bgnbd", spend_model=None, penalizer=0.001)
+    cutoffs = pd.to_datetime(frame["cutoff"], utc=True)
+    for cutoff, summary in history.groupby("cutoff"):
+        summary = summary.set_index("customer_id")
+        model = clv.fit(summary, "bgnbd", spend_model=None, penalizer=0.001, unit_days=1)
+        rows = np.flatnonzero((cutoffs == cutoff).to_numpy())
         alive = model.p_alive(summary)
-        out[frame.index.get_indexer(rows)] = (
-            frame.loc[rows, "customer_id"].map(alive).to_numpy(float)
-        )
+        out[rows] = frame["customer_id"].iloc[rows].map(alive).to_numpy(float)
     return out

@@ -15,6 +15,7 @@ from ..errors import DataContractError, ParameterError
 from ._duckdb import to_pandas
 from .container import CRMData, Truth
 from .contract import TABLE_NAMES
+from .privacy import for_analysis
 from .validate import OnError, resolve_as_of, validate
 from .violations import Violation, raise_if_any
 
@@ -29,6 +30,7 @@ def load(
     on_error: OnError = "raise",
     sep: str = ",",
     encoding: str = "utf-8",
+    pii: bool = False,
 ) -> CRMData:
     """Load and validate a data set.
 
@@ -39,6 +41,9 @@ def load(
         ``crmlab.json``, else the current time. No event may be later.
     on_error: "raise" or "quarantine" (see ``crmlab.data.validate``).
     sep, encoding: how CSV files are written.
+    pii: keep personal-data columns (identity resolution only). By default they are dropped
+        and customers who asked for erasure are removed with their rows; ``data.notes`` says
+        what was removed (``crmlab.data.privacy.for_analysis``).
 
     Timestamps become timezone-aware UTC (naive values are taken as UTC), IDs strings.
     Raises ``DataContractError`` listing every problem found, files and rows alike.
@@ -47,7 +52,7 @@ def load(
     if text in BUILTIN and not Path(text).exists():
         from .datasets import cdnow
 
-        return cdnow(sample=text == "cdnow-sample")
+        return for_analysis(cdnow(sample=text == "cdnow-sample"), pii=pii)
     p = _find(Path(path))
     if not p.exists():
         raise DataContractError(
@@ -64,7 +69,7 @@ def load(
         )
     declared = as_of if as_of is not None else meta.get("as_of")
     data = CRMData(**raw, as_of=declared, source=str(p), truth=truth)
-    return validate(data, on_error=on_error)
+    return for_analysis(validate(data, on_error=on_error), pii=pii)
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:

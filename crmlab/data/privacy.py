@@ -1,13 +1,21 @@
-"""Privacy helpers shared by every stakeholder table.
+"""Privacy: what every analysis and stakeholder table relies on.
 
-Small-cell suppression: a group with fewer than ``min_size`` customers could point at
-individuals, so its numbers are blanked (the row stays, flagged ``suppressed``).
+- ``for_analysis`` (applied by ``load``): customers who asked for erasure are removed with
+  all their rows; personal-data columns (the contract's PII columns) are dropped unless the
+  caller needs them (identity resolution); an ``age_band`` replaces the birth date.
+- ``marketable``: marketing uses (targeting lists, exports) only include customers with
+  marketing consent.
+- Small-cell suppression: a group with fewer than ``min_size`` customers could point at
+  individuals, so its numbers are blanked (the row stays, flagged ``suppressed``).
+- Pseudonyms: HMAC-SHA256 of the customer id with a secret key from the environment.
+- Masking for data-steward reports: ``mask_email``, ``mask_phone``, ``mask_name``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import os
 
 import pandas as pd
@@ -15,6 +23,74 @@ import pandas as pd
 from ..errors import ParameterError
 
 DEFAULT_MIN_CELL_SIZE = 10
+AGE_BANDS = (18, 25, 35, 45, 55, 65)  # lower edges; "65+" is the last band
+
+
+def age_band(birth_date: pd.Series, as_of: pd.Timestamp) -> pd.Series:
+    """Age band at ``as_of`` ("18-24", ..., "65+"; "under 18" and "unknown" where due)."""
+    years = (as_of - pd.to_datetime(birth_date, utc=True)).dt.days / 365.25
+    edges = [-float("inf"), *AGE_BANDS, float("inf")]
+    inner = [f"{lo}-{hi - 1}" for lo, hi in itertools.pairwise(AGE_BANDS)]
+    labels = ["under 18", *inner, f"{AGE_BANDS[-1]}+"]
+    bands = pd.cut(years, edges, labels=labels, right=False).astype("str")
+    return bands.where(years.notna(), "unknown")
+
+
+def for_analysis(data, pii: bool = False):
+    """The data set as analyses may see it (see the module docstring); notes say what changed.
+
+    pii=True keeps the personal-data columns (only for identity resolution and similar
+    data-steward work; never for stakeholder reports).
+    """
+    from .contract import PII_COLUMNS
+
+    notes = list(data.notes)
+    changes = {}
+    customers = data.customers
+    if customers is not None and "deletion_requested" in customers:
+        erased = customers["customer_id"][
+            customers["deletion_requested"].fillna(False).astype(bool)
+        ]
+        if len(erased):
+            gone = set(erased)
+            removed = []
+            for name, frame in data.tables().items():
+                if name == "campaigns" or "customer_id" not in frame:
+                    continue
+                keep = ~frame["customer_id"].isin(gone)
+                changes[name] = frame[keep].reset_index(drop=True)
+                if name != "customers" and (~keep).sum():
+                    removed.append(f"{int((~keep).sum()):,} {name}")
+            notes.append(
+                f"removed {len(gone):,} customers who asked for erasure"
+                + (f" and their {', '.join(removed)}" if removed else "")
+            )
+    if not pii:
+        dropped = []
+        for name, columns in PII_COLUMNS.items():
+            frame = changes.get(name, getattr(data, name))
+            present = [c for c in columns if frame is not None and c in frame]
+            if not present:
+                continue
+            if name == "customers" and "birth_date" in present and data.as_of is not None:
+                frame = frame.assign(age_band=age_band(frame["birth_date"], data.as_of))
+            changes[name] = frame.drop(columns=present)
+            dropped += [f"{name}.{c}" for c in present]
+        if dropped:
+            notes.append(
+                f"personal data not loaded for analysis: {', '.join(dropped)} "
+                "(load(..., pii=True) keeps them for identity resolution)"
+            )
+    return data.replace(**changes, notes=notes) if changes else data
+
+
+def marketable(customers: pd.DataFrame) -> pd.Series:
+    """Marketing consent per customer_id (True/False); without a consent column nobody is
+    marketable, because consent cannot be assumed."""
+    if "consent_marketing" not in customers:
+        return pd.Series(False, index=customers["customer_id"].to_numpy(), name="marketable")
+    consent = customers["consent_marketing"].fillna(False).astype(bool).to_numpy()
+    return pd.Series(consent, index=customers["customer_id"].to_numpy(), name="marketable")
 
 
 def suppress_small_cells(

@@ -43,6 +43,16 @@ class Expression:
     source: str
 
 
+def catalogue_demo_mode(path: str | Path = "reports.yaml") -> bool:
+    """The catalogue's top-level ``demo: true|false`` (default false): whether its reports may
+    use the public demo pseudonym key (synthetic or public data only)."""
+    raw = yaml.safe_load(Path(path).read_text()) or {}
+    demo = raw.get("demo", False) if isinstance(raw, dict) else False
+    if not isinstance(demo, bool):
+        raise ReportError(f"{path}: 'demo' must be true or false, not {demo!r}")
+    return demo
+
+
 def notebook_parameters(notebook: str | Path) -> dict[str, Any]:
     """Names and default values assigned in the notebook's cell tagged ``parameters``.
 

@@ -55,6 +55,11 @@ def _header(report, record: dict) -> str:
     source = params.get("source", "the notebook's default data")
     as_of = params.get("as_of") or "the date the data declares"
     description = f"<p>{html.escape(report.description)}</p>" if report.description else ""
+    if params.get("demo_mode"):
+        description += (
+            '<p class="demo">Demo mode: customer keys use the public demo key; '
+            "this report is for synthetic or public data only.</p>"
+        )
     return (
         f'<header class="crmlab-header"><a href="index.html">&larr; All reports</a>'
         f"<h1>{html.escape(report.display_title)}</h1>{description}"

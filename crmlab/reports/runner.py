@@ -16,14 +16,17 @@ import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .catalogue import Report
+from ..data.privacy import KEY_VARIABLE
+from ..errors import ReportError
+from .catalogue import Report, notebook_parameters
 from .fingerprint import cache_key
 from .index import write_index
 from .lock import RunLock
+from .pii_gate import GateCache
 from .provenance import provenance
 from .render import to_html
 
@@ -50,16 +53,20 @@ def run_report(
     kernel: str = KERNEL_NAME,
     cell_timeout: int = 1800,
     on_cell=None,
+    gates: GateCache | None = None,
 ) -> RunResult:
     """Execute one report and publish <name>.ipynb, <name>.html and <name>.provenance.json.
 
     on_cell: optional callback(k, n) called as code cell k of n starts (1-based; n counts
     the parameters cell papermill injects).
+    gates: the PII gates of this run (one per data source); the rendered HTML must pass
+    its gate or the report fails and is not published.
     """
     import papermill as pm
 
     out_dir, root = Path(out_dir), Path(root).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
+    gates = gates or GateCache(root)
     started_clock, started = time.perf_counter(), _now()
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=f".tmp-{report.name}-") as tmp:
         executed = Path(tmp) / f"{report.name}.ipynb"
@@ -76,7 +83,9 @@ def run_report(
                 **_cell_hook(report, on_cell),
             )
             record = provenance(report, root, kernel, started, _now())
-            to_html(executed, Path(tmp) / f"{report.name}.html", report, record)
+            page = to_html(executed, Path(tmp) / f"{report.name}.html", report, record)
+            inputs = {**notebook_parameters(report.notebook), **report.parameters}
+            gates.for_parameters(inputs).check(page.read_text(), report.name)
             (Path(tmp) / f"{report.name}.provenance.json").write_text(
                 json.dumps(record, indent=2, default=str)
             )
@@ -128,6 +137,7 @@ def run_catalogue(
     wait: bool = True,
     echo=print,
     catalogue: list[Report] | None = None,
+    demo: bool = False,
 ) -> list[RunResult]:
     """Run (or skip, when cached) every report, then rewrite the status file and index page.
 
@@ -135,8 +145,15 @@ def run_catalogue(
     cell_timeout: seconds one notebook cell may take. wait: when another run holds the lock,
     wait for it (True) or raise ReportError (False). catalogue: every report, for the index
     page, when only some are run.
+    demo: allow the public demo pseudonym key (synthetic or public data only). Without it
+    the run refuses to start unless CRMLAB_PSEUDONYM_KEY is set. Notebooks that declare a
+    ``demo_mode`` parameter get it set accordingly, and their reports say so.
     """
     out_dir, root = Path(out_dir), Path(root).resolve()
+    require_pseudonym_key(demo)
+    reports = [with_demo_mode(r, demo) for r in reports]
+    catalogue = None if catalogue is None else [with_demo_mode(r, demo) for r in catalogue]
+    gates = GateCache(root)
     jobs = jobs or os.cpu_count() or 1
     with RunLock(out_dir, wait=wait, echo=echo):
         _remove_leftovers(out_dir)
@@ -162,6 +179,7 @@ def run_catalogue(
                 kernel,
                 cell_timeout,
                 on_cell=lambda k, n: echo(f"{report.name}: running cell {k} of {n}"),
+                gates=gates,
             )
             note = f" - {result.error}" if result.error else ""
             echo(
@@ -189,6 +207,24 @@ def run_catalogue(
             },
         )
     return [results[r.name] for r in reports]
+
+
+def require_pseudonym_key(demo: bool) -> None:
+    """Refuse to publish without a pseudonym key, unless demo mode was chosen explicitly."""
+    if demo or os.environ.get(KEY_VARIABLE):
+        return
+    raise ReportError(
+        f"no pseudonym key: set the environment variable {KEY_VARIABLE} to a secret, or choose "
+        "demo mode (`demo: true` in reports.yaml or `crmlab reports run --demo`) for synthetic "
+        "or public data only."
+    )
+
+
+def with_demo_mode(report: Report, demo: bool) -> Report:
+    """The report with ``demo_mode`` set, if its notebook declares that parameter."""
+    if "demo_mode" not in notebook_parameters(report.notebook):
+        return report
+    return replace(report, parameters={**report.parameters, "demo_mode": bool(demo)})
 
 
 def read_status(out_dir: str | Path) -> dict[str, dict]:

@@ -5,13 +5,14 @@ records deterministically and assigns stable master ids; ``evaluate`` scores the
 a synthetic world's planted duplicates.
 """
 
-from .evaluate import evaluate, world_records
+from .evaluate import customer_records, evaluate
 from .keys import normalize_card, normalize_date, normalize_email, normalize_name, normalize_phone
 from .resolve import RULES, Resolution, resolve
 
 __all__ = [
     "RULES",
     "Resolution",
+    "customer_records",
     "evaluate",
     "normalize_card",
     "normalize_date",
@@ -19,5 +20,4 @@ __all__ = [
     "normalize_name",
     "normalize_phone",
     "resolve",
-    "world_records",
 ]

@@ -11,13 +11,14 @@ from ..container import CRMData
 from .resolve import Resolution, resolve
 
 
-def world_records(world: CRMData) -> pd.DataFrame:
-    """The world's customers as source records: source = sign-up channel, key = customer_id."""
-    c = world.customers
+def customer_records(data: CRMData, source_column: str = "signup_channel") -> pd.DataFrame:
+    """A data set's customers as source records: source = ``source_column`` (the channel the
+    record came from), source_key = customer_id, plus the identity fields present."""
+    c = data.customers
     fields = [f for f in ("name", "email", "phone", "birth_date") if f in c]
     if not fields:
         raise ParameterError("the customers table has no identity fields (load with pii=True).")
-    source = c["signup_channel"] if "signup_channel" in c else pd.Series("crm", index=c.index)
+    source = c[source_column] if source_column in c else pd.Series("crm", index=c.index)
     return pd.DataFrame(
         {"source": source, "source_key": c["customer_id"], **{f: c[f] for f in fields}}
     )
@@ -32,16 +33,21 @@ def _pairs(groups: pd.Series) -> set[tuple[str, str]]:
     return out
 
 
-def evaluate(world: CRMData, **resolve_options) -> dict:
+def evaluate(world: CRMData, resolution: Resolution | None = None, **resolve_options) -> dict:
     """Pairwise precision and recall of the links against ``world.truth`` duplicates.
 
+    resolution: a ``resolve`` result on ``customer_records(world)`` to score (default:
+    resolve here with ``resolve_options``).
     Returns a dict: precision, recall, true_pairs, found_pairs, correct_pairs, missed (a few
     missed pairs of customer ids), wrong (a few wrong ones), resolution (the ``Resolution``).
     """
     if world.truth is None or "duplicates" not in world.truth.tables:
         raise ParameterError("evaluate needs a synthetic world with truth (crmlab.data.generate).")
-    resolution: Resolution = resolve(world_records(world), **resolve_options)
+    if resolution is None:
+        resolution = resolve(customer_records(world), **resolve_options)
     truth = world.truth.tables["duplicates"]
+    present = set(world.customers["customer_id"])  # erased customers are gone from both
+    truth = truth[truth["customer_id"].isin(present) & truth["original_customer_id"].isin(present)]
     person = pd.Series(
         world.customers["customer_id"].to_numpy(), index=world.customers["customer_id"]
     )
