@@ -315,3 +315,32 @@ def test_publishing_needs_a_key_or_explicit_demo_mode(project, monkeypatch):
     (root / "demo.yaml").write_text("demo: yes please\nreports: []\n")
     with pytest.raises(ReportError, match="true or false"):
         catalogue_demo_mode(root / "demo.yaml")
+
+
+def test_churn_report_with_explicit_cutoffs_and_on_telco(project):
+    """Both paths of the churn notebook: a shop with chosen cutoffs, and the Telco data."""
+    root, catalogue = project
+    save(generate(1500, seed=5), root / "data" / "shop")
+    reports = catalogue(
+        {
+            "name": "churn_shop",
+            "notebook": "notebooks/churn.ipynb",
+            "parameters": {
+                "source": "data/shop",
+                "cutoffs": ["2024-05-01", "2024-07-01", "2024-09-01"],
+                "model": "logistic",
+            },
+        },
+        {
+            "name": "churn_telco",
+            "notebook": "notebooks/churn.ipynb",
+            "parameters": {"source": "telco"},
+        },
+    )
+    results = run_catalogue(reports, root / "reports", root=root, **QUIET)
+    assert [r.status for r in results] == ["ok", "ok"], [r.error for r in results]
+    shop = (root / "reports" / "churn_shop.html").read_text()
+    assert "3 cutoffs (2024-05-01 to 2024-09-01)" in shop
+    assert "baseline: recency only" in shop and "customers</strong> to contact" in shop
+    telco = (root / "reports" / "churn_telco.html").read_text()
+    assert "IBM Telco data, 7,043 customers" in telco and "survival uses tenure" in telco

@@ -30,7 +30,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from ..data._duckdb import to_pandas
+from ..data._duckdb import query_frame
 from ..data.container import CRMData
 from ..data.validate import resolve_as_of
 from ..errors import ParameterError
@@ -83,21 +83,14 @@ def snapshots(
         top = _register(con, data, cuts, cancellations)
         channels = top if channels is None else list(channels)
         con.execute(_hist_sql(channels))
-        frame = to_pandas(
-            con.execute(
-                _sql(channels, cancellations is not None),
-                {"h": int(horizon_days), "active": active_within_days},
-            )
+        frame = query_frame(
+            con,
+            _sql(channels, cancellations is not None, cuts),
+            {"h": int(horizon_days), "active": active_within_days},
         )
         if p_alive:
-            frame["p_alive"] = _p_alive(
-                to_pandas(
-                    con.execute(
-                        "SELECT customer_id, cutoff, bg_frequency, bg_recency, bg_T FROM hist"
-                    )
-                ),
-                frame,
-            )
+            bgnbd_inputs = "SELECT customer_id, cutoff, bg_frequency, bg_recency, bg_T FROM hist"
+            frame["p_alive"] = _p_alive(query_frame(con, bgnbd_inputs), frame)
     finally:
         con.close()
     frame["cutoff"] = pd.to_datetime(frame["cutoff"], utc=True)
@@ -237,7 +230,13 @@ def _hist_sql(channels: list[str]) -> str:
     def recent(days: int, what: str = "count(*)") -> str:
         return f"{what} FILTER (WHERE NOT o.refund AND o.ordered_at >= k.cutoff - to_days({days}))"
 
+    # first_of_day marks a customer's first purchase of each day: counting those before a
+    # cutoff counts purchase days without a DISTINCT aggregate over all (order, cutoff) pairs
     return f"""
+    CREATE TEMP TABLE orders_days AS
+        SELECT *, refund OR row_number() OVER (PARTITION BY customer_id, refund,
+               date_trunc('day', ordered_at) ORDER BY ordered_at) = 1 AS first_of_day
+        FROM orders_source;
     CREATE TEMP TABLE hist AS
         SELECT o.customer_id, k.cutoff,
                epoch(k.cutoff - min(o.ordered_at) FILTER (WHERE NOT o.refund)) / 86400.0
@@ -255,15 +254,14 @@ def _hist_sql(channels: list[str]) -> str:
                coalesce({recent(365, "sum(o.amount)")}, 0) AS spend_365d,
                count(*) FILTER (WHERE o.refund) / count(*) AS refund_rate,
                -- BG/NBD inputs in days, as crmlab.features.customer_summary just before k.cutoff
-               count(DISTINCT date_trunc('day', o.ordered_at)) FILTER (WHERE NOT o.refund) - 1
-                   AS bg_frequency,
+               count(*) FILTER (WHERE NOT o.refund AND o.first_of_day) - 1 AS bg_frequency,
                date_diff('day', min(date_trunc('day', o.ordered_at)) FILTER (WHERE NOT o.refund),
                          max(date_trunc('day', o.ordered_at)) FILTER (WHERE NOT o.refund))
                    AS bg_recency,
                date_diff('day', min(date_trunc('day', o.ordered_at)) FILTER (WHERE NOT o.refund),
                          date_trunc('day', k.cutoff - INTERVAL 1 MICROSECOND)) AS bg_T,
                {mix}
-        FROM orders_source o JOIN cutoffs_source k ON o.ordered_at < k.cutoff
+        FROM orders_days o JOIN cutoffs_source k ON o.ordered_at < k.cutoff
         GROUP BY o.customer_id, k.cutoff
         HAVING count(*) FILTER (WHERE NOT o.refund) > 0
     """
@@ -277,7 +275,42 @@ def _mix(channels: list[str]) -> str:
     )
 
 
-def _sql(channels: list[str], contractual: bool) -> str:
+def _literal(cutoff: pd.Timestamp) -> str:
+    return f"TIMESTAMPTZ '{cutoff.isoformat()}'"
+
+
+def _touch_sql(cutoffs: list[pd.Timestamp]) -> str:
+    """Touchpoint features for every cutoff in one pass over the (large) touchpoints table.
+
+    One GROUP BY customer computes, per cutoff, filtered counts in the 90 days before it and
+    the last touchpoint before it; the wide result is then unpivoted to (customer, cutoff).
+    A join of touchpoints with cutoffs (range or ASOF join) took 3x as long at 21 million
+    touchpoints.
+    """
+    wide = []
+    for i, c in enumerate(cutoffs):
+        inside = f"occurred_at < {_literal(c)} AND occurred_at >= {_literal(c)} - to_days(90)"
+        wide += [
+            f"count(*) FILTER (WHERE {inside}) AS n{i}",
+            f"count(*) FILTER (WHERE {inside} AND kind = 'email_open') AS e{i}",
+            f"count(*) FILTER (WHERE {inside} AND kind IN ('view', 'visit')) AS v{i}",
+            f"max(occurred_at) FILTER (WHERE occurred_at < {_literal(c)}) AS l{i}",
+        ]
+    per_cutoff = " UNION ALL ".join(
+        f"SELECT customer_id, {_literal(c)} AS cutoff, n{i} AS touchpoints_90d, "
+        f"e{i} AS email_opens_90d, v{i} AS visits_90d, "
+        f"epoch({_literal(c)} - l{i}) / 86400.0 AS days_since_touchpoint FROM touch_wide "
+        f"WHERE l{i} IS NOT NULL"
+        for i, c in enumerate(cutoffs)
+    )
+    return f"""
+        WITH touch_wide AS (SELECT customer_id, {", ".join(wide)}
+                            FROM touchpoints_source GROUP BY customer_id)
+        {per_cutoff}
+    """
+
+
+def _sql(channels: list[str], contractual: bool, cutoffs: list[pd.Timestamp]) -> str:
     label = (
         """CASE WHEN EXISTS (SELECT 1 FROM cancellations_source x WHERE x.customer_id =
                h.customer_id AND x.cancelled_at > h.cutoff
@@ -307,21 +340,7 @@ def _sql(channels: list[str], contractual: bool) -> str:
         WHERE g.gap IS NOT NULL
         GROUP BY g.customer_id, k.cutoff
     ),
-    touch AS (
-        SELECT t.customer_id, k.cutoff,
-               count(*) AS touchpoints_90d,
-               count(*) FILTER (WHERE t.kind = 'email_open') AS email_opens_90d,
-               count(*) FILTER (WHERE t.kind IN ('view', 'visit')) AS visits_90d
-        FROM touchpoints_source t JOIN cutoffs_source k
-             ON t.occurred_at < k.cutoff AND t.occurred_at >= k.cutoff - to_days(90)
-        GROUP BY t.customer_id, k.cutoff
-    ),
-    last_touch AS (  -- the latest touchpoint before each cutoff, without a full join
-        SELECT h.customer_id, h.cutoff,
-               epoch(h.cutoff - t.occurred_at) / 86400.0 AS days_since_touchpoint
-        FROM hist h ASOF LEFT JOIN touchpoints_source t
-             ON h.customer_id = t.customer_id AND h.cutoff > t.occurred_at
-    ),
+    touch AS ({_touch_sql(cutoffs)}),
     tick AS (
         SELECT t.customer_id, k.cutoff,
                count(*) FILTER (WHERE t.opened_at >= k.cutoff - to_days(365)) AS tickets_365d,
@@ -355,7 +374,7 @@ def _sql(channels: list[str], contractual: bool) -> str:
            {", ".join(f'h."share_{_safe(c)}"' for c in channels)},
            coalesce(t.touchpoints_90d, 0) AS touchpoints_90d,
            coalesce(t.email_opens_90d, 0) AS email_opens_90d,
-           coalesce(t.visits_90d, 0) AS visits_90d, lt.days_since_touchpoint,
+           coalesce(t.visits_90d, 0) AS visits_90d, t.days_since_touchpoint,
            coalesce(x.tickets_365d, 0) AS tickets_365d,
            coalesce(x.tickets_open, 0) AS tickets_open, x.days_since_ticket,
            n.last_nps, n.nps_change,
@@ -364,7 +383,6 @@ def _sql(channels: list[str], contractual: bool) -> str:
     FROM hist h
     LEFT JOIN ipt i USING (customer_id, cutoff)
     LEFT JOIN touch t USING (customer_id, cutoff)
-    LEFT JOIN last_touch lt USING (customer_id, cutoff)
     LEFT JOIN tick x USING (customer_id, cutoff)
     LEFT JOIN nps n USING (customer_id, cutoff)
     LEFT JOIN contact c USING (customer_id, cutoff)
