@@ -145,6 +145,11 @@ def test_bad_parameters_say_what_to_change(world):
         churn.snapshots(world, ["2000-01-01"], H)
     with pytest.raises(ParameterError, match="empty"):
         churn.snapshots(world, [], H)
+    with pytest.raises(ParameterError, match="nothing to score"):
+        churn.snapshots(world, [world.as_of + pd.Timedelta(days=1)], H, labelled=False)
+    early = pd.Timestamp("2023-01-20", tz="UTC")  # a few first orders only
+    with pytest.raises(ParameterError, match="nothing to snapshot"):
+        churn.snapshots(world, [early], H, active_within_days=0)
     quiet = dataclasses.replace(
         world,
         orders=world.orders[world.orders["ordered_at"] < pd.Timestamp("2024-01-01", tz="UTC")],
@@ -331,3 +336,14 @@ def test_lifetimes_and_survival_by_group(world):
     )
     with pytest.raises(ParameterError, match="events"):
         churn.survival(pd.Series([1.0]), pd.Series([2]))
+
+
+def test_unlabelled_snapshots_score_today_with_the_training_columns(world):
+    cutoff = pd.Timestamp("2024-06-15", tz="UTC")
+    labelled = churn.snapshots(world, [cutoff], H)
+    features = churn.snapshots(world, [cutoff], H, labelled=False)
+    pd.testing.assert_frame_equal(features, labelled.drop(columns="churned"), check_like=True)
+    today = churn.snapshots(world, [world.as_of], H, labelled=False, channels=["web", "kiosk"])
+    assert "churned" not in today and (today["cutoff"] == world.as_of).all()
+    assert {"share_web", "share_kiosk"} <= set(today.columns) and "share_app" not in today
+    assert (today["share_kiosk"] == 0).all()

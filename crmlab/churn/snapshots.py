@@ -97,6 +97,11 @@ def snapshots(
     frame["churned"] = frame["churned"].astype("int64")
     numeric = [c for c in frame.columns if c not in ID_COLUMNS and c not in CATEGORICAL]
     frame[numeric] = frame[numeric].astype("float64")
+    if frame.empty:
+        raise ParameterError(
+            f"no customer bought within {active_within_days} days before any cutoff: nothing to "
+            "snapshot. Use later cutoffs or active_within_days=None."
+        )
     if not labelled:
         frame = frame.drop(columns="churned")
     elif (frame["churned"] == 1).all():
@@ -126,6 +131,11 @@ def _check_horizon(horizon_days) -> None:
 def _check_cutoffs(data: CRMData, cuts: list[pd.Timestamp], horizon_days: int) -> None:
     first = data.orders["ordered_at"].min()
     late = [c for c in cuts if c + pd.Timedelta(days=horizon_days) > data.as_of]
+    if late and horizon_days == 0:
+        raise ParameterError(
+            f"cutoff(s) {[f'{c:%Y-%m-%d}' for c in late]} are after the data's as_of "
+            f"({data.as_of:%Y-%m-%d}): there is nothing to score there yet."
+        )
     if late:
         raise ParameterError(
             f"cutoff(s) {[f'{c:%Y-%m-%d}' for c in late]} + horizon_days={horizon_days} end "
