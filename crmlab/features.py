@@ -29,6 +29,7 @@ import pandas as pd
 
 from .data._duckdb import to_pandas
 from .data.container import CRMData
+from .data.contract import empty_table
 from .data.validate import resolve_as_of
 from .errors import DataContractError, ParameterError
 
@@ -226,13 +227,7 @@ def experiment_units(
         raise ParameterError(f"window_days={window_days!r} must be > 0, pre_days >= 0.")
     touchpoints = data.touchpoints
     if touchpoints is None:
-        touchpoints = pd.DataFrame(
-            {
-                "customer_id": pd.Series(dtype="str"),
-                "occurred_at": pd.Series(dtype="datetime64[us, UTC]"),
-                "kind": pd.Series(dtype="str"),
-            }
-        )
+        touchpoints = empty_table("touchpoints", ["customer_id", "occurred_at", "kind"])
     with _OrdersView(data.orders) as con:
         con.register("assignments_source", data.assignments)
         con.register("touchpoints_source", touchpoints[["customer_id", "occurred_at", "kind"]])

@@ -293,6 +293,7 @@ def test_cohort_triangle_by_hand():
                 ],
                 utc=True,
             ),
+            "amount": [10.0, 20.0, 5.0, 7.0, 9.0, -9.0],
             "status": ["completed"] * 5 + ["refunded"],
         }
     )
@@ -347,3 +348,15 @@ def test_unlabelled_snapshots_score_today_with_the_training_columns(world):
     assert "churned" not in today and (today["cutoff"] == world.as_of).all()
     assert {"share_web", "share_kiosk"} <= set(today.columns) and "share_app" not in today
     assert (today["share_kiosk"] == 0).all()
+
+
+def test_orders_only_data_set():
+    """CDNOW has customers and orders only: the other features are zero or missing."""
+    from crmlab.data import load
+
+    cdnow = load("cdnow-sample")
+    snaps = churn.snapshots(cdnow, ["1997-09-30", "1997-12-31"], H, p_alive=True)
+    assert len(snaps) > 1000 and snaps["churned"].between(0, 1).all()
+    assert (snaps[["touchpoints_90d", "tickets_365d", "campaign_contacts_365d"]] == 0).all().all()
+    assert snaps[["last_nps", "days_since_touchpoint"]].isna().all().all()
+    assert snaps["p_alive"].between(0, 1).all()

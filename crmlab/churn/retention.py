@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import duckdb
 import numpy as np
 import pandas as pd
 from statsmodels.duration.survfunc import SurvfuncRight
@@ -24,18 +23,9 @@ from ..data._duckdb import to_pandas
 from ..data.container import CRMData
 from ..data.validate import resolve_as_of
 from ..errors import ParameterError
+from ..features import _OrdersView, customer_summary
 
 _PERIODS = {"M": ("month", 12), "Q": ("quarter", 4), "W": ("week", 52)}
-
-
-def _purchases(orders: pd.DataFrame | CRMData) -> pd.DataFrame:
-    frame = orders.orders if isinstance(orders, CRMData) else orders
-    missing = {"customer_id", "ordered_at"} - set(frame.columns)
-    if missing:
-        raise ParameterError(f"orders lacks column(s) {sorted(missing)}.")
-    if "status" in frame:
-        frame = frame[frame["status"].ne("refunded")]
-    return frame[["customer_id", "ordered_at"]]
 
 
 def cohort_retention(
@@ -47,15 +37,12 @@ def cohort_retention(
     if period not in _PERIODS:
         raise ParameterError(f"period={period!r}: use 'M' (month), 'Q' (quarter) or 'W' (week).")
     unit, per_year = _PERIODS[period]
-    con = duckdb.connect()
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        con.register("orders_source", _purchases(orders))
+    with _OrdersView(orders) as con:  # its `purchases` view: completed orders only
         tidy = to_pandas(
             con.execute(
                 f"""
             WITH p AS (SELECT DISTINCT customer_id, date_trunc('{unit}', ordered_at) AS period
-                       FROM orders_source),
+                       FROM purchases),
             c AS (SELECT customer_id, min(period) AS cohort FROM p GROUP BY customer_id)
             SELECT c.cohort,
                    CAST(round(date_diff('day', c.cohort, p.period) * {per_year} / 365.25) AS INT)
@@ -66,8 +53,6 @@ def cohort_retention(
             """
             )
         )
-    finally:
-        con.close()
     if tidy.empty:
         raise ParameterError("no completed orders: nothing to build cohorts from.")
     tidy["cohort"] = pd.to_datetime(tidy["cohort"], utc=True)
@@ -87,14 +72,12 @@ def lifetimes_from_orders(
     if inactive_days <= 0:
         raise ParameterError(f"inactive_days={inactive_days} must be > 0.")
     as_of = resolve_as_of(as_of)
-    p = _purchases(orders)
-    p = p[p["ordered_at"] <= as_of]
-    span = p.groupby("customer_id")["ordered_at"].agg(["min", "max"])
-    churned = (as_of - span["max"]) > pd.Timedelta(days=inactive_days)
-    end = span["max"].where(churned, as_of)
+    summary = customer_summary(orders, as_of, monetary=False)
+    churned = summary["days_since_last_order"] > inactive_days
+    end = summary["last_order_at"].where(churned, as_of)
     return pd.DataFrame(
         {
-            "duration_days": (end - span["min"]) / pd.Timedelta(days=1),
+            "duration_days": (end - summary["first_order_at"]) / pd.Timedelta(days=1),
             "churned": churned.astype("int64"),
         }
     )

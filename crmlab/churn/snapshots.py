@@ -32,9 +32,11 @@ import pandas as pd
 
 from ..data._duckdb import query_frame
 from ..data.container import CRMData
+from ..data.contract import KIND_DTYPES, empty_table
 from ..data.validate import resolve_as_of
 from ..errors import ParameterError
 
+_TIMESTAMP = KIND_DTYPES["timestamp"]
 MAX_CHANNELS = 8  # channel-mix columns for the most frequent channels only
 CATEGORICAL = ("signup_channel",)
 ID_COLUMNS = ("customer_id", "cutoff", "churned")
@@ -150,13 +152,8 @@ def _check_cutoffs(data: CRMData, cuts: list[pd.Timestamp], horizon_days: int) -
         )
 
 
-def _empty(columns: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
-
-
 def _register(con, data: CRMData, cuts, cancellations) -> list[str]:
     """Views over the data set's tables (empty stand-ins for absent ones); returns channels."""
-    ts, text = "datetime64[us, UTC]", "str"
     orders = data.orders
     status = orders["status"] if "status" in orders else pd.Series("completed", orders.index)
     channel = orders["channel"] if "channel" in orders else pd.Series("unknown", orders.index)
@@ -183,20 +180,17 @@ def _register(con, data: CRMData, cuts, cancellations) -> list[str]:
         "customers_source", pd.DataFrame({"customer_id": customers["customer_id"], "s": signup})
     )
     tp = data.touchpoints
-    tp = _empty({"customer_id": text, "occurred_at": ts, "kind": text}) if tp is None else tp
+    tp = empty_table("touchpoints", ["customer_id", "occurred_at", "kind"]) if tp is None else tp
     con.register("touchpoints_source", tp[["customer_id", "occurred_at", "kind"]])
     tickets = data.tickets
     if tickets is None:
-        tickets = _empty({"customer_id": text, "opened_at": ts, "resolved_at": ts})
+        tickets = empty_table("tickets", ["customer_id", "opened_at", "resolved_at"])
     elif "resolved_at" not in tickets:
-        tickets = tickets.assign(resolved_at=pd.Series(pd.NaT, tickets.index, dtype=ts))
+        tickets = tickets.assign(resolved_at=pd.Series(pd.NaT, tickets.index, dtype=_TIMESTAMP))
     con.register("tickets_source", tickets[["customer_id", "opened_at", "resolved_at"]])
     surveys = data.surveys
-    surveys = (
-        _empty({"customer_id": text, "answered_at": ts, "nps": "float64"})
-        if surveys is None
-        else surveys
-    )
+    if surveys is None:
+        surveys = empty_table("surveys", ["customer_id", "answered_at", "nps"])
     con.register("surveys_source", surveys[["customer_id", "answered_at", "nps"]])
     con.register("contacts_source", _treated(data))
     if cancellations is not None:
@@ -219,7 +213,7 @@ def _treated(data: CRMData) -> pd.DataFrame:
     """Assignments to a non-control arm (the customer was contacted)."""
     a = data.assignments
     if a is None:
-        return _empty({"customer_id": "str", "assigned_at": "datetime64[us, UTC]"})
+        return empty_table("assignments", ["customer_id", "assigned_at"])
     control = pd.Series("control", index=a.index)
     if data.campaigns is not None and "control_variant" in data.campaigns:
         named = a["campaign_id"].map(data.campaigns.set_index("campaign_id")["control_variant"])

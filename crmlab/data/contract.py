@@ -236,6 +236,25 @@ TABLES: dict[str, TableSpec] = {
 }
 
 TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
+
+# The pandas dtype each kind of column has after validation (crmlab.data.normalize).
+KIND_DTYPES = {
+    "id": "str",
+    "text": "str",
+    "timestamp": "datetime64[us, UTC]",
+    "number": "float64",
+    "integer": "Int64",
+    "boolean": "boolean",
+}
+
+
+def empty_table(table: str, columns: list[str]) -> pd.DataFrame:
+    """A table with no rows and the validated dtypes: a stand-in for an absent optional
+    table, so SQL over it still type-checks."""
+    spec = TABLES[table]
+    return pd.DataFrame({c: pd.Series(dtype=KIND_DTYPES[spec.column(c).kind]) for c in columns})
+
+
 REQUIRED_TABLES: tuple[str, ...] = ("customers", "orders")
 PII_COLUMNS: dict[str, list[str]] = {
     name: [c.name for c in spec.columns if c.pii] for name, spec in TABLES.items()

@@ -46,7 +46,8 @@ def as_utc(values: pd.Series) -> pd.Series:
     return parsed
 
 
-def _as_number(values: pd.Series) -> pd.Series:
+def as_number(values: pd.Series) -> pd.Series:
+    """Numbers as float (booleans 0/1; blank text and unreadable values become NaN)."""
     if pd.api.types.is_bool_dtype(values):
         return values.astype(float)
     if pd.api.types.is_numeric_dtype(values):
@@ -56,7 +57,7 @@ def _as_number(values: pd.Series) -> pd.Series:
 
 
 def _as_integer(values: pd.Series) -> pd.Series:
-    number = _as_number(values)
+    number = as_number(values)
     whole = number.where(number == np.round(number))
     return whole.astype("Int64")
 
@@ -78,7 +79,7 @@ def _as_text(values: pd.Series) -> pd.Series:
 _CONVERTERS = {
     "id": as_id,
     "timestamp": as_utc,
-    "number": _as_number,
+    "number": as_number,
     "integer": _as_integer,
     "boolean": _as_boolean,
     "text": _as_text,
@@ -94,7 +95,7 @@ _TYPE_RULES = {
 }
 
 
-def _lost_values(before: pd.Series, after: pd.Series) -> pd.Index:
+def lost_values(before: pd.Series, after: pd.Series) -> pd.Index:
     """Rows whose value was present before coercion and is missing after it."""
     present = before.notna()
     if before.dtype == object or pd.api.types.is_string_dtype(before):
@@ -113,7 +114,7 @@ def normalize_table(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list
             continue
         before = out[col.name]
         after = _CONVERTERS[col.kind](before)
-        bad = _lost_values(before, after)
+        bad = lost_values(before, after)
         if len(bad):
             violations.append(_type_violation(table, col, out, before, bad))
         out[col.name] = after

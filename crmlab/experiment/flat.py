@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..data.normalize import as_number, lost_values
 from ..errors import DataContractError, ParameterError
 
 
@@ -91,12 +92,10 @@ def _read(source: str | Path | pd.DataFrame, sep: str) -> pd.DataFrame:
 def _numeric(column: pd.Series) -> tuple[pd.Series, tuple[int, list] | None]:
     """The column as float (or unchanged if it holds labels only), or (count, examples) of
     the values that are not numbers in an otherwise numeric column."""
-    if column.dtype == bool or str(column.dtype) == "boolean":
-        return column.astype("float64"), None
-    values = pd.to_numeric(column, errors="coerce")
-    if values.isna().all() and column.notna().any():
+    values = as_number(column)
+    lost = lost_values(column, values)
+    if len(lost) and values.isna().all():
         return column, None  # a label column, e.g. a segment
-    bad = values.isna() & column.notna()
-    if bad.any():
-        return values, (int(bad.sum()), list(column[bad].unique()[:5]))
-    return values.astype("float64"), None
+    if len(lost):
+        return values, (len(lost), list(column[lost].unique()[:5]))
+    return values, None
