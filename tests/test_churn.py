@@ -273,6 +273,8 @@ def test_targets_fit_the_budget_and_respect_consent():
     assert (rich["expected_net"] > 0).all() and len(rich) == 3
     with pytest.raises(ParameterError, match="save_rate"):
         churn.targets(scores, value, 10, 1, 0, key="k")
+    with pytest.raises(ParameterError, match="scores_frame"):
+        churn.targets(scores.drop(columns="p_churn"), value, 10, 1, 0.5, key="k")
     with pytest.raises(ParameterError, match="no value"):
         churn.targets(scores, value.drop("a"), 10, 1, 0.5, key="k")
 

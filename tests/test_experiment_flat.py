@@ -81,6 +81,12 @@ def test_flat_tables_get_clear_errors(tmp_path):
     text = str(err.value)
     assert "revenue: 1 non-numeric value(s), e.g. ['n/a']" in text
     assert "customer_id: 2 duplicated" in text and "1 row(s) without an arm" in text
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(DataContractError, match="not a readable"):
+        ex.read_units(tmp_path / "empty.csv")
+    (tmp_path / "bad.parquet").write_text("not parquet")
+    with pytest.raises(DataContractError, match="not a readable Parquet"):
+        ex.read_units(tmp_path / "bad.parquet")
     (tmp_path / "x.xlsx").write_text("no")
     with pytest.raises(ParameterError, match="csv or .parquet"):
         ex.read_units(tmp_path / "x.xlsx")

@@ -38,6 +38,11 @@ def targets(
         raise ParameterError("budget and cost_per_contact must be >= 0.")
     if not 0 < save_rate <= 1:
         raise ParameterError(f"save_rate={save_rate} must be in (0, 1].")
+    missing = {"customer_id", "p_churn"} - set(scores.columns)
+    if missing:
+        raise ParameterError(
+            f"scores lacks column(s) {sorted(missing)}; build it with churn.scores_frame."
+        )
     if scores["customer_id"].duplicated().any():
         raise ParameterError("scores has a customer more than once; score one snapshot.")
     table = scores[["customer_id", "p_churn"]].copy()

@@ -83,10 +83,19 @@ def _read(source: str | Path | pd.DataFrame, sep: str) -> pd.DataFrame:
     if not path.is_file():
         raise ParameterError(f"per-unit table {str(path)!r} does not exist.")
     if path.suffix == ".parquet":
-        return pd.read_parquet(path)
+        try:
+            return pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises many types; all mean "not readable"
+            raise DataContractError(f"{path.name} is not a readable Parquet file ({exc}).") from exc
     if path.suffix not in (".csv", ".txt", ".tsv"):
         raise ParameterError(f"{path.name}: give a .csv or .parquet file.")
-    return pd.read_csv(path, sep=sep)
+    try:
+        return pd.read_csv(path, sep=sep)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataContractError(
+            f"{path.name} is not a readable {sep!r}-separated table ({type(exc).__name__}: "
+            f"{exc}); check the file and the sep parameter."
+        ) from exc
 
 
 def _numeric(column: pd.Series) -> tuple[pd.Series, tuple[int, list] | None]:
