@@ -21,6 +21,7 @@ from pathlib import Path
 from ..data.identity.keys import normalize_name, normalize_phone
 from ..data.privacy import mask_email, mask_name, mask_phone
 from ..errors import ReportError
+from .fingerprint import is_data_parameter
 
 _HIDDEN = re.compile(r"<(script|style)\b.*?</\1>", re.S | re.I)
 _TAG = re.compile(r"<[^>]+>")
@@ -66,13 +67,13 @@ class PIIGate:
         emails = sorted(set(_EMAIL.findall(text)))
         if emails:
             found.append(f"{len(emails)} e-mail address(es), e.g. {mask_email(emails[0])}")
-        phones = sorted(set(_INTERNATIONAL.findall(text)))
-        candidates = _NUMBERISH.findall(text)
-        known = {p for m in candidates if (p := normalize_phone(m, self.region, strict=False))}
-        hits = sorted(
-            {*(normalize_phone(p, self.region, strict=False) or p for p in phones)}
-            | (known & self.phones)
-        )
+
+        def e164(text: str) -> str | None:
+            return normalize_phone(text, self.region, strict=False)
+
+        international = {e164(m) or m for m in _INTERNATIONAL.findall(text)}
+        known = {p for m in _NUMBERISH.findall(text) if (p := e164(m))} & self.phones
+        hits = sorted(international | known)
         if hits:
             found.append(f"{len(hits)} phone number(s), e.g. {mask_phone(hits[0])}")
         if self.names:
@@ -104,7 +105,7 @@ class GateCache:
     def for_parameters(self, parameters: dict) -> PIIGate:
         phones, names = set(), set()
         for name, value in parameters.items():
-            if (name == "source" or name.endswith("_source")) and isinstance(value, str):
+            if is_data_parameter(name) and isinstance(value, str):
                 gate = self._gate(value)
                 phones |= gate.phones
                 names |= gate.names
@@ -120,7 +121,7 @@ class GateCache:
 def _load_gate(root: Path, source: str) -> PIIGate:
     from ..data import load
 
-    path = Path(source) if Path(source).is_absolute() else root / source
+    path = root / source  # an absolute source stays absolute
     if not (path.is_dir() or path.suffix in (".duckdb", ".db")):
         return PIIGate()  # a flat file or a built-in public data set: generic patterns only
     try:
