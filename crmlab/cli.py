@@ -83,6 +83,7 @@ def _validate(args) -> int:
 def _run_reports(args) -> int:
     from .reports import KERNEL_NAME, load_catalogue, run_catalogue
     from .reports.catalogue import catalogue_demo_mode
+    from .reports.paths import PRIVATE_DIR
 
     catalogue = load_catalogue(args.catalogue)
     unknown = set(args.names) - {r.name for r in catalogue}
@@ -110,7 +111,8 @@ def _run_reports(args) -> int:
     failed = [r for r in results if r.status == "failed"]
     for r in failed:
         print(
-            f"FAILED {r.name}: {r.error} (notebook: {args.out}/_failed/{r.name}.ipynb)",
+            f"FAILED {r.name}: {r.error} (notebook, outputs removed: "
+            f"{args.out}/{PRIVATE_DIR}/{r.name}.ipynb)",
             file=sys.stderr,
         )
     cached = sum(r.status == "cached" for r in results)
@@ -122,18 +124,22 @@ def _run_reports(args) -> int:
 
 
 def _list_reports(args) -> int:
-    from .reports import KERNEL_NAME, due, load_catalogue, read_status
+    from .reports import KERNEL_NAME, load_catalogue, read_status
+    from .reports.catalogue import catalogue_demo_mode
+    from .reports.runner import with_demo_mode
+    from .reports.status import why_due
 
-    catalogue = load_catalogue(args.catalogue)
-    status = read_status(args.out)
+    demo = catalogue_demo_mode(args.catalogue)  # as `reports run` would set it
+    catalogue = [with_demo_mode(r, demo) for r in load_catalogue(args.catalogue)]
+    status = read_status(args.out, echo=lambda message: print(f"note: {message}"))
     root = Path(args.catalogue).resolve().parent
     print(f"{'report':<28} {'tags':<14} {'last status':<12} {'last run (UTC)':<20} due")
     for r in catalogue:
         entry = status.get(r.name, {})
-        is_due = due(r, Path(args.out), root, args.kernel or KERNEL_NAME)
+        reason = why_due(r, Path(args.out), root, args.kernel or KERNEL_NAME, status)
         print(
             f"{r.name:<28} {','.join(r.tags):<14} {entry.get('status', 'never'):<12} "
-            f"{entry.get('last_run', '-'):<20} {'yes' if is_due else 'no'}"
+            f"{entry.get('last_run', '-'):<20} {f'yes: {reason}' if reason else 'no'}"
         )
     return 0
 

@@ -7,6 +7,8 @@ import matplotlib.ticker
 import pandas as pd
 import seaborn as sns
 
+from .escaping import html_text, markdown, markdown_text
+
 PALETTE = ["#2563eb", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#64748b"]
 
 
@@ -21,6 +23,8 @@ def use_house_style() -> None:
             "axes.titlesize": 12,
             "axes.spines.top": False,
             "axes.spines.right": False,
+            # labels come from data: "$...$" must print as typed, not parse as math
+            "text.parse_math": False,
         }
     )
 
@@ -42,13 +46,18 @@ def monthly_bars(
 
 
 def styled(table: pd.DataFrame, percent: tuple[str, ...] = (), caption: str = ""):
-    """A stakeholder table: no index, thousands separators, dates to the minute, shares in %."""
+    """A stakeholder table: no index, thousands separators, dates to the minute, shares in %.
+
+    Every cell, header and the caption are HTML-escaped (pandas' Styler does not escape by
+    default), so values from data always show as text.
+    """
+    table = _as_text_labels(table)
     formats = {}
     for column in table.columns:
         series = table[column]
         if column in percent:
             formats[column] = "{:.1%}"
-        elif str(column).startswith("p_") and pd.api.types.is_float_dtype(series):
+        elif column.startswith("p_") and pd.api.types.is_float_dtype(series):
             formats[column] = "{:.3g}"  # p-values: small ones must not print as 0.00
         elif pd.api.types.is_datetime64_any_dtype(series):
             formats[column] = lambda v: "" if pd.isna(v) else f"{v:%Y-%m-%d %H:%M}"
@@ -56,8 +65,51 @@ def styled(table: pd.DataFrame, percent: tuple[str, ...] = (), caption: str = ""
             formats[column] = "{:,}"
         elif pd.api.types.is_float_dtype(series):
             formats[column] = "{:,.2f}"
-    styler = table.style.hide(axis="index").format(formats, na_rep="")
-    return styler.set_caption(caption) if caption else styler
+        elif not pd.api.types.is_bool_dtype(series):
+            # objects, categories, strings: escaping only applies to str values
+            table[column] = series.map(lambda v: v if _missing(v) else str(v))
+    styler = (
+        table.style.hide(axis="index")
+        .format(formats, na_rep="", escape="html")
+        .format_index(escape="html", axis=1)
+    )
+    return styler.set_caption(html_text(caption)) if caption else styler
+
+
+def kpi_line(labels, values, separator: str = " &nbsp;·&nbsp; "):
+    """Headline numbers on one line, ``**label:** value · ...``, labels and values escaped."""
+    from IPython.display import Markdown
+
+    pairs = [
+        f"**{markdown_text(k)}:** {markdown_text(v)}" for k, v in zip(labels, values, strict=True)
+    ]
+    return Markdown(separator.join(pairs))
+
+
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, (list, tuple, dict, set)) and pd.isna(value))
+
+
+def _as_text_labels(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose column labels are unique strings (a MultiIndex is joined with ' / ')."""
+    table = table.copy()
+    if isinstance(table.columns, pd.MultiIndex):
+        table.columns = [" / ".join(map(str, label)) for label in table.columns]
+    else:
+        table.columns = [str(label) for label in table.columns]
+    return table
+
+
+def md(template: str, /, *args, **values):
+    """Narrative from data: an IPython ``Markdown`` whose values are escaped.
+
+    The template is the notebook author's Markdown; every value becomes literal text after
+    its format spec (``{n:,}``), or a code span with ``!c`` (``{path!c}``). Use this instead of
+    ``Markdown(f"...")``, which would render markup or links hidden in the data.
+    """
+    from IPython.display import Markdown
+
+    return Markdown(markdown(template, *args, **values))
 
 
 def _axes(ax, size=None):

@@ -156,3 +156,72 @@ def test_cli_validate_exit_codes(tmp_path, tiny, capsys):
     assert cli(["data", "validate", str(folder), "--as-of", "2024-03-01"]) == 1
     err = capsys.readouterr().err
     assert "customer_id not found in customers" in err and "o1" in err
+
+
+CUSTOMERS_CSV = (
+    "customer_id,first_seen_at,deletion_requested\nc1,2024-01-01,false\nc2,2024-01-02,true\n"
+)
+ORDERS_CSV = "order_id,customer_id,ordered_at,amount\no1,c1,2024-01-02,5\no2,c2,2024-01-03,7\n"
+
+
+@pytest.mark.parametrize("suffix", [".CSV", ".Csv", ".csv.gz", ".CSV.GZ", ".xlsx", ".Parquet"])
+def test_table_files_load_whatever_the_case_or_compression(tmp_path, suffix):
+    import gzip
+    import io
+
+    for table, text in (("customers", CUSTOMERS_CSV), ("orders", ORDERS_CSV)):
+        frame = pd.read_csv(io.StringIO(text), dtype="str")
+        path = tmp_path / f"{table}{suffix}"
+        if suffix.lower() == ".xlsx":
+            frame.to_excel(path, index=False)
+        elif suffix.lower() == ".parquet":
+            frame.to_parquet(path, index=False)
+        elif suffix.lower().endswith(".gz"):
+            path.write_bytes(gzip.compress(text.encode()))
+        else:
+            path.write_text(text)
+    data = load(tmp_path, as_of="2024-02-01")
+    # the customers file was read, so the erasure request was honoured
+    assert data.customers["customer_id"].tolist() == ["c1"] and len(data.orders) == 1
+
+
+def test_a_table_in_an_unsupported_format_is_an_error_not_ignored(tmp_path):
+    (tmp_path / "customers.xls").write_text(CUSTOMERS_CSV)
+    (tmp_path / "orders.csv").write_text(ORDERS_CSV)
+    with pytest.raises(DataContractError, match=r"customers.xls has an unsupported format"):
+        load(tmp_path, as_of="2024-02-01")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_duplicated_column_header_is_named(tmp_path, suffix):
+    header = ["order_id", "customer_id", "customer_id", "ordered_at", "amount"]
+    frame = pd.DataFrame([["o1", "c1", "c2", "2024-01-02", "5"]], columns=header)
+    if suffix == ".csv":
+        frame.to_csv(tmp_path / "orders.csv", index=False)
+    else:
+        frame.to_excel(tmp_path / "orders.xlsx", index=False)
+    with pytest.raises(DataContractError, match=r"duplicated column header\(s\) 'customer_id'"):
+        load(tmp_path, as_of="2024-02-01")
+
+
+def test_customers_without_their_key_column_is_a_contract_error(tmp_path):
+    (tmp_path / "customers.csv").write_text("id,first_seen_at\nc1,2024-01-01\n")
+    (tmp_path / "orders.csv").write_text(ORDERS_CSV)
+    with pytest.raises(DataContractError) as info:
+        load(tmp_path, as_of="2024-02-01")
+    report = info.value.report()
+    assert ((report["column"] == "customer_id") & (report["table"] == "customers")).any()
+
+
+def test_extra_personal_columns_are_dropped_for_analysis(tmp_path):
+    (tmp_path / "customers.csv").write_text(
+        "customer_id,first_seen_at,mobile,first_name,last_name,city\n"
+        "c1,2024-01-01,07401 242486,Paul,Müller,Leeds\n"
+    )
+    (tmp_path / "orders.csv").write_text(ORDERS_CSV.replace("c2", "c1"))
+    data = load(tmp_path, as_of="2024-02-01")
+    assert set(data.customers.columns) >= {"customer_id", "city"}
+    assert not {"mobile", "first_name", "last_name"} & set(data.customers.columns)
+    assert any("customers.mobile" in note for note in data.notes)
+    kept = load(tmp_path, as_of="2024-02-01", pii=True)
+    assert "mobile" in kept.customers

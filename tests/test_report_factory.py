@@ -80,10 +80,13 @@ def test_publish_then_failure_keeps_the_last_good_report(project):
     code = cli(["reports", "run", "--catalogue", str(root / "reports.yaml"), "--out", str(out)])
     assert code == 1
     assert (out / "overview.html").read_text() == html
-    failed_nb = out / "_failed" / "overview.ipynb"
+    failed_nb = out / "_private" / "overview.ipynb"  # kept for its author, outputs removed
     assert failed_nb.exists() and "DataContractError" in failed_nb.read_text()
+    kept = json.loads(failed_nb.read_text())["cells"]
+    outputs = [o for c in kept if c["cell_type"] == "code" for o in c["outputs"]]
+    assert outputs and all(o["output_type"] == "error" for o in outputs)
     index = (out / "index.html").read_text()
-    assert "badge failed" in index and "_failed/overview.ipynb" in index
+    assert "badge failed" in index and 'href="_private' not in index
     status = json.loads((out / "_status.json").read_text())["overview"]
     assert status["status"] == "failed" and status["error"].startswith("cell ")
     assert broken  # the catalogue itself was valid
@@ -98,7 +101,7 @@ def test_cache_hits_and_misses(project):
     cells = [line for line in lines if "running cell" in line]
     n = int(cells[-1].split()[-1])
     assert cells == [f"a: running cell {k} of {n}" for k in range(1, n + 1)]  # progress
-    assert lines[0] == "a: queued" and lines[-1].startswith("a: done in ")
+    assert lines[0] == "a: queued (never run)" and lines[-1].startswith("a: done in ")
     assert [r.status for r in run_catalogue(reports, out, root=root, **QUIET)] == ["cached"]
     assert [r.status for r in run_catalogue(reports, out, root=root, force=True, **QUIET)] == ["ok"]
     # changed data -> re-run
@@ -189,7 +192,7 @@ def test_cli_list_shows_what_is_due(project, capsys):
     capsys.readouterr()
     assert cli(["reports", "list", *args]) == 0
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
-    assert lines["a"].rstrip().endswith("no") and lines["b"].rstrip().endswith("yes")
+    assert lines["a"].rstrip().endswith("no") and lines["b"].rstrip().endswith("yes: never run")
     index = (root / "reports" / "index.html").read_text()
     assert "not run yet" in index
 
@@ -272,7 +275,9 @@ def test_pii_gate_stops_a_leaking_report(project, code, finding):
     [result] = run_catalogue(reports, out, root=root, **QUIET)
     assert result.status == "failed" and "PII gate" in result.error and finding in result.error
     assert not (out / "leaky.html").exists()  # not published
-    assert (out / "_failed" / "leaky.ipynb").exists()
+    assert (out / "_private" / "leaky.ipynb").exists() and not (out / "_failed").exists()
+    kept = json.loads((out / "_private" / "leaky.ipynb").read_text())["cells"]
+    assert not [o for c in kept for o in c.get("outputs", []) if o["output_type"] != "error"]
 
 
 def test_masked_and_aggregated_values_pass_the_gate(project):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .container import CRMData, Truth
 from .contract import PII_COLUMNS, TABLE_NAMES, TABLES
-from .load import load, save, write_table
+from .load import load, read_table, save, write_table
 from .validate import customers_from_orders, validate
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "customers_from_orders",
     "generate",
     "load",
+    "read_table",
     "save",
     "validate",
     "write_table",

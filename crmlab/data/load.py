@@ -5,7 +5,10 @@ This module and its siblings in ``crmlab.data`` are the only code that touches d
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import difflib
+import gzip
 import json
 from pathlib import Path
 
@@ -15,6 +18,7 @@ from ..errors import DataContractError, ParameterError
 from ._duckdb import to_pandas
 from .container import CRMData, Truth
 from .contract import TABLE_NAMES
+from .paths import resolve_inside
 from .privacy import for_analysis
 from .validate import OnError, resolve_as_of, validate
 from .violations import Violation, raise_if_any
@@ -72,17 +76,31 @@ def load(
     return for_analysis(validate(data, on_error=on_error), pii=pii)
 
 
-def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write one table as .csv or .parquet (by suffix), creating the folder; index dropped."""
+def write_table(frame: pd.DataFrame, path: str | Path, within: str | Path | None = None) -> Path:
+    """Write one table as .csv or .parquet (by suffix), creating the folder; index dropped.
+
+    within: the run's output folder. When given, ``path`` must be relative to it and stay
+    inside it (no absolute paths, no ``..``, no links out); report notebooks always pass it.
+    """
+    if within is not None:
+        path = resolve_inside(within, path, "export path")
     path = Path(path)
-    if path.suffix not in (".csv", ".parquet"):
+    if path.suffix.lower() not in (".csv", ".parquet"):
         raise ParameterError(f"{path}: export to a .csv or .parquet file.")
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".csv":
+    if path.suffix.lower() == ".csv":
         frame.to_csv(path, index=False)
     else:
         frame.to_parquet(path, index=False)
     return path
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read back a table written by ``write_table`` (.csv as text columns, or .parquet)."""
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path, dtype="str", keep_default_na=False)
 
 
 def _find(path: Path) -> Path:
@@ -121,12 +139,46 @@ def save(data: CRMData, path: str | Path) -> Path:
     return p
 
 
+# Table files: <table>.<format>, the suffix in any case (ORDERS.CSV, orders.Parquet).
+FORMATS = (".csv", ".csv.gz", ".parquet", ".xlsx")
+
+
+def _table_file(f: Path) -> tuple[str, str | None]:
+    """(table name, format) of a file in a data folder; format None when unsupported."""
+    name = f.name.lower()
+    for suffix in sorted(FORMATS, key=len, reverse=True):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)], suffix
+    return name.split(".", 1)[0], None
+
+
+def _data_files(folder: Path) -> tuple[list[tuple[str, str, Path]], list[Violation]]:
+    """The table files of a folder, and the files that name a table in an unsupported format
+    (never silently ignored: a skipped customers file would lose erasure requests)."""
+    files, problems = [], []
+    for f in sorted(folder.iterdir()):
+        if f.name.startswith((".", "_")) or f.name == META_FILE or not f.is_file():
+            continue
+        table, kind = _table_file(f)
+        if kind is not None:
+            files.append((table, kind, f))
+        elif table in TABLE_NAMES:
+            problems.append(
+                Violation(
+                    table,
+                    "*",
+                    f"file {f.name} has an unsupported format; save it as "
+                    f"{' or '.join(table + s for s in FORMATS)}",
+                    0,
+                )
+            )
+    return files, problems
+
+
 def _read_folder(folder: Path, sep: str, encoding: str):
-    files = sorted(f for f in folder.iterdir() if f.suffix in (".csv", ".parquet"))
-    problems: list[Violation] = []
+    files, problems = _data_files(folder)
     raw: dict[str, pd.DataFrame] = {}
-    for f in files:
-        table = f.stem
+    for table, _, f in files:
         if table not in TABLE_NAMES:
             close = difflib.get_close_matches(table, TABLE_NAMES, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -141,16 +193,16 @@ def _read_folder(folder: Path, sep: str, encoding: str):
             )
             continue
         if table in raw:
-            problems.append(Violation(table, "*", "two files for one table (csv and parquet)", 0))
+            problems.append(Violation(table, "*", "two files for one table", 0))
             continue
         frame, problem = _read_file(f, sep, encoding)
         if problem:
             problems.append(Violation(table, "*", problem, 0))
         else:
             raw[table] = frame
-    if not files:
+    if not files and not problems:
         problems.append(
-            Violation("*", "*", f"no <table>.csv or <table>.parquet files in {folder}", 0)
+            Violation("*", "*", f"no table files ({', '.join(FORMATS)}) in {folder}", 0)
         )
     raise_if_any(problems, str(folder))
     meta = {}
@@ -161,28 +213,42 @@ def _read_folder(folder: Path, sep: str, encoding: str):
     return raw, meta, _read_truth(folder / TRUTH_DIR)
 
 
-def _read_file(f: Path, sep: str, encoding: str) -> tuple[pd.DataFrame | None, str | None]:
-    """Read one table file; on failure return a sentence saying what is wrong and what to do."""
+def _read_file(
+    f: Path, sep: str = ",", encoding: str = "utf-8", usecols=None
+) -> tuple[pd.DataFrame | None, str | None]:
+    """Read one table file; on failure return a sentence saying what is wrong and what to do.
+
+    usecols: a predicate on column names (read only those columns).
+    """
     if f.stat().st_size == 0:
         return None, f"file {f.name} is empty (0 bytes)"
-    if f.suffix == ".parquet":
-        try:
-            return pd.read_parquet(f), None
-        except Exception as exc:  # pyarrow raises many types; all mean "not a readable file"
-            return None, f"{f.name} is not a readable Parquet file ({type(exc).__name__}: {exc})"
+    kind = _table_file(f)[1]
     try:
-        # Everything as text: coercion (with clear errors) happens in crmlab.data.normalize.
-        frame = pd.read_csv(f, sep=sep, encoding=encoding, dtype="str")
-    except UnicodeDecodeError as exc:
+        if kind == ".parquet":
+            header = _parquet_header(f)
+        elif kind == ".xlsx":
+            header = _excel_frame(f, nrows=0).columns.tolist()
+        else:
+            header = _csv_header(f, sep, encoding)
+    except _FileProblem as exc:
+        return None, str(exc)
+    duplicated = sorted({c for c in header if header.count(c) > 1})
+    if duplicated:
         return None, (
-            f"{f.name} is not {encoding} text ({exc.reason} at byte {exc.start}); "
-            "pass encoding='latin-1' (or the file's real encoding) to load()"
+            f"{f.name} has duplicated column header(s) {', '.join(map(repr, duplicated))}; "
+            "rename or remove the extra column"
         )
-    except pd.errors.EmptyDataError:
-        return None, f"file {f.name} has no header and no rows"
-    except pd.errors.ParserError as exc:
-        return None, f"{f.name} could not be parsed as CSV with sep={sep!r}: {exc}"
-    if frame.shape[1] == 1:
+    columns = [c for c in header if usecols(c)] if usecols else None
+    try:
+        if kind == ".parquet":
+            frame = pd.read_parquet(f, columns=columns)
+        elif kind == ".xlsx":
+            frame = _excel_frame(f, usecols=columns)
+        else:
+            frame = _csv_frame(f, sep, encoding, usecols=columns)
+    except _FileProblem as exc:
+        return None, str(exc)
+    if frame.shape[1] == 1 and kind in (".csv", ".csv.gz"):
         header = str(frame.columns[0])
         for other in (";", "\t", "|", ","):
             if other != sep and other in header:
@@ -191,6 +257,95 @@ def _read_file(f: Path, sep: str, encoding: str) -> tuple[pd.DataFrame | None, s
                     f"{other!r}-separated; pass sep={other!r} to load()"
                 )
     return frame, None
+
+
+class _FileProblem(Exception):
+    """A file cannot be read; the message says why and what to do."""
+
+
+def _parquet_header(f: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    try:
+        return list(pq.read_schema(f).names)
+    except Exception as exc:  # pyarrow raises many types; all mean "not a readable file"
+        raise _FileProblem(
+            f"{f.name} is not a readable Parquet file ({type(exc).__name__}: {exc})"
+        ) from None
+
+
+@contextlib.contextmanager
+def _csv_errors(f: Path, sep: str, encoding: str):
+    """Translate the CSV reader's exceptions into sentences that say what to do."""
+    try:
+        yield
+    except UnicodeDecodeError as exc:
+        raise _FileProblem(
+            f"{f.name} is not {encoding} text ({exc.reason} at byte {exc.start}); "
+            "pass encoding='latin-1' (or the file's real encoding) to load()"
+        ) from None
+    except (pd.errors.EmptyDataError, StopIteration):
+        raise _FileProblem(f"file {f.name} has no header and no rows") from None
+    except (pd.errors.ParserError, csv.Error, OSError, EOFError) as exc:
+        raise _FileProblem(f"{f.name} could not be parsed as CSV with sep={sep!r}: {exc}") from None
+
+
+def _csv_header(f: Path, sep: str, encoding: str) -> list[str]:
+    """The header row as written (pandas would rename a repeated name to ``name.1``)."""
+    opener = gzip.open if f.name.lower().endswith(".gz") else open
+    with _csv_errors(f, sep, encoding), opener(f, "rt", encoding=encoding, newline="") as handle:
+        return next(csv.reader(handle, delimiter=sep))
+
+
+def _csv_frame(f: Path, sep: str, encoding: str, usecols=None) -> pd.DataFrame:
+    """Everything as text: coercion (with clear errors) happens in crmlab.data.normalize."""
+    with _csv_errors(f, sep, encoding):
+        return pd.read_csv(f, sep=sep, encoding=encoding, dtype="str", usecols=usecols)
+
+
+def _excel_frame(f: Path, nrows: int | None = None, usecols=None) -> pd.DataFrame:
+    """The first sheet of an .xlsx workbook, as text."""
+    try:
+        if nrows == 0:  # the header row as written (pandas would rename repeated names)
+            row = pd.read_excel(f, header=None, nrows=1, dtype="str")
+            return pd.DataFrame(columns=[str(c) for c in row.iloc[0].tolist()] if len(row) else [])
+        return pd.read_excel(f, dtype="str", usecols=usecols)
+    except ImportError:
+        raise _FileProblem(
+            f"{f.name}: reading .xlsx needs the package openpyxl (pip install openpyxl)"
+        ) from None
+    except Exception as exc:  # openpyxl/zipfile raise many types; all mean "unreadable"
+        raise _FileProblem(
+            f"{f.name} is not a readable .xlsx workbook ({type(exc).__name__}: {exc})"
+        ) from None
+
+
+def personal_columns(root: str | Path, source: str) -> dict[str, pd.DataFrame]:
+    """The personal-looking columns (``data.personal``) of every table of a data source, as
+    text and unvalidated: what the reports' PII gate must never see published.
+
+    source: a folder, a .duckdb file or a single table file, relative to root; built-in
+    public data sets and missing paths give an empty mapping.
+    """
+    from .personal import personal_column_kind
+
+    path = Path(root) / source
+    wanted = lambda column: personal_column_kind(str(column)) is not None  # noqa: E731
+    if path.is_dir():
+        files, _ = _data_files(path)
+    elif path.is_file() and _table_file(path)[1]:
+        files = [(_table_file(path)[0], "", path)]
+    elif path.suffix in (".duckdb", ".db") and path.is_file():
+        tables = _read_duckdb(path)
+        return {t: frame[[c for c in frame.columns if wanted(c)]] for t, frame in tables.items()}
+    else:
+        return {}
+    out = {}
+    for table, _, f in files:
+        frame, _problem = _read_file(f, usecols=wanted)
+        if frame is not None and frame.shape[1]:
+            out[table] = frame
+    return out
 
 
 def _read_truth(folder: Path) -> Truth | None:

@@ -70,6 +70,7 @@ def for_analysis(data, pii: bool = False):
         for name, columns in PII_COLUMNS.items():
             frame = changes.get(name, getattr(data, name))
             present = [c for c in columns if frame is not None and c in frame]
+            present += extra_personal_columns(name, frame)
             if not present:
                 continue
             if name == "customers" and "birth_date" in present and data.as_of is not None:
@@ -82,6 +83,18 @@ def for_analysis(data, pii: bool = False):
                 "(load(..., pii=True) keeps them for identity resolution)"
             )
     return data.replace(**changes, notes=notes) if changes else data
+
+
+def extra_personal_columns(table: str, frame: pd.DataFrame | None) -> list[str]:
+    """Columns beyond the contract whose names say they hold personal data (``mobile``,
+    ``first_name``, ``home_address``, ...): dropped for analysis like the contract's own."""
+    from .contract import TABLES
+    from .personal import personal_column_kind
+
+    if frame is None:
+        return []
+    known = {c.name for c in TABLES[table].columns}
+    return [c for c in frame.columns if c not in known and personal_column_kind(str(c))]
 
 
 def marketable(customers: pd.DataFrame) -> pd.Series:

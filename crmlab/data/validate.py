@@ -76,7 +76,7 @@ def validate(data: CRMData, as_of=None, on_error: OnError = "raise") -> CRMData:
         if quarantine:
             tables[name], gone = _set_aside(name, tables[name], found)
             rejected.append(gone)
-        if name in ("customers", "campaigns"):
+        if name in ("customers", "campaigns") and TABLES[name].key[0] in tables[name]:
             known_ids[name] = tables[name][TABLES[name].key[0]].dropna()
         violations = [v for v in violations if v.table != name] + found
 

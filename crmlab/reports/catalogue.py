@@ -14,7 +14,12 @@ from typing import Any
 
 import yaml
 
+from ..data.paths import relative_problem
 from ..errors import ReportError
+from .paths import name_problem
+
+# Parameters the runner sets itself: the run's output folder and demo mode.
+RUNNER_PARAMETERS = ("output_dir", "demo_mode")
 
 _ALLOWED_KEYS = {"name", "notebook", "parameters", "title", "description", "owner", "tags"}
 
@@ -36,6 +41,17 @@ class Report:
         return self.title or self.name.replace("_", " ").capitalize()
 
 
+def is_data_parameter(name: str) -> bool:
+    """Inputs are parameters named ``source`` or ``*_source``; other paths are not inputs."""
+    return name == "source" or name.endswith("_source")
+
+
+def is_output_parameter(name: str) -> bool:
+    """Outputs are parameters named ``export_path`` or ``*_export_path``: files a notebook
+    writes, always relative to (and inside) the run's output folder."""
+    return name == "export_path" or name.endswith("_export_path")
+
+
 @dataclass(frozen=True)
 class Expression:
     """A parameter default that is code, not a literal (e.g. ``range(2, 9)``)."""
@@ -46,11 +62,24 @@ class Expression:
 def catalogue_demo_mode(path: str | Path = "reports.yaml") -> bool:
     """The catalogue's top-level ``demo: true|false`` (default false): whether its reports may
     use the public demo pseudonym key (synthetic or public data only)."""
-    raw = yaml.safe_load(Path(path).read_text()) or {}
+    raw = _read_yaml(Path(path))
     demo = raw.get("demo", False) if isinstance(raw, dict) else False
     if not isinstance(demo, bool):
         raise ReportError(f"{path}: 'demo' must be true or false, not {demo!r}")
     return demo
+
+
+def _read_yaml(path: Path):
+    if not path.is_file():
+        raise ReportError(f"no report catalogue at {path}")
+    try:
+        return yaml.safe_load(path.read_bytes().decode("utf-8")) or {}
+    except UnicodeDecodeError as exc:
+        raise ReportError(
+            f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ReportError(f"{path} is not valid YAML: {exc}") from None
 
 
 def notebook_parameters(notebook: str | Path) -> dict[str, Any]:
@@ -89,69 +118,93 @@ def notebook_parameters(notebook: str | Path) -> dict[str, Any]:
 def load_catalogue(path: str | Path = "reports.yaml") -> list[Report]:
     """Read and check the catalogue; every problem found is listed in one ReportError.
 
-    Checks: known keys, unique names, notebook exists, every parameter is declared in the
-    notebook's parameters cell and has the type of its default (None defaults accept
-    anything; ints are accepted where floats are expected).
+    Checks: known keys, names and tags that are safe file names (``NAME_RULE``), unique
+    names, notebook is an existing file, parameters form a mapping, every parameter is
+    declared in the notebook's parameters cell and has the type of its default (None
+    defaults accept anything; ints are accepted where floats are expected), parameters the
+    runner sets are not set here, and output paths stay inside the output folder.
     """
     path = Path(path)
-    if not path.exists():
-        raise ReportError(f"no report catalogue at {path}")
-    try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ReportError(f"{path} is not valid YAML: {exc}") from exc
+    raw = _read_yaml(path)
     entries = raw.get("reports") if isinstance(raw, dict) else None
     if not isinstance(entries, list) or not entries:
         raise ReportError(f"{path} needs a non-empty list under the key 'reports'")
-    root = path.parent
     problems: list[str] = []
     reports: list[Report] = []
     seen: set[str] = set()
     for i, entry in enumerate(entries, 1):
-        where = f"{path} entry {i}"
-        if not isinstance(entry, dict) or "name" not in entry or "notebook" not in entry:
-            problems.append(f"{where}: needs at least 'name' and 'notebook'")
-            continue
-        name = str(entry["name"])
-        where = f"{path} report {name!r}"
-        unknown = set(entry) - _ALLOWED_KEYS
-        if unknown:
-            problems.append(
-                f"{where}: unknown keys {sorted(unknown)} (allowed: {sorted(_ALLOWED_KEYS)})"
-            )
-        if name in seen:
-            problems.append(f"{where}: duplicate name")
-        seen.add(name)
-        notebook = root / entry["notebook"]
-        if not notebook.exists():
-            problems.append(f"{where}: notebook {entry['notebook']} does not exist")
-            continue
-        params = entry.get("parameters") or {}
-        try:
-            declared = notebook_parameters(notebook)
-        except ReportError as exc:
-            problems.append(f"{where}: {exc}")
-            continue
-        problems += [f"{where}: {p}" for p in _check_parameters(params, declared, notebook)]
-        reports.append(
-            Report(
-                name=name,
-                notebook=notebook,
-                parameters=dict(params),
-                title=str(entry.get("title", "")),
-                description=str(entry.get("description", "")),
-                owner=str(entry.get("owner", "")),
-                tags=tuple(entry.get("tags", ()) or ()),
-            )
-        )
+        report, found = _read_entry(entry, f"{path} entry {i}", path.parent)
+        if report is not None and report.name in seen:
+            found.append(f"{path} report {report.name!r}: duplicate name")
+        problems += found
+        if report is not None:
+            seen.add(report.name)
+            reports.append(report)
     if problems:
         raise ReportError("the report catalogue has problems:\n  - " + "\n  - ".join(problems))
     return reports
 
 
+def _read_entry(entry, where: str, root: Path) -> tuple[Report | None, list[str]]:
+    """One catalogue entry as a Report (None when unusable) and the problems found in it."""
+    if not isinstance(entry, dict) or "name" not in entry or "notebook" not in entry:
+        return None, [f"{where}: needs at least 'name' and 'notebook'"]
+    problems = []
+    name = entry["name"]
+    if problem := name_problem(name, "report name"):
+        return None, [f"{where}: {problem}"]
+    where = f"{where} ({name!r})"
+    unknown = set(entry) - _ALLOWED_KEYS
+    if unknown:
+        problems.append(
+            f"{where}: unknown keys {sorted(unknown)} (allowed: {sorted(_ALLOWED_KEYS)})"
+        )
+    tags = entry.get("tags") or []
+    if not isinstance(tags, list):
+        problems.append(f"{where}: tags must be a list, e.g. [data], not {tags!r}")
+        tags = []
+    problems += [f"{where}: {p}" for t in tags if (p := name_problem(t, "tag"))]
+    for key in ("title", "description", "owner"):
+        if not isinstance(entry.get(key, ""), str):
+            problems.append(f"{where}: {key} must be text, not {entry[key]!r}")
+    params = entry.get("parameters") or {}
+    if not isinstance(params, dict):
+        problems.append(f"{where}: parameters must be a mapping (name: value), not {params!r}")
+        params = {}
+    notebook = entry["notebook"]
+    if not isinstance(notebook, str) or not (root / notebook).is_file():
+        return None, [*problems, f"{where}: notebook {notebook} does not exist or is not a file"]
+    notebook = root / notebook
+    try:
+        declared = notebook_parameters(notebook)
+    except ReportError as exc:
+        return None, [*problems, f"{where}: {exc}"]
+    problems += [f"{where}: {p}" for p in _check_parameters(params, declared, notebook)]
+    report = Report(
+        name=name,
+        notebook=notebook,
+        parameters=dict(params),
+        title=str(entry.get("title", "")),
+        description=str(entry.get("description", "")),
+        owner=str(entry.get("owner", "")),
+        tags=tuple(t for t in tags if isinstance(t, str)),
+    )
+    return report, problems
+
+
 def _check_parameters(params: dict, declared: dict, notebook: Path) -> list[str]:
     problems = []
     for key, value in params.items():
+        if key in RUNNER_PARAMETERS:
+            problems.append(f"parameter {key!r} is set by the report runner, not the catalogue")
+            continue
+        if is_output_parameter(key) and value is not None:
+            problem = relative_problem(value) if isinstance(value, str) else "is not text"
+            if problem:
+                problems.append(
+                    f"parameter {key}={value!r} {problem}: outputs are written inside the "
+                    "output folder (e.g. exports/segments.csv)"
+                )
         if key not in declared:
             problems.append(
                 f"parameter {key!r} is not declared in {notebook.name}'s parameters cell "

@@ -12,7 +12,7 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
-from .catalogue import Report
+from .catalogue import Report, is_data_parameter
 
 _BUILTIN_DATA = {"cdnow": "lifetimes", "cdnow-sample": "lifetimes"}
 
@@ -43,12 +43,6 @@ def _hash_file(path: str, size: int, mtime_ns: int) -> str:
     return digest.hexdigest()
 
 
-def is_data_parameter(name: str) -> bool:
-    """Inputs are parameters named ``source`` or ``*_source``; other paths (e.g. an
-    ``export_path``) are outputs and must not count as inputs of the cache key."""
-    return name == "source" or name.endswith("_source")
-
-
 def data_fingerprint(parameters: dict, root: Path) -> dict[str, str]:
     """A hash per data parameter: a file, a folder (all files in it) or a built-in data set."""
     out = {}
@@ -74,13 +68,28 @@ def code_fingerprint() -> str:
     return _hash_files(list(package.rglob("*.py")))
 
 
-def cache_key(report: Report, root: Path, kernel: str) -> str:
-    """One hash over everything the report's output depends on."""
-    parts = {
-        "notebook": _hash_files([report.notebook]),
-        "parameters": report.parameters,
-        "data": data_fingerprint(report.parameters, root),
-        "code": code_fingerprint(),
+def cache_parts(report: Report, root: Path, kernel: str) -> dict[str, str]:
+    """A hash per thing the report's output depends on (notebook, parameters, data, code,
+    kernel), so that a changed input can be named."""
+
+    def digest(value) -> str:
+        text = json.dumps(value, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    return {
+        "notebook": _hash_files([report.notebook])[:16],
+        "parameters": digest(report.parameters),
+        "data": digest(data_fingerprint(report.parameters, root)),
+        "code": code_fingerprint()[:16],
         "kernel": kernel,
     }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def key_of(parts: dict[str, str]) -> str:
+    """One hash over the parts."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def cache_key(report: Report, root: Path, kernel: str) -> str:
+    """One hash over everything the report's output depends on."""
+    return key_of(cache_parts(report, root, kernel))

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import html
-import os
 from pathlib import Path
 
+from ..escaping import html_text
 from .catalogue import Report
+from .html_scan import CSP_META
+from .paths import PRIVATE_DIR, OutputFolder, name_problem
 
 _PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>crmlab reports</title>
+<html lang="en"><head><meta charset="utf-8">
+{csp}
+<title>crmlab reports</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
 <style>
@@ -37,8 +40,11 @@ a {{ color: #2563eb; }}
 
 
 def _card(report: Report, entry: dict, stale: bool, out_dir: Path) -> str:
-    name = html.escape(report.name)
-    title = html.escape(report.display_title)
+    # Names are checked by the catalogue; checked again here because they become URLs.
+    if problem := name_problem(report.name, "report name"):
+        raise ValueError(problem)
+    name = html_text(report.name)
+    title = html_text(report.display_title)
     state = entry.get("status", "never")
     if state == "ok" and stale:
         state = "stale"
@@ -47,8 +53,9 @@ def _card(report: Report, entry: dict, stale: bool, out_dir: Path) -> str:
         "failed": "failed",
         "stale": "stale (inputs changed)",
         "never": "not run yet",
-    }.get(state, state)
-    has_html = (out_dir / f"{report.name}.html").exists()
+    }.get(state, "unknown")
+    state = state if state in ("ok", "failed", "stale", "never") else "never"
+    has_html = (out_dir / f"{report.name}.html").is_file()
     heading = f'<a href="{name}.html">{title}</a>' if has_html else title
     links = []
     if has_html:
@@ -57,22 +64,24 @@ def _card(report: Report, entry: dict, stale: bool, out_dir: Path) -> str:
             f'<a href="{name}.ipynb">notebook</a>',
             f'<a href="{name}.provenance.json">provenance</a>',
         ]
-    if state == "failed" and (out_dir / "_failed" / f"{report.name}.ipynb").exists():
-        links.append(f'<a href="_failed/{name}.ipynb">failed notebook</a>')
     params = ", ".join(f"{k}={v}" for k, v in report.parameters.items())
+    took = entry.get("seconds")
     lines = [
         f'<div class="card" id="{name}"><h3>{heading}</h3>',
-        f'<span class="badge {state}">{html.escape(label)}</span>',
-        f"<p>{html.escape(report.description)}</p>" if report.description else "",
-        f'<p class="meta">last success: {html.escape(entry.get("last_success", "never"))} UTC'
-        + (f" &middot; took {entry['seconds']}s" if "seconds" in entry else "")
+        f'<span class="badge {state}">{html_text(label)}</span>',
+        f"<p>{html_text(report.description)}</p>" if report.description else "",
+        f'<p class="meta">last success: {html_text(entry.get("last_success", "never"))} UTC'
+        + (f" &middot; took {html_text(took)}s" if took is not None else "")
         + "</p>",
-        f'<p class="meta">parameters: <code>{html.escape(params or "defaults")}</code></p>',
+        f'<p class="meta">parameters: <code>{html_text(params or "defaults")}</code></p>',
     ]
     if state == "failed":
-        lines.append(f'<p class="meta">error: {html.escape(entry.get("error", ""))}</p>')
+        lines.append(
+            f'<p class="meta">error: {html_text(entry.get("error", ""))} (the failed notebook, '
+            f"outputs removed, is kept in <code>{PRIVATE_DIR}/</code> where it ran)</p>"
+        )
     if report.owner:
-        lines.append(f'<p class="meta">owner: {html.escape(report.owner)}</p>')
+        lines.append(f'<p class="meta">owner: {html_text(report.owner)}</p>')
     lines.append(f'<p class="meta">{" &middot; ".join(links)}</p></div>')
     return "\n".join(lines)
 
@@ -80,18 +89,17 @@ def _card(report: Report, entry: dict, stale: bool, out_dir: Path) -> str:
 def write_index(
     reports: list[Report],
     status: dict[str, dict],
-    out_dir: str | Path,
+    output: OutputFolder,
     stale: set[str] = frozenset(),
 ) -> Path:
     """Write index.html atomically; reports are grouped by their first tag."""
-    out_dir = Path(out_dir)
     groups: dict[str, list[str]] = {}
     for report in reports:
         tag = report.tags[0] if report.tags else "other"
-        card = _card(report, status.get(report.name, {}), report.name in stale, out_dir)
+        card = _card(report, status.get(report.name, {}), report.name in stale, output.root)
         groups.setdefault(tag, []).append(card)
     sections = "\n".join(
-        f'<h2>{html.escape(tag)}</h2><div class="cards">{"".join(cards)}</div>'
+        f'<h2>{html_text(tag)}</h2><div class="cards">{"".join(cards)}</div>'
         for tag, cards in groups.items()
     )
     states = [status.get(r.name, {}).get("status", "never") for r in reports]
@@ -99,8 +107,5 @@ def write_index(
         f"{len(reports)} reports: {states.count('ok')} ok, {states.count('failed')} "
         f"failed, {len(stale)} stale, {states.count('never')} not run yet"
     )
-    path = out_dir / "index.html"
-    tmp = out_dir / ".index.html.tmp"
-    tmp.write_text(_PAGE.format(summary=summary, groups=sections), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    page = _PAGE.format(csp=CSP_META, summary=summary, groups=sections)
+    return output.write_text("index.html", page)

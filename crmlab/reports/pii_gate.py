@@ -1,101 +1,207 @@
-"""The PII gate: a rendered report that shows personal data is not published.
+"""The PII gate: nothing a run publishes may show personal data.
 
-After rendering, the report's visible text (tags, scripts, styles and embedded images
-removed) is scanned for
-- anything shaped like an e-mail address, or an international phone number (``+44 ...``);
-- the phone numbers (any formatting) and full names of the customers in the report's input
-  data (parameters ``source`` / ``*_source`` that name a CRM data set, read with PII).
+Everything a report run would publish — the HTML page (its text *and* attribute values),
+the executed notebook's outputs and every exported file — is scanned before anything is
+moved into place, for
+- anything shaped like an e-mail address, and valid international phone numbers (``+44 ...``);
+- the phone numbers of the people in the report's input data, in any separator style
+  (``07401 242486``, ``07401.242.486``, ``+44 (0)7401-242486``), from any phone-like column
+  (``phone``, ``mobile``, ``tel``, ...);
+- their full names in any word order (``Paul Müller``, ``MÜLLER, Paul``), from a ``name``
+  column or from split ``first_name`` / ``last_name`` columns.
 Masked values (``j***@example.com``, ``+44*******456``, initials) pass. A hit raises
-``ReportError`` naming what was found, masked, so the log itself leaks nothing.
+``ReportError`` naming what was found, masked, so the log itself leaks nothing. All scans
+run in linear time.
 """
 
 from __future__ import annotations
 
-import html
+import json
 import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import phonenumbers
+
 from ..data.identity.keys import normalize_name, normalize_phone
+from ..data.personal import find_emails, personal_column_kind, phone_candidates
 from ..data.privacy import mask_email, mask_name, mask_phone
 from ..errors import ReportError
-from .fingerprint import is_data_parameter
+from .catalogue import is_data_parameter
+from .html_scan import scan_page
 
-_HIDDEN = re.compile(r"<(script|style)\b.*?</\1>", re.S | re.I)
-_TAG = re.compile(r"<[^>]+>")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_INTERNATIONAL = re.compile(r"\+\d[\d ()./-]{7,18}\d")
-_NUMBERISH = re.compile(r"(?<![\d.,])\(?\+?\d[\d ()/-]{7,18}\d(?![\d.,%])")
 _WORD = re.compile(r"\w+(?:['-]\w+)*")
+_MAX_NAME_WORDS = 3
 
 
-def visible_text(page: str) -> str:
-    """What a reader sees: no scripts, styles, tags or attributes (so no embedded images)."""
-    return html.unescape(_TAG.sub(" ", _HIDDEN.sub(" ", page)))
+def _name_key(words) -> tuple[str, ...]:
+    """Order-free key of a name: its normalized words, sorted."""
+    return tuple(sorted(words))
 
 
-def _fold(word: str) -> str:
-    return normalize_name(word) or ""
+def _fold_words(text: str) -> list[str]:
+    return [
+        w
+        for raw in _WORD.findall(unicodedata.normalize("NFKC", text))
+        if (w := normalize_name(raw))
+    ]
 
 
-@dataclass
+def _phone_forms(e164: str) -> set[str]:
+    """The digit strings a phone may be written as: 447401242486, 07401242486, 7401242486,
+    4407401242486 (the ``+44 (0)7401`` style), 00447401242486 (international prefix)."""
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return set()
+    national, country = str(number.national_number), str(number.country_code)
+    international = country + national
+    return {international, "00" + international, "0" + national, national, country + "0" + national}
+
+
+@dataclass(frozen=True)
 class PIIGate:
-    """Known personal data of one data set (normalized), plus the generic patterns."""
+    """Known personal data of the input data sets (normalized), plus the generic patterns."""
 
-    phones: set[str] = field(default_factory=set)  # E.164
-    names: set[str] = field(default_factory=set)  # normalized full names (2+ words)
+    phones: dict[str, str] = field(default_factory=dict)  # digit string -> E.164, see _phone_forms
+    names: frozenset[tuple[str, ...]] = frozenset()  # sorted normalized words, 2-3 each
     region: str = "GB"
+    known_phones: int = 0
+    known_names: int = 0
 
     @classmethod
-    def from_customers(cls, customers, region: str = "GB") -> PIIGate:
-        phones = set()
-        if "phone" in customers:
-            phones = {
-                p for v in customers["phone"].dropna() if (p := normalize_phone(v, region, False))
-            }
-        names = set()
-        if "name" in customers:
-            names = {n for v in customers["name"].dropna() if (n := normalize_name(v)) and " " in n}
-        return cls(phones=phones, names=names, region=region)
+    def from_tables(cls, tables: dict, region: str = "GB") -> PIIGate:
+        """Collect phones and full names from the personal-looking columns of each table
+        (table name -> DataFrame, as read by ``crmlab.data.load.personal_columns``)."""
+        phones: dict[str, str] = {}
+        names: set[tuple[str, ...]] = set()
+        n_phones = n_names = 0
+        for table, frame in tables.items():
+            kinds = {c: personal_column_kind(c) for c in frame.columns}
+            if table == "campaigns":  # a campaign's name is not a person's
+                kinds = {c: k for c, k in kinds.items() if k != "full_name"}
+            for column in [c for c, kind in kinds.items() if kind == "phone"]:
+                numbers = {normalize_phone(v, region, False) for v in frame[column].dropna()}
+                numbers.discard(None)
+                n_phones += len(numbers)
+                for number in numbers:
+                    phones.update(dict.fromkeys(_phone_forms(number), number))
+            full = [frame[c] for c, kind in kinds.items() if kind == "full_name"]
+            firsts = [c for c, kind in kinds.items() if kind == "first_name"]
+            lasts = [c for c, kind in kinds.items() if kind == "last_name"]
+            if firsts and lasts:
+                combined = frame[firsts[0]].astype("str") + " " + frame[lasts[0]].astype("str")
+                full.append(combined.where(frame[firsts[0]].notna() & frame[lasts[0]].notna()))
+            for series in full:
+                for value in series.dropna().unique():
+                    words = _fold_words(str(value))
+                    if 2 <= len(words) <= _MAX_NAME_WORDS:
+                        names.add(_name_key(words))
+            n_names = len(names)
+        return cls(phones, frozenset(names), region, n_phones, n_names)
 
-    def findings(self, page: str) -> list[str]:
-        """Masked descriptions of the personal data on the page (empty when clean)."""
-        text = visible_text(page)
+    def describe(self) -> str:
+        """What the gate checks, for the report footer."""
+        return (
+            "e-mail addresses, international phone numbers, "
+            f"{self.known_phones:,} phone numbers and {self.known_names:,} full names "
+            "of the input data"
+        )
+
+    def findings(self, text: str) -> list[str]:
+        """Masked descriptions of the personal data in ``text`` (empty when clean)."""
         found = []
-        emails = sorted(set(_EMAIL.findall(text)))
+        emails = sorted(set(find_emails(text)))
         if emails:
             found.append(f"{len(emails)} e-mail address(es), e.g. {mask_email(emails[0])}")
-
-        def e164(text: str) -> str | None:
-            return normalize_phone(text, self.region, strict=False)
-
-        international = {e164(m) or m for m in _INTERNATIONAL.findall(text)}
-        known = {p for m in _NUMBERISH.findall(text) if (p := e164(m))} & self.phones
-        hits = sorted(international | known)
+        hits = set()
+        for digits, international in phone_candidates(text):
+            if digits in self.phones:
+                hits.add(self.phones[digits])
+            elif international and _valid_phone("+" + digits):
+                hits.add("+" + digits)
         if hits:
-            found.append(f"{len(hits)} phone number(s), e.g. {mask_phone(hits[0])}")
+            found.append(f"{len(hits)} phone number(s), e.g. {mask_phone(min(hits))}")
         if self.names:
-            words = [_fold(w) for w in _WORD.findall(unicodedata.normalize("NFKC", text))]
-            grams = {" ".join(words[i : i + k]) for k in (2, 3) for i in range(len(words) - k + 1)}
+            words = _fold_words(text)
+            grams = {
+                _name_key(words[i : i + k])
+                for k in range(2, _MAX_NAME_WORDS + 1)
+                for i in range(len(words) - k + 1)
+            }
             names = sorted(grams & self.names)
             if names:
-                found.append(f"{len(names)} customer name(s), e.g. {mask_name(names[0])}")
+                found.append(f"{len(names)} customer name(s), e.g. {mask_name(' '.join(names[0]))}")
         return found
 
-    def check(self, page: str, report_name: str) -> None:
-        """Raise ReportError if the page shows personal data."""
-        found = self.findings(page)
-        if found:
+    def check(self, documents: dict[str, str], report_name: str) -> None:
+        """Raise ReportError if any document (label -> text) shows personal data."""
+        problems = [
+            f"{label}: {'; '.join(found)}"
+            for label, text in documents.items()
+            if (found := self.findings(text))
+        ]
+        if problems:
             raise ReportError(
-                f"PII gate: report {report_name!r} shows personal data ({'; '.join(found)}); "
+                f"PII gate: report {report_name!r} shows personal data ({' | '.join(problems)}); "
                 "it was not published. Aggregate, mask or pseudonymize it in the notebook."
             )
 
+    def redact(self, text: str) -> str:
+        """``text`` with e-mails, phones and known names masked (for error messages we keep)."""
+        for email in set(find_emails(text)):
+            text = text.replace(email, mask_email(email) or "***")
+        text = re.sub(r"\+?\d[\d ()./\-]{5,22}\d", lambda m: _mask_digits(m.group()), text)
+        if self.names:
+            for word in {w for key in self.names for w in key}:
+                text = re.sub(rf"\b{re.escape(word)}\b", word[:1] + "***", text, flags=re.I)
+        return text
+
+
+def _mask_digits(run: str) -> str:
+    digits = sum(ch.isdigit() for ch in run)
+    return run if digits < 7 else run[:3] + "***" + run[-2:]
+
+
+def _valid_phone(text: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(text))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def page_text(page: str) -> str:
+    """The text of a page a reader or scraper can get: visible text and attribute values."""
+    return scan_page(page).text
+
+
+def notebook_text(notebook: str | Path) -> str:
+    """Every output of an executed notebook as text (HTML outputs reduced to their text)."""
+    cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
+    parts = []
+    for cell in cells:
+        for output in cell.get("outputs", []):
+            parts.append(_joined(output.get("text", "")))
+            parts.append(_joined(output.get("evalue", "")))
+            parts += [_joined(line) for line in output.get("traceback", [])]
+            for mime, value in (output.get("data") or {}).items():
+                if mime == "text/html":
+                    parts.append(page_text(_joined(value)))
+                elif mime.startswith("text/") or mime.endswith("json"):
+                    parts.append(
+                        _joined(value) if isinstance(value, (str, list)) else json.dumps(value)
+                    )
+    return "\n".join(parts)
+
+
+def _joined(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
 
 class GateCache:
-    """One gate per data source per run (loading a data set with PII takes a moment)."""
+    """One gate per data source per run (reading a data set takes a moment)."""
 
     def __init__(self, root: Path):
         self.root = root
@@ -103,29 +209,22 @@ class GateCache:
         self._lock = threading.Lock()
 
     def for_parameters(self, parameters: dict) -> PIIGate:
-        phones, names = set(), set()
-        for name, value in parameters.items():
-            if is_data_parameter(name) and isinstance(value, str):
-                gate = self._gate(value)
-                phones |= gate.phones
-                names |= gate.names
-        return PIIGate(phones=phones, names=names)
+        gates = [
+            self._gate(value)
+            for name, value in parameters.items()
+            if is_data_parameter(name) and isinstance(value, str)
+        ]
+        return PIIGate(
+            phones={k: v for g in gates for k, v in g.phones.items()},
+            names=frozenset().union(*(g.names for g in gates)),
+            known_phones=sum(g.known_phones for g in gates),
+            known_names=sum(g.known_names for g in gates),
+        )
 
     def _gate(self, source: str) -> PIIGate:
         with self._lock:
             if source not in self._gates:
-                self._gates[source] = _load_gate(self.root, source)
+                from ..data.load import personal_columns
+
+                self._gates[source] = PIIGate.from_tables(personal_columns(self.root, source))
             return self._gates[source]
-
-
-def _load_gate(root: Path, source: str) -> PIIGate:
-    from ..data import load
-
-    path = root / source  # an absolute source stays absolute
-    if not (path.is_dir() or path.suffix in (".duckdb", ".db")):
-        return PIIGate()  # a flat file or a built-in public data set: generic patterns only
-    try:
-        data = load(path, pii=True)
-    except Exception:  # the report itself will fail on bad data, with a better message
-        return PIIGate()
-    return PIIGate.from_customers(data.customers)

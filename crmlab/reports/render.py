@@ -1,22 +1,34 @@
 """Executed notebook -> stakeholder HTML: code, prompts, parameters and warnings removed;
 a header (title, description, run date, data, as_of, link to the index) and a provenance
-footer added. Every user-provided string is HTML-escaped."""
+footer added. Every user-provided string is HTML-escaped.
+
+The page has no script at all: nbconvert's template would load require.js, MathJax and
+mermaid (from a CDN, and inline), none of which a report needs; a template of our own
+leaves them out, and a Content-Security-Policy forbids any script that might still come.
+"""
 
 from __future__ import annotations
 
-import html
 import json
-import re
 from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
 
+from ..escaping import html_text
+from .html_scan import CSP_META
+
 _HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell"}
 
-# The nbconvert template loads require.js and MathJax from a CDN; reports must open offline
-# (and have no widgets or formulas), so those script tags are removed.
-_CDN_SCRIPT = re.compile(r'<script[^>]*src="https?://[^"]*"[^>]*>\s*</script>', re.S)
+# nbconvert's lab template without its script blocks; JavaScript outputs render as nothing.
+_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block data_javascript scoped -%}{%- endblock data_javascript -%}
+{%- block data_widget_view -%}{%- endblock data_widget_view -%}
+"""
 _FAVICON = '<link rel="icon" href="data:,">'  # no favicon request, no 404
 
 _STYLE = """<style>
@@ -50,11 +62,23 @@ def stakeholder_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+def _exporter():
+    from jinja2 import DictLoader
+
+    return HTMLExporter(
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        extra_loaders=[DictLoader({"crmlab_report.html.j2": _TEMPLATE})],
+        template_file="crmlab_report.html.j2",
+    )
+
+
 def _header(report, record: dict) -> str:
     params = report.parameters
     source = params.get("source", "the notebook's default data")
     as_of = params.get("as_of") or "the date the data declares"
-    description = f"<p>{html.escape(report.description)}</p>" if report.description else ""
+    description = f"<p>{html_text(report.description)}</p>" if report.description else ""
     if params.get("demo_mode"):
         description += (
             '<p class="demo">Demo mode: customer keys use the public demo key; '
@@ -62,9 +86,9 @@ def _header(report, record: dict) -> str:
         )
     return (
         f'<header class="crmlab-header"><a href="index.html">&larr; All reports</a>'
-        f"<h1>{html.escape(report.display_title)}</h1>{description}"
-        f'<div class="meta">Run {html.escape(record["finished_utc"])} UTC &middot; data: '
-        f"{html.escape(str(source))} &middot; as of {html.escape(str(as_of))}</div></header>"
+        f"<h1>{html_text(report.display_title)}</h1>{description}"
+        f'<div class="meta">Run {html_text(record["finished_utc"])} UTC &middot; data: '
+        f"{html_text(str(source))} &middot; as of {html_text(str(as_of))}</div></header>"
     )
 
 
@@ -89,13 +113,14 @@ def _footer(record: dict) -> str:
             f"crmlab {record['crmlab_version']} (code {record['crmlab_code_hash']}), git {commit}",
         ),
         ("packages", f"python {record['python']}, {versions}"),
+        ("checks", record.get("checks", "")),
         (
             "run",
             f"{record['started_utc']} to {record['finished_utc']} UTC on "
             f"{record['host']}, kernel {record['kernel']}",
         ),
     ]
-    body = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in rows)
+    body = "".join(f"<tr><td>{html_text(k)}</td><td>{html_text(v)}</td></tr>" for k, v in rows)
     return (
         f'<footer class="crmlab-footer"><strong>Provenance</strong><table>{body}</table></footer>'
     )
@@ -104,13 +129,11 @@ def _footer(record: dict) -> str:
 def to_html(notebook: str | Path, html_path: str | Path, report, record: dict) -> Path:
     """Render an executed notebook as self-contained HTML (images embedded, code hidden)."""
     nb = stakeholder_notebook(nbformat.read(str(notebook), as_version=4))
-    exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    body, _ = _exporter().from_notebook_node(
+        nb, resources={"metadata": {"name": report.display_title}}
     )
-    body, _ = exporter.from_notebook_node(
-        nb, resources={"metadata": {"name": html.escape(report.display_title)}}
-    )
-    body = _CDN_SCRIPT.sub("", body)
+    head = body.index(">", body.index("<head")) + 1
+    body = body[:head] + CSP_META + body[head:]  # first in <head>: it governs all that follows
     body = body.replace("</head>", _FAVICON + _STYLE + "</head>", 1)
     start = body.index(">", body.index("<body")) + 1
     body = body[:start] + _header(report, record) + body[start:]

@@ -29,7 +29,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ...errors import DataContractError, ParameterError
-from ..privacy import mask_email, mask_name, mask_phone
+from ..personal import looks_like_contact
+from ..privacy import mask_email, mask_name, mask_phone, pseudonymize
 from .keys import normalize_card, normalize_date, normalize_email, normalize_name, normalize_phone
 
 RULES = ("email", "phone", "card", "name+birth_date")
@@ -64,6 +65,20 @@ class Resolution:
         """Records linked by each rule (a record linked by two rules counts for both)."""
         counts = self.crosswalk["rule"].str.split(", ", regex=False).explode().value_counts()
         return counts.reindex([*RULES, "single"], fill_value=0).rename("records")
+
+    def shareable_crosswalk(self, key: str, region: str = "GB") -> pd.DataFrame:
+        """The crosswalk to hand to other systems (source, source_key, customer_id, rule).
+
+        When any source key looks like personal data (an e-mail address or a phone number,
+        ``data.personal.looks_like_contact``), every key is replaced by its HMAC pseudonym
+        (column ``source_key_pseudonym``; systems that hold the secret ``key`` compute the
+        same value), so the table never carries contact details.
+        """
+        cw = self.crosswalk
+        if not cw["source_key"].map(lambda v: looks_like_contact(v, region)).any():
+            return cw.copy()
+        keys = pseudonymize(cw["source_key"], key).rename("source_key_pseudonym")
+        return pd.concat([cw[["source"]], keys, cw[["customer_id", "rule"]]], axis=1)
 
     def summary(self) -> pd.DataFrame:
         """The match report's headline numbers as a two-column table."""

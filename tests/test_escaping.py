@@ -1,0 +1,155 @@
+"""Values from data reach pages only as text: Markdown narrative, tables, and notebook code."""
+
+from __future__ import annotations
+
+import ast
+import html
+import json
+import re
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+from crmlab import plots
+from crmlab.escaping import markdown, markdown_code
+
+from .conftest import ROOT
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(3)>",
+    "<svg onload=alert(10)>",
+    '<meta http-equiv="refresh" content="0;url=https://example.org">',
+    "[click](javascript:alert(4))",
+    "![x](javascript:alert(5))",
+    "<javascript:alert(6)>",
+    "https://example.org/phish",
+    "**bold** _it_ `code` ~~gone~~",
+    "$x^2$ and $$y$$",
+    "line one\n# heading\n\n<script>alert(7)</script>",
+    "| a | b |\n|---|---|\n| 1 | 2 |",
+    "back\\slash \\<b>",
+    "&lt;already escaped&gt; &amp; &#x27;",
+    "'\"quotes\"'",
+]
+
+
+def _render(markdown_source: str) -> str:
+    """What nbconvert makes of a Markdown output in a report."""
+    return markdown2html_mistune(markdown_source)
+
+
+def _tags(rendered: str) -> set[str]:
+    return set(re.findall(r"<\s*([a-zA-Z][\w-]*)", rendered))
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_a_value_renders_as_its_own_text(value):
+    rendered = _render(markdown("Campaign: {name}.", name=value))
+    assert _tags(rendered) <= {"p"}  # no script, image, link, heading, table, emphasis
+    text = html.unescape(re.sub(r"<[^>]+>", "", rendered))
+    assert text.split() == f"Campaign: {value}.".split()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"])))
+def test_any_text_renders_verbatim(value):
+    rendered = _render(markdown("x {v} y", v=value))
+    assert _tags(rendered) <= {"p"}
+    text = html.unescape(re.sub(r"<[^>]+>", "", rendered))
+    squash = lambda s: " ".join(s.split())  # noqa: E731 - Markdown folds whitespace
+    assert squash(text) == squash(f"x {value} y")
+
+
+def test_format_specs_apply_before_escaping_and_code_spans_are_fenced():
+    assert _render(markdown("{n:,} and {share:.1%}", n=1234567, share=0.25)).strip() == (
+        "<p>1,234,567 and 25.0%</p>"
+    )
+    rendered = _render(markdown("file {p!c}", p="a`b``<i>c</i>"))
+    assert "<code>a`b``&lt;i&gt;c&lt;/i&gt;</code>" in rendered
+    assert markdown_code("x") == "` x `"
+    # the template itself is the author's Markdown
+    assert "<strong>5</strong>" in _render(markdown("**{n}**", n=5))
+
+
+def test_plots_md_returns_escaped_markdown():
+    shown = plots.md("Campaign **{name}**", name="<b>x</b>")
+    assert shown.data == "Campaign **&lt;b&gt;x&lt;\\/b&gt;**"
+    line = plots.kpi_line(["<i>customers</i>", "revenue"], ["1,200", "[x](javascript:y)"])
+    rendered = _render(line.data)
+    assert _tags(rendered) <= {"p", "strong"} and "javascript:y" in html.unescape(rendered)
+
+
+def test_styled_escapes_cells_headers_and_caption():
+    table = pd.DataFrame(
+        {
+            "<b>channel</b>": ["<script>alert(1)</script>", "web"],
+            "segment": pd.Categorical(["<img src=x onerror=alert(2)>", "b"]),
+            "pair": [("<i>", 1), None],
+            "n": [1200, 3],
+            "p_value": [0.0001, 0.5],
+        }
+    )
+    page = plots.styled(table, caption="<u>caption</u>").to_html()
+    assert _tags(page) <= {"style", "table", "thead", "tbody", "tr", "th", "td", "caption"}
+    for text in ("&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=x", "&lt;b&gt;channel"):
+        assert text in page
+    assert "&lt;u&gt;caption&lt;/u&gt;" in page and "1,200" in page and "0.0001" in page
+    wide = pd.DataFrame([[1, 2]], columns=pd.MultiIndex.from_tuples([("<a>", "x"), ("b", "y")]))
+    assert "&lt;a&gt; / x" in plots.styled(wide).to_html()
+
+
+# Calls that put text on the page. Markdown/HTML must get literal text; plots.md gets a
+# literal template (values go in as arguments, where they are escaped).
+_DISPLAY_CALLS = {"Markdown", "HTML", "Latex", "Javascript", "SVG", "md"}
+
+
+def _is_literal(node: ast.AST) -> bool:
+    """A constant string, possibly joined with + or chosen with if/else from constants."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _is_literal(node.left) and _is_literal(node.right)
+    if isinstance(node, ast.IfExp):
+        return _is_literal(node.body) and _is_literal(node.orelse)
+    return False
+
+
+def _unsafe_calls(source: str) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr in ("style", "to_html"):
+            found.append(f"uses .{node.attr} (show tables with plots.styled)")
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        if name not in _DISPLAY_CALLS:
+            continue
+        first = node.args[0] if node.args else None
+        template_ok = first is not None and _is_literal(first)
+        if not template_ok or (name != "md" and len(node.args) > 1):
+            found.append(ast.get_source_segment(source, node)[:80])
+    return found
+
+
+def test_the_scan_catches_unescaped_narrative():
+    assert _unsafe_calls('display(Markdown(f"Campaign: {name}"))')
+    assert _unsafe_calls('display(Markdown("Campaign: " + name))')
+    assert _unsafe_calls("HTML(table)")
+    assert _unsafe_calls('plots.md(f"{name}")')
+    assert _unsafe_calls("frame.style.format()")
+    assert not _unsafe_calls('plots.md("Campaign {name}", name=name)')
+    assert not _unsafe_calls('Markdown("No data." if empty else "Done.")')
+
+
+@pytest.mark.parametrize(
+    "notebook", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.stem
+)
+def test_notebooks_write_narrative_from_data_only_through_escaping_helpers(notebook):
+    cells = json.loads(notebook.read_text())["cells"]
+    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    problems = [call for source in code for call in _unsafe_calls(source)]
+    assert problems == [], f"{notebook.name}: use plots.md / plots.styled for {problems}"
