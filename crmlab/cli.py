@@ -21,6 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--start", default="2023-01-01")
     gen.add_argument("--end", default="2024-12-31")
     gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument(
+        "--hostile",
+        action="store_true",
+        help="labels, names and comments full of markup and script (to test safe reports)",
+    )
     val = data_sub.add_parser("validate", help="check a data set against the contract")
     val.add_argument("path", help="folder of <table>.csv/.parquet files, .duckdb file, or cdnow")
     val.add_argument("--as-of", default=None, help="the data set's 'now' (default: its own)")
@@ -65,6 +70,10 @@ def _generate(args) -> int:
     from .data import generate, save
 
     data = generate(args.customers, start=args.start, end=args.end, seed=args.seed)
+    if args.hostile:
+        from .data.hostile import make_hostile
+
+        data = make_hostile(data)
     save(data, args.path)
     print(f"wrote {data} to {args.path}")
     return 0

@@ -39,6 +39,35 @@ _NEEDED = ("customer_id", "ordered_at", "amount")
 
 OrdersSource = pd.DataFrame | CRMData | str | Path
 
+# DuckDB sums DOUBLEs in parallel, in an order that changes from run to run, so the last
+# bits of a total change too (4e-12 on a customer's spend, which gradient boosting turns
+# into a different contact list). Money and other float totals are therefore summed as
+# DECIMAL(38, 9) — integer arithmetic, the same total in any order — and converted to
+# DOUBLE once. Values are rounded to 1e-9 first, far below a cent.
+EXACT = "DECIMAL(38, 9)"
+
+
+def exact_sum(expression: str, where: str | None = None) -> str:
+    """SQL for an order-independent sum of a float expression (optionally filtered)."""
+    condition = f" FILTER (WHERE {where})" if where else ""
+    return f"CAST(sum(CAST({expression} AS {EXACT})){condition} AS DOUBLE)"
+
+
+def exact_avg(expression: str, where: str | None = None) -> str:
+    """SQL for an order-independent mean of a float expression (NULL for no rows)."""
+    condition = f" FILTER (WHERE {where})" if where else ""
+    return f"avg(CAST({expression} AS {EXACT})){condition}"
+
+
+def exact_stddev_samp(expression: str) -> str:
+    """SQL for an order-independent sample standard deviation (NULL below two rows)."""
+    n = f"count({expression})"
+    total, squares = exact_sum(expression), exact_sum(f"({expression}) * ({expression})")
+    return (
+        f"CASE WHEN {n} > 1 THEN sqrt(greatest(({squares} - {total} * {total} / {n}) "
+        f"/ ({n} - 1), 0)) END"
+    )
+
 
 def customer_summary(
     orders: OrdersSource,
@@ -108,7 +137,7 @@ def calibration_holdout(
                 f"""
             SELECT customer_id,
                    count(DISTINCT date_trunc('{unit}', ordered_at)) AS frequency_holdout,
-                   avg(amount) AS monetary_value_holdout
+                   {exact_avg("amount")} AS monetary_value_holdout
             FROM purchases
             WHERE ordered_at > $cal_end AND ordered_at <= $obs_end
             GROUP BY customer_id
@@ -153,11 +182,13 @@ def monthly_orders(orders: OrdersSource) -> pd.DataFrame:
     with _OrdersView(orders) as con:
         out = to_pandas(
             con.execute(
-                """
+                f"""
             WITH p AS (SELECT date_trunc('month', ordered_at) AS month, count(*) AS orders,
-                              count(DISTINCT customer_id) AS customers, sum(amount) AS revenue
+                              count(DISTINCT customer_id) AS customers,
+                              {exact_sum("amount")} AS revenue
                        FROM purchases GROUP BY month),
-                 r AS (SELECT date_trunc('month', ordered_at) AS month, -sum(amount) AS refunds
+                 r AS (SELECT date_trunc('month', ordered_at) AS month,
+                              -{exact_sum("amount")} AS refunds
                        FROM refund_rows GROUP BY month)
             SELECT month, coalesce(orders, 0) AS orders, coalesce(customers, 0) AS customers,
                    coalesce(revenue, 0) AS revenue, coalesce(refunds, 0) AS refunds
@@ -231,21 +262,21 @@ def experiment_units(
     with _OrdersView(data.orders) as con:
         con.register("assignments_source", data.assignments)
         con.register("touchpoints_source", touchpoints[["customer_id", "occurred_at", "kind"]])
+        after = "p.ordered_at > a.assigned_at AND p.ordered_at <= a.assigned_at + to_days($window)"
+        before = "p.ordered_at <= a.assigned_at AND p.ordered_at > a.assigned_at - to_days($pre)"
         out = to_pandas(
             con.execute(
-                """
+                f"""
             WITH a AS (SELECT customer_id, variant, assigned_at FROM assignments_source
                        WHERE campaign_id = $campaign),
             o AS (
                 SELECT a.customer_id,
                        count(*) FILTER (WHERE p.ordered_at > a.assigned_at
                            AND p.ordered_at <= a.assigned_at + to_days($window)) AS n_orders,
-                       coalesce(sum(p.amount) FILTER (WHERE p.ordered_at > a.assigned_at
-                           AND p.ordered_at <= a.assigned_at + to_days($window)), 0) AS revenue,
+                       coalesce({exact_sum("p.amount", after)}, 0) AS revenue,
                        count(*) FILTER (WHERE p.ordered_at <= a.assigned_at
                            AND p.ordered_at > a.assigned_at - to_days($pre)) AS pre_orders,
-                       coalesce(sum(p.amount) FILTER (WHERE p.ordered_at <= a.assigned_at
-                           AND p.ordered_at > a.assigned_at - to_days($pre)), 0) AS pre_revenue,
+                       coalesce({exact_sum("p.amount", before)}, 0) AS pre_revenue,
                        min(epoch(p.ordered_at - a.assigned_at) / 86400.0) FILTER (
                            WHERE p.ordered_at > a.assigned_at
                            AND p.ordered_at <= a.assigned_at + to_days($window))
@@ -277,14 +308,20 @@ def experiment_units(
     return out
 
 
+def _quoted(name: str) -> str:
+    """A column name as a SQL identifier."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
 def sufficient_statistics(frame: pd.DataFrame, group: str, columns: list[str]) -> pd.DataFrame:
     """Per group: n, and for the columns every sum s_a and sum of products s_a*b (a <= b in
     the given order) — all a two-sample test needs, computed in one SQL pass."""
     terms = ["count(*)::DOUBLE AS n"]
     for i, a in enumerate(columns):
-        terms.append(f'sum("{a}"::DOUBLE) AS "s_{a}"')
+        terms.append(f'{exact_sum(f"{_quoted(a)}::DOUBLE")} AS "s_{a}"')
         for b in columns[i:]:
-            terms.append(f'sum("{a}"::DOUBLE * "{b}"::DOUBLE) AS "s_{a}*{b}"')
+            product = f"{_quoted(a)}::DOUBLE * {_quoted(b)}::DOUBLE"
+            terms.append(f'{exact_sum(product)} AS "s_{a}*{b}"')
     con = duckdb.connect()
     try:
         con.register("units_source", frame[[group, *columns]])
@@ -331,7 +368,7 @@ def _summary_sql(unit: str, scale: float) -> str:
     WITH periods AS (
         SELECT customer_id,
                date_trunc('{unit}', ordered_at) AS period,
-               sum(amount) AS amount,
+               {exact_sum("amount")} AS amount,
                count(*) AS n_orders,
                min(ordered_at) AS first_at,
                max(ordered_at) AS last_at
@@ -346,10 +383,10 @@ def _summary_sql(unit: str, scale: float) -> str:
                date_diff('day', min(period), date_trunc('{unit}', $as_of::TIMESTAMPTZ))
                    / {scale} AS T,
                CASE WHEN count(*) > 1
-                    THEN (sum(amount) - min_by(amount, period)) / (count(*) - 1)
+                    THEN ({exact_sum("amount")} - min_by(amount, period)) / (count(*) - 1)
                     ELSE 0 END AS monetary_value,
                sum(n_orders) AS n_orders,
-               sum(amount) AS total_amount,
+               {exact_sum("amount")} AS total_amount,
                min(first_at) AS first_order_at,
                max(last_at) AS last_order_at,
                epoch($as_of::TIMESTAMPTZ - max(last_at)) / 86400.0 AS days_since_last_order
@@ -357,7 +394,7 @@ def _summary_sql(unit: str, scale: float) -> str:
         GROUP BY customer_id
     ),
     refunds AS (
-        SELECT customer_id, count(*) AS n_refunds, -sum(amount) AS refund_amount
+        SELECT customer_id, count(*) AS n_refunds, -{exact_sum("amount")} AS refund_amount
         FROM refund_rows
         WHERE ordered_at <= $as_of
         GROUP BY customer_id

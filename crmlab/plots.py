@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import matplotlib.pyplot as plt
 import matplotlib.ticker
 import pandas as pd
@@ -69,7 +71,8 @@ def styled(table: pd.DataFrame, percent: tuple[str, ...] = (), caption: str = ""
             # objects, categories, strings: escaping only applies to str values
             table[column] = series.map(lambda v: v if _missing(v) else str(v))
     styler = (
-        table.style.hide(axis="index")
+        table.style.set_uuid(_content_id(table))  # pandas' default id is random per run
+        .hide(axis="index")
         .format(formats, na_rep="", escape="html")
         .format_index(escape="html", axis=1)
     )
@@ -84,6 +87,12 @@ def kpi_line(labels, values, separator: str = " &nbsp;·&nbsp; "):
         f"**{markdown_text(k)}:** {markdown_text(v)}" for k, v in zip(labels, values, strict=True)
     ]
     return Markdown(separator.join(pairs))
+
+
+def _content_id(table: pd.DataFrame) -> str:
+    """A short id derived from the table's content: the same table gets the same HTML."""
+    digest = hashlib.sha256(table.to_csv().encode("utf-8", "replace"))
+    return digest.hexdigest()[:10]
 
 
 def _missing(value) -> bool:

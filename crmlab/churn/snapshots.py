@@ -35,6 +35,7 @@ from ..data.container import CRMData
 from ..data.contract import KIND_DTYPES, empty_table
 from ..data.validate import resolve_as_of
 from ..errors import ParameterError
+from ..features import exact_avg, exact_stddev_samp, exact_sum
 
 _TIMESTAMP = KIND_DTYPES["timestamp"]
 MAX_CHANNELS = 8  # channel-mix columns for the most frequent channels only
@@ -231,8 +232,11 @@ def _hist_sql(channels: list[str]) -> str:
     recently active)."""
     mix = _mix(channels)
 
-    def recent(days: int, what: str = "count(*)") -> str:
-        return f"{what} FILTER (WHERE NOT o.refund AND o.ordered_at >= k.cutoff - to_days({days}))"
+    def within(days: int) -> str:
+        return f"NOT o.refund AND o.ordered_at >= k.cutoff - to_days({days})"
+
+    def recent(days: int) -> str:
+        return f"count(*) FILTER (WHERE {within(days)})"
 
     # first_of_day marks a customer's first purchase of each day: counting those before a
     # cutoff counts purchase days without a DISTINCT aggregate over all (order, cutoff) pairs
@@ -248,14 +252,14 @@ def _hist_sql(channels: list[str]) -> str:
                epoch(k.cutoff - max(o.ordered_at) FILTER (WHERE NOT o.refund)) / 86400.0
                    AS recency_days,
                count(*) FILTER (WHERE NOT o.refund) AS n_orders,
-               coalesce(sum(o.amount) FILTER (WHERE NOT o.refund), 0) AS total_spend,
-               avg(o.amount) FILTER (WHERE NOT o.refund) AS avg_order_value,
+               coalesce({exact_sum("o.amount", "NOT o.refund")}, 0) AS total_spend,
+               {exact_avg("o.amount", "NOT o.refund")} AS avg_order_value,
                {recent(30)} AS orders_30d,
                {recent(90)} AS orders_90d,
                {recent(180)} AS orders_180d,
                {recent(365)} AS orders_365d,
-               coalesce({recent(90, "sum(o.amount)")}, 0) AS spend_90d,
-               coalesce({recent(365, "sum(o.amount)")}, 0) AS spend_365d,
+               coalesce({exact_sum("o.amount", within(90))}, 0) AS spend_90d,
+               coalesce({exact_sum("o.amount", within(365))}, 0) AS spend_365d,
                count(*) FILTER (WHERE o.refund) / count(*) AS refund_rate,
                -- BG/NBD inputs in days, as crmlab.features.customer_summary just before k.cutoff
                count(*) FILTER (WHERE NOT o.refund AND o.first_of_day) - 1 AS bg_frequency,
@@ -338,8 +342,8 @@ def _sql(channels: list[str], contractual: bool, cutoffs: list[pd.Timestamp]) ->
         FROM orders_source WHERE NOT refund
     ),
     ipt AS (
-        SELECT g.customer_id, k.cutoff, avg(g.gap) AS ipt_mean_days,
-               stddev_samp(g.gap) AS ipt_std_days
+        SELECT g.customer_id, k.cutoff, {exact_avg("g.gap")} AS ipt_mean_days,
+               {exact_stddev_samp("g.gap")} AS ipt_std_days
         FROM gaps g JOIN cutoffs_source k ON g.ordered_at < k.cutoff
         WHERE g.gap IS NOT NULL
         GROUP BY g.customer_id, k.cutoff

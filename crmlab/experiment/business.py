@@ -112,8 +112,8 @@ def by_segment(
                 unit=unit,
             )
         parts.append(table.assign(segment=label, too_small=False))
-    if not parts:
-        raise ParameterError(f"no segment has {min_cell_size} units in every arm.")
+    if not parts:  # nothing to analyse: every segment is listed as too small
+        return pd.DataFrame(small, columns=["segment", "too_small"])
     result = pd.concat(parts, ignore_index=True)
     result["p_adjusted"], result["significant"] = adjust_pvalues(
         result["p_value"], correction, alpha
