@@ -349,3 +349,25 @@ def test_churn_report_with_explicit_cutoffs_and_on_telco(project):
     assert "baseline: recency only" in shop and "customers</strong> to contact" in shop
     telco = (root / "reports" / "churn_telco.html").read_text()
     assert "IBM Telco data, 7,043 customers" in telco and "survival uses tenure" in telco
+
+
+def test_parallel_reports_never_change_the_process_directory(project, monkeypatch):
+    """Kernels get their working directory per kernel; papermill's cwd= would chdir the whole
+    process under the runner's threads."""
+    import papermill.execute
+
+    root, catalogue = project
+    here, changes = os.getcwd(), []
+    real_chdir = os.chdir
+
+    def chdir(path):
+        if os.path.realpath(path) != os.path.realpath(here):
+            changes.append(str(path))
+        real_chdir(path)
+
+    monkeypatch.setattr(os, "chdir", chdir)
+    assert papermill.execute.chdir  # papermill's helper calls os.chdir, recorded above
+    reports = catalogue(_entry("one"), _entry("two"))
+    results = run_catalogue(reports, root / "reports", root=root, jobs=2, **QUIET)
+    assert [r.status for r in results] == ["ok", "ok"], [r.error for r in results]
+    assert changes == []

@@ -154,3 +154,14 @@ def test_a_cached_report_with_damaged_files_is_due(tmp_path):
     assert why_due(changed, tmp_path, tmp_path, "crmlab", status) == "parameters, data changed"
     assert why_due(report, tmp_path, tmp_path, "other", status) == "kernel changed"
     assert os.path.exists(tmp_path / "r.html")
+
+
+def test_parallel_kernels_share_the_cores_unless_the_user_chose(monkeypatch):
+    from crmlab.reports import runner
+
+    for variable in runner.THREAD_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "3")  # the user's choice stays
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    runner.share_cores(jobs=2)
+    assert os.environ["OMP_NUM_THREADS"] == "4" and os.environ["MKL_NUM_THREADS"] == "3"

@@ -75,7 +75,10 @@ def run_report(
                 str(executed),
                 parameters=_run_parameters(report, declared, files),
                 kernel_name=kernel,
-                cwd=str(root),
+                # the kernel's working directory, per kernel: papermill's cwd= would chdir the
+                # whole process, and reports run in threads (one thread's chdir back raced
+                # another's kernel start, which then could not find its data)
+                resources={"metadata": {"path": str(root)}},
                 progress_bar=False,
                 execution_timeout=cell_timeout,
                 log_output=False,
