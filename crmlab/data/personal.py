@@ -78,7 +78,7 @@ def find_emails(text: str) -> list[str]:
 
 # A digit, then digits and the separators people write in phone numbers, then a digit;
 # bounded, so each match costs at most a few dozen characters.
-_PHONE_SHAPED = re.compile(r"\+?\(?\d[\d ()./\-\u00a0]{5,22}\d")
+PHONE_SHAPED = re.compile(r"\+?\(?\d[\d ()./\-\u00a0]{5,22}\d")
 _NON_DIGITS = re.compile(r"\D+")
 
 
@@ -86,7 +86,7 @@ def phone_candidates(text: str) -> list[tuple[str, bool]]:
     """Phone-shaped runs in text as (digits only, written with a leading '+'). Linear time."""
     return [
         (_NON_DIGITS.sub("", m.group()), m.group().startswith("+"))
-        for m in _PHONE_SHAPED.finditer(text)
+        for m in PHONE_SHAPED.finditer(text)
     ]
 
 
@@ -101,6 +101,6 @@ def looks_like_contact(value, region: str = "GB") -> bool:
     digits = sum(ch.isdigit() for ch in text)
     return (
         7 <= digits <= 15
-        and _PHONE_SHAPED.fullmatch(text) is not None
+        and PHONE_SHAPED.fullmatch(text) is not None
         and normalize_phone(text, region, strict=True) is not None
     )

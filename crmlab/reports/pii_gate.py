@@ -26,7 +26,7 @@ from pathlib import Path
 import phonenumbers
 
 from ..data.identity.keys import normalize_name, normalize_phone
-from ..data.personal import find_emails, personal_column_kind, phone_candidates
+from ..data.personal import PHONE_SHAPED, find_emails, personal_column_kind, phone_candidates
 from ..data.privacy import mask_email, mask_name, mask_phone
 from ..errors import ReportError
 from .catalogue import is_data_parameter
@@ -68,8 +68,16 @@ class PIIGate:
     phones: dict[str, str] = field(default_factory=dict)  # digit string -> E.164, see _phone_forms
     names: frozenset[tuple[str, ...]] = frozenset()  # sorted normalized words, 2-3 each
     region: str = "GB"
-    known_phones: int = 0
-    known_names: int = 0
+
+    @property
+    def known_phones(self) -> int:
+        """Distinct phone numbers of the input data."""
+        return len(set(self.phones.values()))
+
+    @property
+    def known_names(self) -> int:
+        """Distinct full names of the input data."""
+        return len(self.names)
 
     @classmethod
     def from_tables(cls, tables: dict, region: str = "GB") -> PIIGate:
@@ -77,7 +85,6 @@ class PIIGate:
         (table name -> DataFrame, as read by ``crmlab.data.load.personal_columns``)."""
         phones: dict[str, str] = {}
         names: set[tuple[str, ...]] = set()
-        n_phones = n_names = 0
         for table, frame in tables.items():
             kinds = {c: personal_column_kind(c) for c in frame.columns}
             if table == "campaigns":  # a campaign's name is not a person's
@@ -85,7 +92,6 @@ class PIIGate:
             for column in [c for c, kind in kinds.items() if kind == "phone"]:
                 numbers = {normalize_phone(v, region, False) for v in frame[column].dropna()}
                 numbers.discard(None)
-                n_phones += len(numbers)
                 for number in numbers:
                     phones.update(dict.fromkeys(_phone_forms(number), number))
             full = [frame[c] for c, kind in kinds.items() if kind == "full_name"]
@@ -99,8 +105,7 @@ class PIIGate:
                     words = _fold_words(str(value))
                     if 2 <= len(words) <= _MAX_NAME_WORDS:
                         names.add(_name_key(words))
-            n_names = len(names)
-        return cls(phones, frozenset(names), region, n_phones, n_names)
+        return cls(phones, frozenset(names), region)
 
     def describe(self) -> str:
         """What the gate checks, for the report footer."""
@@ -153,7 +158,7 @@ class PIIGate:
         """``text`` with e-mails, phones and known names masked (for error messages we keep)."""
         for email in set(find_emails(text)):
             text = text.replace(email, mask_email(email) or "***")
-        text = re.sub(r"\+?\d[\d ()./\-]{5,22}\d", lambda m: _mask_digits(m.group()), text)
+        text = PHONE_SHAPED.sub(lambda m: _mask_digits(m.group()), text)
         if self.names:
             for word in {w for key in self.names for w in key}:
                 text = re.sub(rf"\b{re.escape(word)}\b", word[:1] + "***", text, flags=re.I)
@@ -217,8 +222,6 @@ class GateCache:
         return PIIGate(
             phones={k: v for g in gates for k, v in g.phones.items()},
             names=frozenset().union(*(g.names for g in gates)),
-            known_phones=sum(g.known_phones for g in gates),
-            known_names=sum(g.known_names for g in gates),
         )
 
     def _gate(self, source: str) -> PIIGate:

@@ -67,7 +67,11 @@ def run_catalogue(
         parts = {r.name: cache_parts(r, root, kernel) for r in reports}
         todo, results = [], {}
         for report in reports:
-            reason = "forced" if force else why_due(report, output.root, root, kernel, status)
+            reason = (
+                "forced"
+                if force
+                else why_due(report, output.root, root, kernel, status, parts[report.name])
+            )
             if reason is None:
                 results[report.name] = RunResult(report.name, "cached", 0.0, _now())
                 echo(f"{report.name}: cached (nothing it depends on changed)")

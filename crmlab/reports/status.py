@@ -39,20 +39,26 @@ def write_status(output: OutputFolder, status: dict) -> None:
 
 
 def why_due(
-    report: Report, out_dir: Path, root: Path, kernel: str, status: dict | None = None
+    report: Report,
+    out_dir: Path,
+    root: Path,
+    kernel: str,
+    status: dict | None = None,
+    parts: dict | None = None,
 ) -> str | None:
     """Why the report must run again, in a few words, or None when its last result stands.
 
     Due when it never succeeded, its last run failed, an input changed (which one is
     named), or its published files are missing or damaged (HTML without its footer or
-    closing tag, provenance that does not parse).
+    closing tag, provenance that does not parse). ``status`` and ``parts``
+    (``fingerprint.cache_parts``) may be passed when the caller already has them.
     """
     entry = (read_status(out_dir) if status is None else status).get(report.name)
     if not entry:
         return "never run"
     if entry.get("status") not in ("ok", "cached"):
         return "last run failed"
-    now = cache_parts(report, root, kernel)
+    now = parts if parts is not None else cache_parts(report, root, kernel)
     if entry.get("cache_key") != key_of(now):
         before = entry.get("cache_parts") or {}
         changed = [part for part in now if before.get(part) != now[part]]
