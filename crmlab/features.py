@@ -4,10 +4,12 @@ The SQL is plain (GROUP BY, FILTER, min_by, date_trunc) so that the same queries
 run on Apache Spark; models then fit on the compact per-customer tables returned here.
 
 Definitions (identical to the ``lifetimes`` package's utilities):
-  - purchases are completed orders (rows with status 'refunded' are not purchases) at or
-    before ``as_of``; all purchases of one customer in one period (day for ``freq="D"``,
-    ISO week Monday..Sunday for ``freq="W"``) collapse into one purchase whose value is
-    their sum;
+  - purchases are completed orders (rows with status 'refunded' are not purchases; without
+    a status column, rows with a negative amount) at or before ``as_of``. A refund whose
+    ``refund_of`` names an order, known at or before ``as_of``, nets against that order's
+    value; an order refunded in full is no purchase. All purchases of one customer in one
+    period (day for ``freq="D"``, ISO week Monday..Sunday for ``freq="W"``) collapse into
+    one purchase whose value is their sum;
   - ``frequency``: number of periods with a purchase, minus one (repeat purchases);
   - ``recency``: periods between the first and the last purchase;
   - ``T``: periods between the first purchase and the period containing ``as_of``;
@@ -87,12 +89,16 @@ def customer_summary(
 
     Returns one row per customer with a purchase at or before as_of, indexed by
     ``customer_id`` (sorted), with columns frequency, recency, T, [monetary_value], n_orders,
-    total_amount, first_order_at, last_order_at, days_since_last_order, n_refunds,
-    refund_amount (positive number). ``.attrs`` records freq, freq_multiplier and as_of (ISO).
+    total_amount (purchases), first_order_at, last_order_at, days_since_last_order,
+    n_refunds, refund_amount (a positive number) and net_amount (every order and refund
+    at or before as_of: what the customer paid in the end; may be below zero when a refund
+    is for an order before the data starts). ``.attrs`` records freq, freq_multiplier and
+    as_of (ISO).
     """
     unit, days = _check_freq(freq, freq_multiplier)
     as_of = resolve_as_of(as_of)
     with _OrdersView(orders) as con:
+        _known_at(con, as_of)
         summary = to_pandas(
             con.execute(_summary_sql(unit, days * freq_multiplier), {"as_of": as_of})
         )
@@ -131,7 +137,9 @@ def calibration_holdout(
         )
     scale = days * freq_multiplier
     with _OrdersView(orders) as con:
+        _known_at(con, cal_end)
         cal = _finish(to_pandas(con.execute(_summary_sql(unit, scale), {"as_of": cal_end})))
+        _known_at(con, obs_end)
         holdout = to_pandas(
             con.execute(
                 f"""
@@ -398,16 +406,31 @@ def _summary_sql(unit: str, scale: float) -> str:
         FROM refund_rows
         WHERE ordered_at <= $as_of
         GROUP BY customer_id
+    ),
+    net AS (
+        SELECT customer_id, {exact_sum("amount")} AS net_amount
+        FROM all_rows
+        WHERE ordered_at <= $as_of
+        GROUP BY customer_id
     )
-    SELECT p.*, coalesce(r.n_refunds, 0) AS n_refunds, coalesce(r.refund_amount, 0) AS refund_amount
-    FROM per_customer p LEFT JOIN refunds r USING (customer_id)
+    SELECT p.*, coalesce(r.n_refunds, 0) AS n_refunds,
+           coalesce(r.refund_amount, 0) AS refund_amount, n.net_amount
+    FROM per_customer p LEFT JOIN refunds r USING (customer_id) LEFT JOIN net n USING (customer_id)
     ORDER BY customer_id
     """
 
 
 def _finish(summary: pd.DataFrame) -> pd.DataFrame:
     summary = summary.set_index("customer_id")
-    for col in ("frequency", "recency", "T", "monetary_value", "total_amount", "refund_amount"):
+    for col in (
+        "frequency",
+        "recency",
+        "T",
+        "monetary_value",
+        "total_amount",
+        "refund_amount",
+        "net_amount",
+    ):
         summary[col] = summary[col].astype(float)
     for col in ("n_orders", "n_refunds"):
         summary[col] = summary[col].astype("int64")
@@ -445,21 +468,54 @@ class _OrdersView:
             raise ParameterError(
                 f"orders must be a DataFrame, CRMData or Parquet path, not {type(source).__name__}"
             )
-        # Without a status column every order is a completed purchase.
-        is_refund = "coalesce(status = 'refunded', false)" if "status" in columns else "false"
-        con.execute(
-            "CREATE VIEW purchases AS SELECT customer_id, ordered_at, amount FROM orders_source "
-            f"WHERE NOT {is_refund}"
-        )
+        is_refund = _is_refund(columns)
         con.execute(
             "CREATE VIEW refund_rows AS SELECT customer_id, ordered_at, amount FROM orders_source "
             f"WHERE {is_refund}"
         )
+        con.execute(
+            "CREATE VIEW all_rows AS SELECT customer_id, ordered_at, amount FROM orders_source"
+        )
+        if "refund_of" in columns and "order_id" in columns:
+            # A refund naming its order nets against it once it is known (at or before the
+            # `known_at` variable each query sets): an order refunded in full is no purchase.
+            con.execute("SET VARIABLE known_at = NULL")
+            con.execute(
+                f"""CREATE VIEW purchases AS
+                WITH linked AS (
+                    SELECT refund_of AS order_id, {exact_sum("amount")} AS refunded
+                    FROM orders_source
+                    WHERE {is_refund} AND refund_of IS NOT NULL
+                      AND ordered_at <= coalesce(getvariable('known_at'), ordered_at)
+                    GROUP BY refund_of)
+                SELECT o.customer_id, o.ordered_at, o.amount + coalesce(l.refunded, 0) AS amount
+                FROM orders_source o LEFT JOIN linked l USING (order_id)
+                WHERE NOT {_is_refund(columns, "o.")}
+                  AND o.amount + coalesce(l.refunded, 0) > 0"""
+            )
+        else:
+            con.execute(
+                "CREATE VIEW purchases AS SELECT customer_id, ordered_at, amount "
+                f"FROM orders_source WHERE NOT {is_refund}"
+            )
         self.con = con
         return con
 
     def __exit__(self, *exc) -> None:
         self.con.close()
+
+
+def _is_refund(columns, alias: str = "") -> str:
+    """SQL: is this order row a refund? Without a status column a negative amount is one
+    (as ``data.validate`` marks it)."""
+    if "status" in columns:
+        return f"coalesce({alias}status = 'refunded', false)"
+    return f"coalesce({alias}amount < 0, false)"
+
+
+def _known_at(con, moment: pd.Timestamp) -> None:
+    """Refunds that name their order net against it only once they are known."""
+    con.execute(f"SET VARIABLE known_at = TIMESTAMPTZ '{moment.isoformat()}'")
 
 
 def _check_columns(columns, where: str) -> None:

@@ -115,6 +115,12 @@ TABLES: dict[str, TableSpec] = {
                     "Order status; absent means every row is completed.",
                     rule="one of completed, refunded; refunded rows have amount < 0",
                 ),
+                _c(
+                    "refund_of",
+                    "id",
+                    "For a refund: the order it cancels or reduces (its value nets against it).",
+                    rule="an order_id of this table; only on refunded rows",
+                ),
             ),
             references={"customer_id": "customers"},
         ),
@@ -322,6 +328,16 @@ ROW_RULES: dict[str, list[tuple[tuple[str, ...], str, object]]] = {
             ("amount", "status"),
             "status 'refunded' needs a negative amount",
             lambda d: (d["status"] != "refunded") | (d["amount"] < 0),
+        ),
+        (
+            ("refund_of", "order_id"),
+            "refund_of is not an order_id of orders",
+            lambda d: d["refund_of"].isin(d["order_id"]),
+        ),
+        (
+            ("refund_of", "status"),
+            "refund_of needs status 'refunded'",
+            lambda d: d["status"] == "refunded",
         ),
     ],
     "campaigns": [

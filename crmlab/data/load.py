@@ -17,7 +17,8 @@ import pandas as pd
 from ..errors import DataContractError, ParameterError
 from ._duckdb import to_pandas
 from .container import CRMData, Truth
-from .contract import TABLE_NAMES
+from .contract import TABLE_NAMES, TABLES
+from .dates import DateRule
 from .paths import resolve_inside
 from .privacy import for_analysis
 from .validate import OnError, resolve_as_of, validate
@@ -35,6 +36,9 @@ def load(
     sep: str = ",",
     encoding: str = "utf-8",
     pii: bool = False,
+    columns: dict | None = None,
+    dayfirst: bool | None = None,
+    timezone: str = "UTC",
 ) -> CRMData:
     """Load and validate a data set.
 
@@ -48,6 +52,12 @@ def load(
     pii: keep personal-data columns (identity resolution only). By default they are dropped
         and customers who asked for erasure are removed with their rows; ``data.notes`` says
         what was removed (``crmlab.data.privacy.for_analysis``).
+    columns: your column names for contract columns, ``{contract_name: your_name}`` (applied
+        to every table that has ``your_name``), or per table ``{"orders": {...}}``. For a
+        repeatable import (amounts from quantity x price, order lines, cancellations,
+        placeholder customers) write an import spec instead: ``crmlab.data.importer``.
+    dayfirst, timezone: how text dates are read when the data does not say: the order of
+        day and month in ``1/12/2010``-style dates, and the zone of naive times (IANA name).
 
     Timestamps become timezone-aware UTC (naive values are taken as UTC), IDs strings.
     Raises ``DataContractError`` listing every problem found, files and rows alike.
@@ -65,15 +75,57 @@ def load(
         )
     if p.is_dir():
         raw, meta, truth = _read_folder(p, sep, encoding)
+    elif p.suffix.lower() in (".yaml", ".yml"):
+        from .importer import imported_folder
+
+        raw, meta, truth = _read_folder(imported_folder(p), sep, encoding)
     elif p.suffix in (".duckdb", ".db"):
         raw, meta, truth = _read_duckdb(p), {}, None
     else:
         raise DataContractError(
             f"{p} is a file; pass the folder that holds it (one file per table) or a .duckdb file"
         )
+    raw = rename_columns(raw, columns)
     declared = as_of if as_of is not None else meta.get("as_of")
     data = CRMData(**raw, as_of=declared, source=str(p), truth=truth)
-    return for_analysis(validate(data, on_error=on_error), pii=pii)
+    dates = DateRule(dayfirst=dayfirst, timezone=timezone)
+    return for_analysis(validate(data, on_error=on_error, dates=dates), pii=pii)
+
+
+def rename_columns(raw: dict[str, pd.DataFrame], columns: dict | None) -> dict[str, pd.DataFrame]:
+    """Rename users' columns to contract names: ``{contract: yours}`` for every table that
+    has ``yours``, or ``{table: {contract: yours}}``. A name found nowhere is an error."""
+    if not columns:
+        return raw
+    if not isinstance(columns, dict):
+        raise ParameterError("columns must be a mapping {contract_name: your_column_name}.")
+    per_table = {t: m for t, m in columns.items() if isinstance(m, dict)}
+    shared = {c: m for c, m in columns.items() if not isinstance(m, dict)}
+    unknown = sorted(set(per_table) - set(TABLE_NAMES))
+    if unknown:
+        raise ParameterError(f"columns names unknown table(s) {unknown}; tables: {TABLE_NAMES}.")
+    out, renamed = {}, set()
+    for table, frame in raw.items():
+        contract = set(TABLES[table].column_names)
+        rename = {}
+        for key, mapping in ((None, shared), (table, per_table.get(table, {}))):
+            for ours, yours in mapping.items():
+                if ours in contract and yours in frame:
+                    rename[yours] = ours
+                    renamed.add((key, ours))
+        out[table] = frame.rename(columns=rename)
+    problems = [
+        f"{'' if key is None else key + '.'}{ours}={yours!r}"
+        for key, mapping in [(None, shared), *per_table.items()]
+        for ours, yours in mapping.items()
+        if (key, ours) not in renamed
+    ]
+    if problems:
+        raise ParameterError(
+            f"columns: {', '.join(problems)} matched no column of a table that has that "
+            "contract column (check the spelling and the table's file)."
+        )
+    return out
 
 
 def write_table(frame: pd.DataFrame, path: str | Path, within: str | Path | None = None) -> Path:

@@ -2,7 +2,8 @@
 
 Coercion never drops a value silently: a value that cannot be converted becomes missing
 *and* is reported as a ``Violation`` naming the column and showing the raw values.
-Naive timestamps are taken to be UTC; aware ones are converted to UTC.
+Naive timestamps are taken to be UTC (or the declared time zone); aware ones are converted
+to UTC. A date column is read with one format chosen from all its values (``dates``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .contract import TABLES, ColumnSpec
+from .dates import DEFAULT_DATES, DateColumnError, DateRule, parse_timestamps
 from .violations import MAX_EXAMPLES, Violation, example_keys
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
@@ -31,19 +33,17 @@ def as_id(values: pd.Series) -> pd.Series:
     return out.mask(out == "")
 
 
-def as_utc(values: pd.Series) -> pd.Series:
-    """Timestamps as timezone-aware UTC; unparseable values become NaT."""
+def as_utc(values: pd.Series, rule: DateRule = DEFAULT_DATES) -> pd.Series:
+    """Timestamps as timezone-aware UTC; unreadable values become NaT.
+
+    Text and numbers are read with one format for the whole column (``crmlab.data.dates``);
+    raises ``DateColumnError`` when the column is ambiguous or mixes formats.
+    """
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         return values.dt.tz_convert("UTC")
     if pd.api.types.is_datetime64_dtype(values):
-        return values.dt.tz_localize("UTC")
-    text = values.astype("str").str.strip()
-    text = text.mask(text == "")
-    parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
-    retry = parsed.isna() & text.notna()
-    if retry.any():  # e.g. "1997/01/03" or "Jan 3 1997": parse those one by one
-        parsed[retry] = pd.to_datetime(text[retry], utc=True, errors="coerce", format="mixed")
-    return parsed
+        return values.dt.tz_localize(rule.timezone).dt.tz_convert("UTC")
+    return parse_timestamps(values, rule)
 
 
 def as_number(values: pd.Series) -> pd.Series:
@@ -103,8 +103,13 @@ def lost_values(before: pd.Series, after: pd.Series) -> pd.Index:
     return before.index[present & after.isna()]
 
 
-def normalize_table(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Violation]]:
-    """Coerce the canonical columns of one table; report every value that did not convert."""
+def normalize_table(
+    table: str, frame: pd.DataFrame, dates: DateRule = DEFAULT_DATES
+) -> tuple[pd.DataFrame, list[Violation]]:
+    """Coerce the canonical columns of one table; report every value that did not convert.
+
+    dates: how text timestamps are read (one format per column, ``crmlab.data.dates``).
+    """
     spec = TABLES[table]
     out = frame.copy()
     out.columns = [str(c).strip() for c in out.columns]
@@ -113,7 +118,17 @@ def normalize_table(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list
         if col.name not in out.columns:
             continue
         before = out[col.name]
-        after = _CONVERTERS[col.kind](before)
+        if col.kind == "timestamp":
+            try:
+                after = as_utc(before, dates)
+            except DateColumnError as exc:
+                examples = [repr(e) for e in exc.examples]
+                violations.append(Violation(table, col.name, exc.problem, len(before), examples))
+                after = pd.Series(pd.NaT, index=before.index, dtype="datetime64[ns, UTC]")
+                out[col.name] = after
+                continue
+        else:
+            after = _CONVERTERS[col.kind](before)
         bad = lost_values(before, after)
         if len(bad):
             violations.append(_type_violation(table, col, out, before, bad))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 import warnings
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import ParameterError
 from .container import CRMData
 from .contract import BUILTIN_RULES, REQUIRED_TABLES, ROW_RULES, TABLES, schema_for
+from .dates import DEFAULT_DATES, DateColumnError, DateRule
 from .normalize import as_utc, normalize_table
 from .violations import Violation, example_keys, raise_if_any
 
@@ -22,13 +25,21 @@ _ORDER = ("customers", "campaigns", "orders", "touchpoints", "assignments", "tic
 
 def resolve_as_of(as_of) -> pd.Timestamp:
     """A user's as_of (str, date, Timestamp; naive means UTC) as a UTC Timestamp."""
-    parsed = as_utc(pd.Series([as_of], dtype=object)).iloc[0]
+    if isinstance(as_of, datetime.date):
+        parsed = pd.Timestamp(as_of)
+        return parsed.tz_localize("UTC") if parsed.tzinfo is None else parsed.tz_convert("UTC")
+    try:
+        parsed = as_utc(pd.Series([as_of], dtype=object)).iloc[0]
+    except DateColumnError as exc:
+        raise ParameterError(f"as_of={as_of!r}: {exc.problem}") from None
     if pd.isna(parsed):
         raise ParameterError(f"as_of={as_of!r} is not a date or timestamp (try '2024-12-31').")
     return parsed
 
 
-def validate(data: CRMData, as_of=None, on_error: OnError = "raise") -> CRMData:
+def validate(
+    data: CRMData, as_of=None, on_error: OnError = "raise", dates: DateRule = DEFAULT_DATES
+) -> CRMData:
     """Normalize types and check every contract rule; return the validated data.
 
     as_of: the data set's "now"; defaults to ``data.as_of``, else the current time.
@@ -37,6 +48,10 @@ def validate(data: CRMData, as_of=None, on_error: OnError = "raise") -> CRMData:
         "quarantine" removes the offending rows, records them in ``result.rejected``
         (table, row, key, column, rule) and warns with their count. Problems that are not
         about particular rows (a missing column or table, an empty table) always raise.
+    dates: how text timestamps are read: one format per column, inferred from all values
+        unless declared; ambiguous or mixed columns are refused (``crmlab.data.dates``).
+
+    Orders without a status column: negative amounts become refunds (``mark_refunds``).
     """
     if on_error not in ("raise", "quarantine"):
         raise ParameterError(f"on_error={on_error!r}: use 'raise' or 'quarantine'.")
@@ -55,9 +70,12 @@ def validate(data: CRMData, as_of=None, on_error: OnError = "raise") -> CRMData:
             violations.append(
                 Violation(name, "*", "table is empty (remove it if there is no data)", 0)
             )
-        frame, found = normalize_table(name, _index_to_column(name, frame))
+        frame, found = normalize_table(name, _index_to_column(name, frame), dates)
         tables[name] = frame
         violations += found
+    if "orders" in tables:
+        tables["orders"], note = mark_refunds(tables["orders"])
+        notes += [note] if note else []
     if "customers" not in tables and {"customer_id", "ordered_at"} <= set(tables.get("orders", ())):
         tables["customers"] = customers_from_orders(tables["orders"])
         notes.append("customers table derived from orders (first_seen_at = first order)")
@@ -94,6 +112,21 @@ def validate(data: CRMData, as_of=None, on_error: OnError = "raise") -> CRMData:
     return data.replace(**tables, as_of=as_of, rejected=rejected_rows, notes=notes)
 
 
+def mark_refunds(orders: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """Orders without a status column: negative amounts are refunds (status 'refunded'),
+    the others completed, so a cancellation is never counted as a purchase."""
+    if "status" in orders.columns or "amount" not in orders.columns:
+        return orders, None
+    negative = orders["amount"] < 0
+    orders = orders.assign(status=np.where(negative, "refunded", "completed"))
+    if not negative.any():
+        return orders, None
+    return orders, (
+        f"orders has no status column: {int(negative.sum()):,} order(s) with a negative amount "
+        "are refunds (status 'refunded'), not purchases"
+    )
+
+
 def customers_from_orders(orders: pd.DataFrame) -> pd.DataFrame:
     """A minimal customers table: one row per customer in orders, first seen at first order."""
     first = orders.groupby("customer_id", sort=True)["ordered_at"].min()
@@ -126,6 +159,7 @@ def _schema_violations(
         cases = err.failure_cases
     # A value that failed type coercion is now missing; do not report it a second time.
     already = {(v.column, label) for v in type_violations for label in v.rows}
+    unreadable = {v.column for v in type_violations if not v.row_level}  # e.g. ambiguous dates
     spec = TABLES[table]
     row_rule_columns = {error: "/".join(needs) for needs, error, _ in ROW_RULES.get(table, [])}
     out = []
@@ -147,6 +181,8 @@ def _schema_violations(
             column = "/".join(spec.key)
         else:
             column = str(group["column"].iloc[0])
+        if column in unreadable:
+            continue
         if group["index"].isna().all():  # the check itself raised: never pass silently
             case = str(group["failure_case"].iloc[0])[:200]
             out.append(

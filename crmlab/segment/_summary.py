@@ -12,6 +12,19 @@ from ..features import customer_summary
 _SUMMARY_COLUMNS = {"n_orders", "total_amount", "days_since_last_order", "first_order_at"}
 
 
+def money(summary: pd.DataFrame, monetary: str = "net") -> pd.Series:
+    """Customer value for segmentation: "net" = paid after refunds (never below 0),
+    "gross" = purchases before refunds that do not name their order."""
+    if monetary == "gross":
+        return summary["total_amount"]
+    if "net_amount" not in summary:
+        raise ParameterError(
+            "the summary has no net_amount column (made by an older crmlab?); recompute it "
+            "with crmlab.features.customer_summary, or pass monetary='gross'."
+        )
+    return summary["net_amount"].clip(lower=0)
+
+
 def summary_at(orders_or_summary, as_of) -> pd.DataFrame:
     """``customer_summary`` at as_of, or the given summary after checking its as_of matches."""
     is_summary = isinstance(orders_or_summary, pd.DataFrame) and set(

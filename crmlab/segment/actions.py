@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ._summary import money
+
 # What marketing typically does with each segment (override freely in a notebook).
 SEGMENT_ACTIONS = {
     "Champions": "Reward: early access, referral asks; no discounts needed",
@@ -25,10 +27,11 @@ def headline_kpis(summary: pd.DataFrame, active_days: float = 90) -> pd.DataFram
 
     summary: ``crmlab.features.customer_summary`` output. Active = last purchase at most
     ``active_days`` before the summary's as_of. Repeat rate = share of customers with more
-    than one purchase period. One row per metric: metric, value, shown (formatted text).
+    than one purchase period. Revenue is net of refunds. One row per metric: metric, value,
+    shown (formatted text).
     """
     orders = summary["n_orders"].sum()
-    revenue = summary["total_amount"].sum()
+    revenue = money(summary).sum()
     table = pd.DataFrame(
         {
             "metric": [

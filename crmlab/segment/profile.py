@@ -9,6 +9,7 @@ from ..data.privacy import DEFAULT_MIN_CELL_SIZE, suppress_small_cells
 from ..data.validate import resolve_as_of
 from ..errors import ParameterError
 from ..features import customer_summary
+from ._summary import money
 
 
 def profile(
@@ -21,7 +22,8 @@ def profile(
 
     segments: segment label per customer (index customer_id), e.g. ``rfm(...)["segment"]``.
     Columns: customers, share_customers, revenue, share_revenue, mean and median of
-    recency_days / frequency / monetary, aov (revenue per order), orders_per_customer,
+    recency_days / frequency / monetary (net of refunds), aov (revenue per order),
+    orders_per_customer,
     channel_<name> (share of the segment's orders per channel, where orders have channels),
     last_nps (mean of each customer's latest NPS, where surveys exist), tickets_per_customer
     (tickets in the 365 days before as_of, where tickets exist). Segments with fewer than
@@ -42,7 +44,7 @@ def profile(
             "segment": segments,
             "recency_days": summary["days_since_last_order"],
             "frequency": summary["n_orders"],
-            "monetary": summary["total_amount"],
+            "monetary": money(summary),
         }
     )
     grouped = frame.groupby("segment", observed=True, sort=True)

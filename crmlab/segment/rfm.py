@@ -3,7 +3,7 @@
 Scores are rank-based quantiles: each customer's percentile rank (ties share their average
 rank, so equal values always get equal scores) is cut into ``bins`` equal slices, 1 = worst,
 ``bins`` = best. Recency is days since the last order (fewer is better), frequency the
-number of completed orders, monetary their total value.
+number of completed orders, monetary what the customer paid net of refunds (by default).
 
 Named segments use R and FM = the mean of F and M, both rescaled to 1..5, and the grid
 below (``DEFAULT_SEGMENTS``; pass ``segments=`` to override). Rules are tried in order; the
@@ -20,11 +20,13 @@ first that matches names the customer, and every (R, FM) cell must be covered.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from ._summary import summary_at
+from ._summary import money, summary_at
 
 # (segment, R low, R high, FM low, FM high), inclusive, on the 1..5 scale.
 DEFAULT_SEGMENTS: tuple[tuple[str, int, int, int, int], ...] = (
@@ -70,13 +72,22 @@ def _check_segments(segments) -> list[tuple[str, int, int, int, int]]:
     return rules
 
 
-def rfm(orders_or_summary, as_of=None, bins: int = 5, segments=DEFAULT_SEGMENTS) -> pd.DataFrame:
+def rfm(
+    orders_or_summary,
+    as_of=None,
+    bins: int = 5,
+    segments=DEFAULT_SEGMENTS,
+    monetary: Literal["net", "gross"] = "net",
+) -> pd.DataFrame:
     """RFM scores and segments per customer.
 
     orders_or_summary: contract orders (DataFrame or CRMData), or a ``customer_summary``.
     as_of: the date the segmentation describes (required with orders).
     bins: number of score levels, 2..9 (codes like "545" need one digit per score).
     segments: rules (segment, r_low, r_high, fm_low, fm_high) on the 1..5 scale.
+    monetary: "net" (default): what the customer paid after refunds (``net_amount``, never
+        below 0), so a customer whose orders were all cancelled scores lowest; "gross": the
+        value of purchases before refunds that do not name their order (``total_amount``).
 
     Returns one row per customer (index customer_id): recency_days, frequency, monetary,
     r_score, f_score, m_score, fm_score (1..5), rfm_code and segment (ordered categorical).
@@ -84,11 +95,13 @@ def rfm(orders_or_summary, as_of=None, bins: int = 5, segments=DEFAULT_SEGMENTS)
     if not isinstance(bins, int | np.integer) or not 2 <= bins <= 9:
         raise ParameterError(f"bins={bins!r}: use an integer from 2 to 9.")
     rules = _check_segments(segments)
+    if monetary not in ("net", "gross"):
+        raise ParameterError(f"monetary={monetary!r}: use 'net' (after refunds) or 'gross'.")
     summary = summary_at(orders_or_summary, as_of)
     out = pd.DataFrame(index=summary.index)
     out["recency_days"] = summary["days_since_last_order"]
     out["frequency"] = summary["n_orders"]
-    out["monetary"] = summary["total_amount"]
+    out["monetary"] = money(summary, monetary)
     out["r_score"] = quantile_scores(-out["recency_days"], bins)
     out["f_score"] = quantile_scores(out["frequency"], bins)
     out["m_score"] = quantile_scores(out["monetary"], bins)
@@ -103,5 +116,5 @@ def rfm(orders_or_summary, as_of=None, bins: int = 5, segments=DEFAULT_SEGMENTS)
         segment[(r5 >= lo) & (r5 <= hi) & (fm5 >= flo) & (fm5 <= fhi)] = name
     order = list(dict.fromkeys(r[0] for r in rules))
     out["segment"] = pd.Categorical(segment, categories=order, ordered=True)
-    out.attrs.update(summary.attrs, bins=bins)
+    out.attrs.update(summary.attrs, bins=bins, monetary=monetary)
     return out

@@ -1,0 +1,119 @@
+"""Refunds and cancellations are never purchases; money is net of refunds by default."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from crmlab.data import CRMData, validate
+from crmlab.errors import DataContractError
+from crmlab.features import customer_summary
+from crmlab.segment import rfm
+
+AS_OF = "2024-06-30"
+
+
+def _orders(rows, status=True):
+    frame = pd.DataFrame(rows, columns=["order_id", "customer_id", "ordered_at", "amount"])
+    frame["ordered_at"] = pd.to_datetime(frame["ordered_at"], utc=True)
+    if status:
+        frame["status"] = ["refunded" if a < 0 else "completed" for a in frame["amount"]]
+    return frame
+
+
+def _valid(orders):
+    return validate(CRMData(orders=orders, as_of=AS_OF))
+
+
+def test_negative_amounts_without_status_are_refunds_and_said_so():
+    data = _valid(
+        _orders([("o1", "c1", "2024-01-02", 50.0), ("C1", "c1", "2024-01-03", -50.0)], status=False)
+    )
+    assert data.orders.set_index("order_id")["status"].to_dict() == {
+        "o1": "completed",
+        "C1": "refunded",
+    }
+    assert any("1 order(s) with a negative amount are refunds" in n for n in data.notes)
+
+
+@pytest.mark.parametrize("status", [True, False])
+def test_a_refund_never_raises_frequency(status):
+    buys = [("o1", "c1", "2024-01-02", 50.0), ("o2", "c1", "2024-02-02", 30.0)]
+    refund = [("r1", "c1", "2024-03-02", -30.0)]
+    raw_before = _orders(buys, status)
+    raw_after = _orders(buys + refund, status)
+    for frame in (raw_after, _valid(raw_after).orders):  # raw frames too, without validation
+        before = customer_summary(raw_before, AS_OF).loc["c1"]
+        after = customer_summary(frame, AS_OF).loc["c1"]
+        for column in ("frequency", "recency", "n_orders", "last_order_at", "total_amount"):
+            assert after[column] == before[column], column
+        assert after["net_amount"] == 50.0 and after["refund_amount"] == 30.0
+
+
+def test_rfm_monetary_is_net_of_refunds_unless_gross_is_asked():
+    orders = _orders(
+        [
+            ("o1", "c1", "2024-06-01", 100.0),
+            ("r1", "c1", "2024-06-02", -80.0),
+            ("o2", "c2", "2024-06-01", 40.0),
+        ]
+    )
+    net = rfm(_valid(orders), AS_OF)
+    gross = rfm(_valid(orders), AS_OF, monetary="gross")
+    assert net.loc["c1", "monetary"] == 20.0 and gross.loc["c1", "monetary"] == 100.0
+    assert net.loc["c1", "m_score"] < net.loc["c2", "m_score"]
+    assert gross.loc["c1", "m_score"] > gross.loc["c2", "m_score"]
+
+
+def _shop_with_a_canceller(linked: bool) -> pd.DataFrame:
+    """20 ordinary customers, and c0 who ordered often and recently but cancelled it all."""
+    rows = []
+    for i in range(1, 21):
+        for k in range(i % 4 + 1):
+            rows.append((f"o{i}_{k}", f"c{i}", f"2024-0{k + 1}-1{i % 9}", 20.0 + i))
+    refunds = []
+    for k in range(6):
+        rows.append((f"x{k}", "c0", f"2024-06-{10 + k}", 500.0))
+        refunds.append((f"Cx{k}", "c0", f"2024-06-{10 + k}", -500.0, f"x{k}"))
+    orders = _orders(rows + [r[:4] for r in refunds])
+    if linked:
+        orders["refund_of"] = [None] * len(rows) + [r[4] for r in refunds]
+    return orders
+
+
+@pytest.mark.parametrize("linked", [True, False])
+def test_a_customer_whose_orders_were_all_cancelled_is_no_champion(linked):
+    data = _valid(_shop_with_a_canceller(linked))
+    scores = rfm(data, AS_OF)
+    if linked:  # each cancellation nets its order away: no purchase left
+        assert "c0" not in scores.index
+    else:
+        assert scores.loc["c0", "monetary"] == 0 and scores.loc["c0", "m_score"] == 1
+        assert scores.loc["c0", "segment"] != "Champions"
+
+
+def test_refund_of_nets_against_its_order_once_known():
+    orders = _orders(
+        [
+            ("o1", "c1", "2024-01-02", 100.0),
+            ("o2", "c1", "2024-02-02", 60.0),
+            ("r1", "c1", "2024-03-01", -40.0),
+            ("r2", "c1", "2024-05-01", -60.0),
+        ]
+    )
+    orders["refund_of"] = [None, None, "o1", "o2"]
+    orders = _valid(orders).orders
+    april = customer_summary(orders, "2024-04-01").loc["c1"]
+    assert april["n_orders"] == 2 and april["total_amount"] == 60.0 + 60.0  # o1 netted to 60
+    june = customer_summary(orders, AS_OF).loc["c1"]  # o2 refunded in full: no purchase
+    assert june["n_orders"] == 1 and june["frequency"] == 0 and june["total_amount"] == 60.0
+    assert june["net_amount"] == 60.0
+
+
+def test_refund_of_must_name_an_order_and_sit_on_a_refund():
+    orders = _orders([("o1", "c1", "2024-01-02", 100.0), ("r1", "c1", "2024-03-01", -40.0)])
+    orders["refund_of"] = ["o1", "nope"]
+    with pytest.raises(DataContractError) as info:
+        _valid(orders)
+    rules = set(info.value.report()["rule"])
+    assert {"refund_of is not an order_id of orders", "refund_of needs status 'refunded'"} <= rules
