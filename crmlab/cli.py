@@ -32,6 +32,16 @@ def main(argv: list[str] | None = None) -> int:
     val.add_argument("--sep", default=",", help="CSV delimiter")
     val.add_argument("--encoding", default="utf-8", help="CSV text encoding")
 
+    imp = data_sub.add_parser(
+        "import", help="import your exports into a contract folder, as an import spec says"
+    )
+    imp.add_argument("spec", help="import spec (YAML; see docs/guide/your_data.md)")
+    imp.add_argument("out", nargs="?", help="output folder (replaced when an earlier import)")
+    imp.add_argument("--dry-run", action="store_true", help="print the report, write nothing")
+    imp.add_argument(
+        "--no-check", action="store_true", help="do not validate the written folder with load()"
+    )
+
     rep = sub.add_parser("reports", help="run the report catalogue")
     rep_sub = rep.add_subparsers(dest="command", required=True)
     run = rep_sub.add_parser("run", help="execute reports and publish HTML")
@@ -59,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.area == "data":
-            return _generate(args) if args.command == "generate" else _validate(args)
+            commands = {"generate": _generate, "validate": _validate, "import": _import}
+            return commands[args.command](args)
         return _run_reports(args) if args.command == "run" else _list_reports(args)
     except CRMLabError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -86,6 +97,23 @@ def _validate(args) -> int:
     print(f"{args.path}: valid. {data}")
     for note in data.notes:
         print(f"note: {note}")
+    return 0
+
+
+def _import(args) -> int:
+    from .data import load
+    from .data.importer import run_import
+
+    if args.out is None and not args.dry_run:
+        print("error: give an output folder (or --dry-run)", file=sys.stderr)
+        return 2
+    report = run_import(args.spec, args.out, dry_run=args.dry_run)
+    print(report)
+    if not args.dry_run and not args.no_check:
+        data = load(args.out)
+        print(f"{args.out}: valid. {data}")
+        for note in data.notes:
+            print(f"note: {note}")
     return 0
 
 

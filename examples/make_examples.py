@@ -1,0 +1,171 @@
+"""Write the small example exports used by docs/guide/your_data.md (and its tests).
+
+The files are committed; this script documents how they were made and remakes them
+identically (fixed seed). Names, e-mails and numbers are invented.
+
+    python examples/make_examples.py
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+COUNTRIES = ["United Kingdom"] * 6 + ["France", "Germany", "EIRE", "Spain"]
+PRODUCTS = [
+    ("85123A", "WHITE HANGING HEART T-LIGHT HOLDER", 2.55),
+    ("71053", "WHITE METAL LANTERN", 3.39),
+    ("84406B", "CREAM CUPID HEARTS COAT HANGER", 2.75),
+    ("22752", "SET 7 BABUSHKA NESTING BOXES", 7.65),
+    ("21730", "GLASS STAR FROSTED T-LIGHT HOLDER", 4.25),
+    ("22633", "HAND WARMER UNION JACK", 1.85),
+    ("POST", "POSTAGE", 18.00),
+]
+
+
+def online_retail(rng: np.random.Generator) -> pd.DataFrame:
+    """Invoice lines like the UCI Online Retail export: InvoiceDate as m/d/Y H:M, several
+    lines per invoice, cancellations 'C<invoice>' with negative quantities, guest rows with
+    customer '(blank)' or empty, and an invoice number repeated in two blocks of rows."""
+    rows, invoice = [], 536365
+    start = pd.Timestamp("2010-12-01 08:26")
+    for _ in range(140):
+        customer = rng.choice(
+            [f"{c}" for c in range(12346, 12386)] + ["(blank)", ""], p=[0.0225] * 40 + [0.06, 0.04]
+        )
+        when = start + pd.Timedelta(minutes=int(rng.integers(0, 370 * 24 * 60)))
+        country = rng.choice(COUNTRIES)
+        lines = rng.integers(1, 5)
+        for k in rng.choice(len(PRODUCTS), size=lines, replace=False):
+            code, text, price = PRODUCTS[k]
+            rows.append(
+                (str(invoice), code, text, int(rng.integers(1, 13)), when, price, customer, country)
+            )
+        if customer not in ("(blank)", "") and rng.random() < 0.12:  # cancelled later
+            later = when + pd.Timedelta(days=int(rng.integers(1, 20)))
+            for r in [r for r in rows if r[0] == str(invoice)]:
+                rows.append((f"C{invoice}", r[1], r[2], -r[3], later, r[5], customer, country))
+        invoice += 1
+    # The same invoice number exported twice (a second block of lines of one invoice).
+    rows.append(
+        (rows[0][0], "22633", "HAND WARMER UNION JACK", 6, rows[0][4], 1.85, rows[0][6], rows[0][7])
+    )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "InvoiceNo",
+            "StockCode",
+            "Description",
+            "Quantity",
+            "InvoiceDate",
+            "UnitPrice",
+            "CustomerID",
+            "Country",
+        ],
+    )
+    frame = frame.sort_values("InvoiceDate", kind="stable")
+    frame["InvoiceDate"] = [
+        f"{t.month}/{t.day}/{t.year} {t.hour}:{t.minute:02d}" for t in frame["InvoiceDate"]
+    ]
+    return frame
+
+
+def crm_export(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A CRM's two exports: clients (Excel; 'Created' as dd.mm.yyyy) and orders (gzip'd
+    semicolon CSV; ISO times with offsets; refunds name the order they refund)."""
+    n = 45
+    clients = pd.DataFrame(
+        {
+            "Client No": [f"K-{1000 + i}" for i in range(n)],
+            "Created": [
+                (pd.Timestamp("2022-01-03") + pd.Timedelta(days=int(d))).strftime("%d.%m.%Y")
+                for d in rng.integers(0, 500, n)
+            ],
+            "E-Mail": [f"client{i}@example.org" for i in range(n)],
+            "Newsletter": rng.choice(["yes", "no"], n),
+            "Plan": rng.choice(["basic", "plus", "family"], n),
+        }
+    )
+    orders = []
+    for i in range(n):
+        created = pd.Timestamp(pd.to_datetime(clients.at[i, "Created"], format="%d.%m.%Y"))
+        for _ in range(int(rng.integers(1, 7))):
+            when = created + pd.Timedelta(hours=int(rng.integers(1, 400 * 24)))
+            orders.append(
+                [
+                    f"SO-{len(orders) + 1:05d}",
+                    clients.at[i, "Client No"],
+                    when,
+                    round(float(rng.gamma(2, 30)), 2),
+                    "paid",
+                    "",
+                ]
+            )
+    for k in rng.choice(len(orders), size=8, replace=False):
+        original = orders[k]
+        amount = original[3] if rng.random() < 0.5 else round(original[3] / 2, 2)
+        orders.append(
+            [
+                f"RF-{k:05d}",
+                original[1],
+                original[2] + pd.Timedelta(days=3),
+                amount,
+                "refunded",
+                original[0],
+            ]
+        )
+    frame = pd.DataFrame(
+        orders, columns=["Order #", "Client", "Placed", "Total EUR", "State", "Refund of"]
+    )
+    frame["Placed"] = [t.tz_localize("Europe/Berlin").isoformat() for t in frame["Placed"]]
+    return clients, frame.sort_values("Order #")
+
+
+def shop_database_sql(rng: np.random.Generator) -> str:
+    """SQL that creates a small web-shop schema (customers, orders with a status column)."""
+    lines = [
+        "CREATE TABLE shop_customers (id integer PRIMARY KEY, signed_up timestamptz NOT NULL,"
+        " country text);",
+        "CREATE TABLE shop_orders (id bigint PRIMARY KEY,"
+        " customer integer REFERENCES shop_customers(id), created timestamptz NOT NULL,"
+        " total numeric(10, 2) NOT NULL, state text NOT NULL);",
+    ]
+    order = 1
+    for c in range(1, 31):
+        signed = pd.Timestamp("2023-01-01", tz="UTC") + pd.Timedelta(days=int(rng.integers(0, 300)))
+        country = rng.choice(["DE", "FR", "NL"])
+        lines.append(
+            f"INSERT INTO shop_customers VALUES ({c}, '{signed.isoformat()}', '{country}');"
+        )
+        for _ in range(int(rng.integers(1, 6))):
+            when = signed + pd.Timedelta(hours=int(rng.integers(1, 300 * 24)))
+            total = round(float(rng.gamma(2, 25)), 2)
+            state = rng.choice(["delivered", "delivered", "delivered", "returned"])
+            values = f"{order}, {c}, '{when.isoformat()}', {total}, '{state}'"
+            lines.append(f"INSERT INTO shop_orders VALUES ({values});")
+            order += 1
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    rng = np.random.default_rng(2026)
+    retail = HERE / "online_retail"
+    retail.mkdir(exist_ok=True)
+    online_retail(rng).to_csv(retail / "invoices.csv", index=False)
+    crm = HERE / "crm_export"
+    crm.mkdir(exist_ok=True)
+    clients, orders = crm_export(rng)
+    clients.to_excel(crm / "clients.xlsx", index=False)
+    with gzip.GzipFile(crm / "orders.csv.gz", "wb", mtime=0) as f:
+        f.write(orders.to_csv(index=False, sep=";").encode())
+    database = HERE / "postgres"
+    database.mkdir(exist_ok=True)
+    (database / "shop.sql").write_text(shop_database_sql(rng))
+
+
+if __name__ == "__main__":
+    main()
