@@ -44,3 +44,19 @@ def tiny() -> CRMData:
         }
     )
     return CRMData(customers=customers, orders=orders, as_of="2024-03-01")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server (tests/pg_server.py); skipped where none is installed,
+    unless CRMLAB_REQUIRE_POSTGRES=1 (CI), where its absence fails the test."""
+    from tests import pg_server
+
+    try:
+        server = pg_server.start()
+    except FileNotFoundError as exc:
+        if os.environ.get("CRMLAB_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"CRMLAB_REQUIRE_POSTGRES=1 but {exc}")
+        pytest.skip(str(exc))
+    yield server
+    server.stop()

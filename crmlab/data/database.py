@@ -53,11 +53,23 @@ def read_query(url: str, query: str, what: str) -> pa.Table:
     try:
         with conn.cursor() as cursor:
             cursor.execute(query)
-            return cursor.fetch_arrow_table()
+            return _plain(cursor.fetch_arrow_table())
     except Exception as exc:
         raise DataContractError(f"{what} in {redact(url)}: {_first_line(exc)}") from None
     finally:
         conn.close()
+
+
+def _plain(table: pa.Table) -> pa.Table:
+    """Extension columns (PostgreSQL NUMERIC arrives as an opaque type holding text) as their
+    plain storage, which pandas and DuckDB read (the contract coerces the text to numbers)."""
+    columns = [
+        pa.chunked_array([chunk.storage for chunk in c.chunks], c.type.storage_type)
+        if isinstance(c.type, pa.ExtensionType | pa.BaseExtensionType)
+        else c
+        for c in table.columns
+    ]
+    return pa.table(columns, names=table.column_names)
 
 
 def quote_name(name: str) -> str:

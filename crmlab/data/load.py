@@ -18,6 +18,7 @@ from ..errors import DataContractError, ParameterError
 from ._duckdb import to_pandas
 from .container import CRMData, Truth
 from .contract import TABLE_NAMES, TABLES
+from .database import contract_tables, is_database_url, redact
 from .dates import DateRule
 from .paths import resolve_inside
 from .privacy import for_analysis
@@ -43,7 +44,9 @@ def load(
     """Load and validate a data set.
 
     path: a folder of ``<table>.csv`` / ``<table>.parquet`` files (table names as in the
-        contract), a ``.duckdb`` file whose tables carry contract names (other tables are
+        contract), an import spec (``.yaml``: imported once per version of the spec and its
+        files, see ``crmlab.data.importer``), a ``.duckdb`` file or a PostgreSQL URL
+        (``postgresql://user@host/db``) whose tables carry contract names (other tables are
         ignored), or a built-in data set name: "cdnow" or "cdnow-sample".
     as_of: the data set's "now" (naive means UTC). Default: ``as_of`` in the folder's
         ``crmlab.json``, else the current time. No event may be later.
@@ -67,29 +70,47 @@ def load(
         from .datasets import cdnow
 
         return for_analysis(cdnow(sample=text == "cdnow-sample"), pii=pii)
-    p = _find(Path(path))
+    if is_database_url(text):
+        tables = contract_tables(text)
+        raw, meta, truth, p = {t: _from_arrow(a) for t, a in tables.items()}, {}, None, redact(text)
+    else:
+        raw, meta, truth, p = _read_path(_find(Path(path)), sep, encoding)
+    raw = rename_columns(raw, columns)
+    declared = as_of if as_of is not None else meta.get("as_of")
+    data = CRMData(**raw, as_of=declared, source=str(p), truth=truth)
+    dates = DateRule(dayfirst=dayfirst, timezone=timezone)
+    return for_analysis(validate(data, on_error=on_error, dates=dates), pii=pii)
+
+
+def _from_arrow(table) -> pd.DataFrame:
+    """An Arrow table from a database as pandas; exact decimals (NUMERIC) become floats."""
+    import pyarrow as pa
+
+    columns = [
+        c.cast(pa.float64()) if pa.types.is_decimal(c.type) else c for c in table.columns
+    ]
+    return pa.table(columns, names=table.column_names).to_pandas()
+
+
+def _read_path(p: Path, sep: str, encoding: str):
+    """(tables, meta, truth, path) of a folder, an import spec or a DuckDB file."""
     if not p.exists():
         raise DataContractError(
             f"no data at {p}: expected a folder of <table>.csv/.parquet files, a .duckdb "
             f"file, or one of {', '.join(BUILTIN)}. To create sample data: make sample-data"
         )
     if p.is_dir():
-        raw, meta, truth = _read_folder(p, sep, encoding)
-    elif p.suffix.lower() in (".yaml", ".yml"):
+        return *_read_folder(p, sep, encoding), p
+    if p.suffix.lower() in (".yaml", ".yml"):
         from .importer import imported_folder
 
-        raw, meta, truth = _read_folder(imported_folder(p), sep, encoding)
-    elif p.suffix in (".duckdb", ".db"):
-        raw, meta, truth = _read_duckdb(p), {}, None
-    else:
-        raise DataContractError(
-            f"{p} is a file; pass the folder that holds it (one file per table) or a .duckdb file"
-        )
-    raw = rename_columns(raw, columns)
-    declared = as_of if as_of is not None else meta.get("as_of")
-    data = CRMData(**raw, as_of=declared, source=str(p), truth=truth)
-    dates = DateRule(dayfirst=dayfirst, timezone=timezone)
-    return for_analysis(validate(data, on_error=on_error, dates=dates), pii=pii)
+        return *_read_folder(imported_folder(p), sep, encoding), p
+    if p.suffix in (".duckdb", ".db"):
+        return _read_duckdb(p), {}, None, p
+    raise DataContractError(
+        f"{p} is a file; pass the folder that holds it (one file per table), an import spec "
+        "(.yaml) or a .duckdb file"
+    )
 
 
 def rename_columns(raw: dict[str, pd.DataFrame], columns: dict | None) -> dict[str, pd.DataFrame]:

@@ -59,10 +59,19 @@ def format_violations(violations: list[Violation], source: str) -> str:
     report = pd.DataFrame([v.as_row() for v in violations])
     with pd.option_context("display.max_colwidth", 80, "display.width", 200):
         body = report.to_string(index=False)
-    hint = (
-        "Fix the source data (see docs/data_contract.md), or load with "
-        'on_error="quarantine" to set the bad rows aside and keep the rest.'
-    )
+    hints = []
+    if any(v.rule == "required column is missing" for v in violations):
+        hints.append(
+            "A required column is missing: if your file names it differently, map it with "
+            "load(columns={'order_id': 'YourName', ...}) or an import spec "
+            "(docs/guide/your_data.md)."
+        )
+    if any(v.row_level for v in violations):
+        hints.append(
+            "Fix the source data (see docs/data_contract.md), or load with "
+            'on_error="quarantine" to set the bad rows aside and keep the rest.'
+        )
+    hint = "\n".join(hints or ["Fix the source data (see docs/data_contract.md)."])
     return (
         f"{len(violations)} data contract violation(s) in {source} "
         f"({len(tables)} table(s): {', '.join(tables)}):\n{body}\n{hint}"
