@@ -47,7 +47,7 @@ SPEC = """as_of: "2011-12-09"
 tables:
   orders:
     file: lines.csv
-    columns: {order_id: InvoiceNo, customer_id: CustomerID, ordered_at: InvoiceDate, channel: Country}
+    columns: {order_id: InvoiceNo, customer_id: CustomerID, ordered_at: InvoiceDate}
     amount: "Quantity * UnitPrice"
     lines: true
     refund_when: "starts_with(InvoiceNo, 'C')"
@@ -245,3 +245,17 @@ def test_database_errors_are_one_clear_crmlab_error(postgres):
     assert "amount is not a number" in rules and "ordered_at" in " ".join(
         info.value.report()["column"]
     )
+
+
+def test_a_report_source_may_be_an_import_spec(tmp_path):
+    from crmlab.reports.fingerprint import data_fingerprint
+
+    spec = _spec(tmp_path, SPEC, {"lines.csv": LINES})
+    before = data_fingerprint({"source": "spec.yaml"}, tmp_path)["source"]
+    assert data_fingerprint({"source": "spec.yaml"}, tmp_path)["source"] == before
+    (tmp_path / "lines.csv").write_text(LINES + "105,17/1/2011 12:00,13047,1,1.00,EIRE\n")
+    assert data_fingerprint({"source": "spec.yaml"}, tmp_path)["source"] != before
+    database = spec.read_text().replace("file: lines.csv", "database: postgresql://x@h/db")
+    spec.write_text(database)
+    always = data_fingerprint({"source": "spec.yaml"}, tmp_path)["source"]
+    assert always.startswith("database") and always != before

@@ -506,11 +506,13 @@ def run_import(
     out: str | Path | None = None,
     dry_run: bool = False,
     memory_limit: str = "2GB",
+    replace: bool = True,
 ) -> ImportReport:
     """Import the tables of an import spec into the contract folder ``out``.
 
     dry_run: compute and return the report without writing anything.
     memory_limit: DuckDB's working memory; larger imports spill to a temporary folder.
+    replace: False keeps an ``out`` that another process completed meanwhile (cache fills).
     Raises ``ParameterError`` for a bad spec and ``DataContractError`` for data that cannot
     be imported (unreadable file, unknown column, ambiguous dates, repeated order_id), each
     naming the spec line. ``out`` is replaced only when it is empty or an earlier import.
@@ -532,13 +534,13 @@ def run_import(
                 str(spec.path), None if dry_run else str(out), _as_of(con, spec, finals), reports
             )
             if not dry_run:
-                _write(con, spec, finals, report, Path(out), Path(scratch))
+                _write(con, spec, finals, report, Path(out), replace)
         finally:
             con.close()
     return report
 
 
-def _write(con, spec: ImportSpec, finals, report: ImportReport, out: Path, scratch: Path) -> None:
+def _write(con, spec: ImportSpec, finals, report: ImportReport, out: Path, replace: bool) -> None:
     """Write every table into a staging folder next to ``out``, then swap it in."""
     out = out.resolve()
     if out.exists() and any(out.iterdir()) and not (out / REPORT_FILE).exists():
@@ -566,8 +568,14 @@ def _write(con, spec: ImportSpec, finals, report: ImportReport, out: Path, scrat
         (staging / "crmlab.json").write_text(json.dumps(meta, indent=2) + "\n")
         (staging / REPORT_FILE).write_text(json.dumps(report.to_dict(), indent=2) + "\n")
         if out.exists():
+            if not replace:
+                return  # a concurrent import of the same version finished first
             shutil.rmtree(out)
-        os.replace(staging, out)
+        try:
+            os.replace(staging, out)
+        except OSError:
+            if replace or not (out / REPORT_FILE).exists():
+                raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -586,5 +594,5 @@ def imported_folder(spec_path: str | Path) -> Path:
         digest.update(str(pd.Timestamp.now(tz="UTC").value).encode())
     folder = spec_path.parent / CACHE_DIR / f"{spec_path.stem}-{digest.hexdigest()[:16]}"
     if not (folder / REPORT_FILE).exists():
-        run_import(spec_path, folder)
+        run_import(spec_path, folder, replace=False)
     return folder

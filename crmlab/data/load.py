@@ -86,9 +86,7 @@ def _from_arrow(table) -> pd.DataFrame:
     """An Arrow table from a database as pandas; exact decimals (NUMERIC) become floats."""
     import pyarrow as pa
 
-    columns = [
-        c.cast(pa.float64()) if pa.types.is_decimal(c.type) else c for c in table.columns
-    ]
+    columns = [c.cast(pa.float64()) if pa.types.is_decimal(c.type) else c for c in table.columns]
     return pa.table(columns, names=table.column_names).to_pandas()
 
 
@@ -403,6 +401,10 @@ def personal_columns(root: str | Path, source: str) -> dict[str, pd.DataFrame]:
     from .personal import personal_column_kind
 
     path = Path(root) / source
+    if path.is_file() and path.suffix.lower() in (".yaml", ".yml"):
+        from .importer import imported_folder
+
+        path = imported_folder(path)
     wanted = lambda column: personal_column_kind(str(column)) is not None  # noqa: E731
     if path.is_dir():
         files, _ = _data_files(path)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -54,11 +55,28 @@ def data_fingerprint(parameters: dict, root: Path) -> dict[str, str]:
             out[key] = f"{value}@{package}=={metadata.version(package)}"
             continue
         path = root / value
-        if path.is_file():
+        if path.is_file() and path.suffix.lower() in (".yaml", ".yml"):
+            out[key] = _spec_fingerprint(path)
+        elif path.is_file():
             out[key] = _hash_files([path])
         elif path.is_dir():
             out[key] = _hash_files([p for p in path.rglob("*") if p.is_file()])
     return out
+
+
+def _spec_fingerprint(path: Path) -> str:
+    """An import spec and the files it reads; a database source is always new (it cannot be
+    fingerprinted without reading it), so such reports are always due."""
+    from ..data.importer import spec_inputs
+    from ..errors import CRMLabError
+
+    try:
+        inputs = spec_inputs(path)
+    except CRMLabError as exc:  # a broken spec: due, and the run reports the error
+        return f"unreadable spec: {exc}"
+    if inputs is None:
+        return f"database, read at {datetime.now(UTC).isoformat()}"
+    return _hash_files(inputs)
 
 
 @cache
