@@ -259,3 +259,14 @@ def test_a_report_source_may_be_an_import_spec(tmp_path):
     spec.write_text(database)
     always = data_fingerprint({"source": "spec.yaml"}, tmp_path)["source"]
     assert always.startswith("database") and always != before
+
+
+def test_the_guide_shows_the_example_specs_as_they_are():
+    guide = (ROOT / "docs" / "guide" / "your_data.md").read_text()
+    for spec in (
+        "online_retail/online_retail.yaml",
+        "crm_export/crm_export.yaml",
+        "postgres/shop.yaml",
+    ):
+        assert (EXAMPLES / spec).read_text() in guide, f"docs/guide/your_data.md: update {spec}"
+    assert "docs/guide/your_data.md" in (ROOT / "README.md").read_text()

@@ -48,6 +48,7 @@ SET_ASIDE_DIR = "_import"
 CACHE_DIR = ".crmlab-import"
 MAX_EXAMPLES = 5
 _SUMMED = ("amount", "n_items", "margin")
+_NUMERIC_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "DOUBLE", "FLOAT"}
 
 
 @dataclass
@@ -149,23 +150,21 @@ def _kind(files: list[Path]) -> str:
     return kinds.pop()
 
 
-def _register_source(con, spec: ImportSpec, rule: TableRule) -> tuple[str, str]:
-    """Create view src_<table> over the table's rows; return (view, description)."""
+def _register_source(con, spec: ImportSpec, rule: TableRule) -> tuple[str, str, set | None]:
+    """Create view src_<table> over the table's rows; return (view, description, the
+    columns that hold numbers when the source is CSV text; None when not known)."""
     view = f"src_{rule.name}"
     url = rule.get("database") or (None if rule.get("file") else spec.database)
     if url:
-        query = rule.get("query") or f"SELECT * FROM {_pg_name(rule.get('table') or rule.name)}"
-        arrow = read_query(
-            url, query, f"{spec.where(rule.name, 'query' if rule.get('query') else None)}: reading"
-        )
-        con.register(view, arrow)
-        return (
-            view,
-            f"{redact(url)} ({'query' if rule.get('query') else rule.get('table') or rule.name})",
-        )
+        what = rule.get("table") or rule.name
+        query = rule.get("query") or f"SELECT * FROM {_pg_name(what)}"
+        where = spec.where(rule.name, "query" if rule.get("query") else None)
+        con.register(view, read_query(url, query, f"{where}: reading"))
+        return view, f"{redact(url)} ({'query' if rule.get('query') else what})", None
     files = _files(spec, rule)
     names = "[" + ", ".join(_lit(f) for f in files) + "]"
     kind = _kind(files)
+    numeric = None
     try:
         if kind == "parquet":
             con.execute(
@@ -175,19 +174,25 @@ def _register_source(con, spec: ImportSpec, rule: TableRule) -> tuple[str, str]:
             frames = [pd.read_excel(f, dtype="str") for f in files]
             con.register(view, pd.concat(frames, ignore_index=True))
         else:
-            encoding = rule.get("encoding", "utf-8")
+            options = (
+                f"header = true, delim = {_lit(rule.get('sep', ','))}, "
+                f"encoding = {_lit(rule.get('encoding', 'utf-8'))}, union_by_name = true"
+            )
             con.execute(
                 f"CREATE VIEW {view} AS SELECT * FROM read_csv({names}, all_varchar = true, "
-                f"header = true, delim = {_lit(rule.get('sep', ','))}, "
-                f"encoding = {_lit(encoding)}, union_by_name = true)"
+                f"{options})"
             )
+            # DuckDB's sniffer types columns from a sample: a column it finds numeric is
+            # typed for expressions; a later non-number becomes NULL, so a set-aside row.
+            sniffed = con.execute(f"DESCRIBE SELECT * FROM read_csv({names}, {options})")
+            numeric = {r[0] for r in sniffed.fetchall() if r[1] in _NUMERIC_TYPES}
         con.sql(f"SELECT * FROM {view} LIMIT 1").fetchall()
     except (duckdb.Error, ValueError, OSError) as exc:
         raise DataContractError(
             f"{spec.where(rule.name, 'file')}: cannot read {files[0].name}: {_first_line(exc)}"
         ) from None
     shown = files[0].name if len(files) == 1 else f"{len(files)} files ({files[0].name}, ...)"
-    return view, shown
+    return view, shown, numeric
 
 
 def _pg_name(name: str) -> str:
@@ -216,19 +221,28 @@ def _column_of(spec: ImportSpec, rule: TableRule, key: str, name: str, present: 
     )
 
 
-def _typed_view(con, view: str, keep_text: set[str], present: list[str]) -> str:
-    """A view where text columns that hold only numbers are DOUBLE, so that expressions such as
-    ``Quantity * UnitPrice`` work on CSV text (IDs and dates stay text: leading zeros)."""
-    types = dict(con.execute(f"DESCRIBE {view}").fetchall()[i][:2] for i in range(len(present)))
+def _typed_view(con, view: str, keep_text: set[str], present: list[str], numeric) -> str:
+    """A view where text columns that hold numbers are DOUBLE, so that expressions such as
+    ``Quantity * UnitPrice`` work on CSV text (IDs and dates stay text: leading zeros).
+
+    numeric: the columns known to hold numbers (CSV: DuckDB's sniffer); None: check every
+    text column over all rows (small sources: Excel, databases)."""
+    types = {r[0]: r[1] for r in con.execute(f"DESCRIBE {view}").fetchall()}
     candidates = [c for c in present if c not in keep_text and types.get(c) == "VARCHAR"]
-    if not candidates:
+    if numeric is not None:
+        cast = set(candidates) & numeric
+    elif candidates:
+        checks = ", ".join(
+            f"count(nullif(trim({_q(c)}), '')) "
+            f"= count(try_cast(nullif(trim({_q(c)}), '') AS DOUBLE))"
+            for c in candidates
+        )
+        found = con.execute(f"SELECT {checks} FROM {view}").fetchall()[0]
+        cast = {c for c, ok in zip(candidates, found, strict=True) if ok}
+    else:
+        cast = set()
+    if not cast:
         return view
-    checks = ", ".join(
-        f"count(nullif(trim({_q(c)}), '')) = count(try_cast(nullif(trim({_q(c)}), '') AS DOUBLE))"
-        for c in candidates
-    )
-    numeric = con.execute(f"SELECT {checks} FROM {view}").fetchall()[0]
-    cast = {c for c, ok in zip(candidates, numeric, strict=True) if ok}
     select = ", ".join(
         f"try_cast(nullif(trim({_q(c)}), '') AS DOUBLE) AS {_q(c)}" if c in cast else _q(c)
         for c in present
@@ -249,7 +263,9 @@ def _expression(con, spec, rule, key: str, expression: str, view: str, as_type: 
     return sql
 
 
-def _stage(con, spec: ImportSpec, rule: TableRule, view: str) -> tuple[list[str], str | None]:
+def _stage(
+    con, spec: ImportSpec, rule: TableRule, view: str, numeric
+) -> tuple[list[str], str | None]:
     """Materialize the mapped rows as table stage_<table>; return the contract columns present
     and the name of the refund flag column (None without refund_when)."""
     present = _source_columns(con, view)
@@ -266,7 +282,7 @@ def _stage(con, spec: ImportSpec, rule: TableRule, view: str) -> tuple[list[str]
         _column_of(spec, rule, "columns", yours, present)
     keep = [_column_of(spec, rule, "keep", k, present) for k in rule.get("keep") or []]
     as_text = set(mapping.values()) - ({mapping["amount"]} if "amount" in mapping else set())
-    typed = _typed_view(con, view, as_text | set(keep), present)
+    typed = _typed_view(con, view, as_text | set(keep), present, numeric)
     select = []
     for ours, yours in mapping.items():
         kind = contract.column(ours).kind
@@ -285,7 +301,7 @@ def _stage(con, spec: ImportSpec, rule: TableRule, view: str) -> tuple[list[str]
         select.append(f"coalesce({predicate}, false) AS _refund")
         flag = "_refund"
     select += [f"{_q(k)} AS {_q('keep:' + k)}" for k in keep]
-    con.execute(f"CREATE TEMP TABLE stage_{rule.name} AS SELECT {', '.join(select)} FROM {typed}")
+    con.execute(f"CREATE VIEW stage_{rule.name} AS SELECT {', '.join(select)} FROM {typed}")
     columns = [
         c for c in contract.column_names if c in mapping or (c == "amount" and rule.get("amount"))
     ]
@@ -430,12 +446,20 @@ def _orders_sql(con, rule, columns, parsed, flag, report: TableReport) -> str:
                 "`lines: true`, otherwise make order_id unique"
             )
         return rows
-    con.execute(f"CREATE TEMP TABLE lines_orders AS {rows}")
-    n, lines, examples = _count(
+    names = [r[0] for r in con.execute(f"DESCRIBE ({rows})").fetchall()][3:]
+    aggregate = [f"{'sum' if c in _SUMMED else 'min'}({_q(c)}) AS {_q(c)}" for c in names]
+    # One GROUP BY: the orders, how many lines each had, and whether two customers share it.
+    con.execute(
+        "CREATE TEMP TABLE merged_orders AS SELECT order_id, sum(amount) AS amount, "
+        "count(*) AS _lines, min(customer_id) <> max(customer_id) AS _several, "
+        f"{', '.join(aggregate)} FROM ({rows}) GROUP BY order_id"
+    )
+    n, lines, examples, n_lines, n_orders = _count(
         con,
-        f"SELECT count(*), sum(n), list(order_id ORDER BY order_id)[1:{MAX_EXAMPLES}] FROM "
-        "(SELECT order_id, count(*) AS n FROM lines_orders GROUP BY order_id "
-        "HAVING count(DISTINCT customer_id) > 1)",
+        f"SELECT count(*) FILTER (WHERE _several), sum(_lines) FILTER (WHERE _several), "
+        f"list(order_id ORDER BY order_id) FILTER (WHERE _several)[1:{MAX_EXAMPLES}], "
+        "sum(_lines) FILTER (WHERE NOT _several), count(*) FILTER (WHERE NOT _several) "
+        "FROM merged_orders",
     )
     if n:
         report.set_aside.append(
@@ -445,27 +469,21 @@ def _orders_sql(con, rule, columns, parsed, flag, report: TableReport) -> str:
                 "examples": [repr(e) for e in examples],
             }
         )
-    names = [r[0] for r in con.execute("DESCRIBE lines_orders").fetchall()][3:]
-    aggregate = [f"{'sum' if c in _SUMMED else 'min'}({_q(c)}) AS {_q(c)}" for c in names]
-    merged = (
-        "SELECT order_id, sum(amount) AS amount, CASE WHEN sum(amount) < 0 THEN 'refunded' "
-        f"ELSE 'completed' END AS status, {', '.join(aggregate)} FROM lines_orders "
-        "GROUP BY order_id HAVING count(DISTINCT customer_id) = 1"
+    merged = f"{int(n_lines or 0):,} line(s) merged into {n_orders:,} order(s) (lines: true)"
+    report.notes.append(merged)
+    return (
+        "SELECT order_id, amount, CASE WHEN amount < 0 THEN 'refunded' ELSE 'completed' END "
+        f"AS status, {', '.join(map(_q, names))} FROM merged_orders WHERE NOT _several"
     )
-    n_lines, n_orders = _count(
-        con, f"SELECT (SELECT count(*) FROM lines_orders), (SELECT count(*) FROM ({merged}))"
-    )
-    report.notes.append(f"{n_lines:,} line(s) merged into {n_orders:,} order(s) (lines: true)")
-    return merged
 
 
 def _import_table(con, spec: ImportSpec, rule: TableRule) -> tuple[str, TableReport]:
     """The final SQL of one table and its report (nothing written yet)."""
-    view, source = _register_source(con, spec, rule)
+    view, source, numeric = _register_source(con, spec, rule)
     report = TableReport(rule.name, source)
-    columns, flag = _stage(con, spec, rule, view)
-    (report.rows_read,) = _count(con, f"SELECT count(*) FROM stage_{rule.name}")
-    parsed = _classify(con, spec, rule, columns)
+    columns, flag = _stage(con, spec, rule, view, numeric)
+    parsed = _classify(con, spec, rule, columns)  # the one pass that materializes the rows
+    (report.rows_read,) = _count(con, f"SELECT count(*) FROM classified_{rule.name}")
     report.set_aside = _set_aside_counts(con, rule.name, columns)
     if rule.name == "orders":
         sql = _orders_sql(con, rule, columns, parsed, flag, report)
