@@ -270,3 +270,13 @@ def test_the_guide_shows_the_example_specs_as_they_are():
     ):
         assert (EXAMPLES / spec).read_text() in guide, f"docs/guide/your_data.md: update {spec}"
     assert "docs/guide/your_data.md" in (ROOT / "README.md").read_text()
+
+
+def test_unreadable_files_and_as_of_latest(tmp_path):
+    spec = _spec(tmp_path, SPEC.replace("lines.csv", "lines.parquet"), {"lines.parquet": "junk"})
+    with pytest.raises(DataContractError, match=r"line 4 .*cannot read lines.parquet"):
+        run_import(spec, dry_run=True)
+    spec = _spec(tmp_path, SPEC.replace('"2011-12-09"', "latest"), {"lines.csv": LINES})
+    report = run_import(spec, tmp_path / "out")
+    assert report.as_of == "2011-01-16T12:00:00+00:00"  # the latest order in the file
+    assert load(tmp_path / "out").as_of == pd.Timestamp("2011-01-16 12:00", tz="UTC")

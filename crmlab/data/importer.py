@@ -40,7 +40,7 @@ import pandas as pd
 from ..errors import DataContractError, ParameterError
 from .contract import TABLES
 from .database import read_query, redact
-from .dates import DateColumnError, DateRule, check_timezone, timestamp_sql
+from .dates import DateColumnError, DateRule, check_timezone, text_value, timestamp_sql
 from .spec import ImportSpec, TableRule, read_spec
 
 REPORT_FILE = "import_report.json"
@@ -289,7 +289,7 @@ def _stage(
         if ours == "amount" or kind in ("number", "integer"):
             select.append(f"try_cast({_q(yours)} AS DOUBLE) AS {_q(ours)}")
         else:
-            select.append(f"nullif(trim(CAST({_q(yours)} AS VARCHAR)), '') AS {_q(ours)}")
+            select.append(f"{text_value(_q(yours))} AS {_q(ours)}")
     if rule.get("amount"):
         amount = _expression(con, spec, rule, "amount", str(rule.get("amount")), typed, "DOUBLE")
         select.append(f"{amount} AS amount")
