@@ -55,6 +55,7 @@ bench: $(STAMP) ## run the benchmarks in bench/ (prints ratios against peers)
 	$(PY) bench/churn.py
 	$(PY) bench/identity.py
 	$(PY) bench/pii_gate.py
+	$(PY) bench/import.py
 
 clean: ## remove generated reports, sample data and caches (keeps .venv)
 	rm -rf reports/* data/sample .pytest_cache .ruff_cache .hypothesis

@@ -280,3 +280,12 @@ def test_unreadable_files_and_as_of_latest(tmp_path):
     report = run_import(spec, tmp_path / "out")
     assert report.as_of == "2011-01-16T12:00:00+00:00"  # the latest order in the file
     assert load(tmp_path / "out").as_of == pd.Timestamp("2011-01-16 12:00", tz="UTC")
+
+
+def test_unreadable_dates_are_set_aside_with_the_value_shown(tmp_path):
+    text = LINES.replace("16/1/2011 12:00", "soon")
+    spec = _spec(tmp_path, SPEC, {"lines.csv": text})
+    report = run_import(spec, dry_run=True)
+    reasons = {a["reason"]: a for a in report.tables["orders"].set_aside}
+    assert reasons["rows whose ordered_at is not a date"]["examples"] == ["'soon'"]
+    assert report.to_dict() == run_import(spec, dry_run=True).to_dict()  # reproducible

@@ -47,6 +47,7 @@ REPORT_FILE = "import_report.json"
 SET_ASIDE_DIR = "_import"
 CACHE_DIR = ".crmlab-import"
 MAX_EXAMPLES = 5
+NO_CUSTOMER = "rows without a customer (customer_id empty or a missing_customer value)"
 _SUMMED = ("amount", "n_items", "margin")
 _NUMERIC_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "DOUBLE", "FLOAT"}
 
@@ -344,20 +345,13 @@ def _classify(con, spec, rule, columns: list[str]) -> dict[str, str]:
     if "customer_id" in columns:
         listed = ", ".join(_lit(v.strip()) for v in missing if v.strip())
         placeholder = f" OR customer_id IN ({listed})" if listed else ""
-        reasons.append(
-            (
-                f"customer_id IS NULL{placeholder}",
-                "rows without a customer (customer_id empty or a missing_customer value)",
-            )
-        )
+        reasons.append((f"customer_id IS NULL{placeholder}", NO_CUSTOMER))
     key = TABLES[table].key[0]
     if key in columns and key != "customer_id":
         reasons.append((f"{_q(key)} IS NULL", f"rows without {key}"))
     for c, sql in parsed.items():
         if TABLES[table].column(c).required:
-            reasons.append(
-                (f"{_q(c)} IS NOT NULL AND ({sql}) IS NULL", f"rows whose {c} is not a date")
-            )
+            reasons.append((f"{_q(c)} IS NOT NULL AND ({sql}) IS NULL", _unreadable(c)))
     if "amount" in columns:
         reasons.append(
             (
@@ -368,10 +362,13 @@ def _classify(con, spec, rule, columns: list[str]) -> dict[str, str]:
     case = " ".join(f"WHEN {cond} THEN {_lit(why)}" for cond, why in reasons)
     reason = f"CASE {case} END" if reasons else "NULL"
     timestamps = "".join(f", {sql} AS {_q('ts:' + c)}" for c, sql in parsed.items())
-    con.execute(
-        f"CREATE TEMP TABLE classified_{table} AS "
-        f"SELECT *{timestamps}, {reason} AS _reason FROM {stage}"
-    )
+    rows = f"SELECT *{timestamps}, {reason} AS _reason FROM {stage}"
+    if parsed:  # raw date text is kept only where it explains a set-aside row (1.4 s of 20M)
+        raw = ", ".join(
+            f"CASE WHEN _reason IS NOT NULL THEN {_q(c)} END AS {_q(c)}" for c in parsed
+        )
+        rows = f"SELECT * REPLACE ({raw}) FROM ({rows})"
+    con.execute(f"CREATE TEMP TABLE classified_{table} AS {rows}")
     return parsed
 
 
@@ -380,27 +377,29 @@ def _final(columns: list[str], parsed: dict[str, str]) -> list[str]:
     return [f"{_q('ts:' + c)} AS {_q(c)}" if c in parsed else _q(c) for c in columns]
 
 
-def _set_aside_counts(con, table: str, columns: list[str]) -> list[dict]:
+def _set_aside_counts(con, table: str, columns: list[str], parsed: dict) -> list[dict]:
+    """Rows set aside per reason, with up to five distinct examples each (the value that
+    failed: the placeholder customer, the unreadable date, else the row's key)."""
     key = TABLES[table].key[0]
-    shown = _q(key) if key in columns else "NULL"
+    shown = [f"WHEN _reason = {_lit(_unreadable(c))} THEN {_q(c)}" for c in parsed]
+    if "customer_id" in columns:
+        shown.append(f"WHEN _reason = {_lit(NO_CUSTOMER)} THEN customer_id")
+    value = f"CASE {' '.join(shown)} ELSE {_q(key) if key in columns else 'NULL'} END"
+    if not shown:
+        value = _q(key) if key in columns else "NULL"
+    example = f"coalesce(CAST({value} AS VARCHAR), '(empty)')"
     rows = con.execute(
-        f"""SELECT _reason, count(*),
-                   list(DISTINCT coalesce(CAST({shown} AS VARCHAR), '(empty)'))[1:{MAX_EXAMPLES}],
-                   list(DISTINCT coalesce(customer_id, '(empty)'))[1:{MAX_EXAMPLES}]
-            FROM classified_{table} WHERE _reason IS NOT NULL GROUP BY _reason ORDER BY _reason"""
-        if "customer_id" in columns
-        else f"""SELECT _reason, count(*),
-                   list(DISTINCT coalesce(CAST({shown} AS VARCHAR), '(empty)'))[1:{MAX_EXAMPLES}],
-                   NULL
-            FROM classified_{table} WHERE _reason IS NOT NULL GROUP BY _reason ORDER BY _reason"""
+        f"SELECT _reason, count(*), list(DISTINCT {example} ORDER BY {example})[1:{MAX_EXAMPLES}] "
+        f"FROM classified_{table} WHERE _reason IS NOT NULL GROUP BY _reason ORDER BY _reason"
     ).fetchall()
-    out = []
-    for reason, n, keys, customers in rows:
-        examples = customers if reason.startswith("rows without a customer") else keys
-        out.append(
-            {"reason": reason, "rows": int(n), "examples": [repr(e) for e in sorted(examples)]}
-        )
-    return out
+    return [
+        {"reason": reason, "rows": int(n), "examples": [repr(e) for e in examples]}
+        for reason, n, examples in rows
+    ]
+
+
+def _unreadable(column: str) -> str:
+    return f"rows whose {column} is not a date"
 
 
 def _keep(con, table: str) -> list[str]:
@@ -484,7 +483,7 @@ def _import_table(con, spec: ImportSpec, rule: TableRule) -> tuple[str, TableRep
     columns, flag = _stage(con, spec, rule, view, numeric)
     parsed = _classify(con, spec, rule, columns)  # the one pass that materializes the rows
     (report.rows_read,) = _count(con, f"SELECT count(*) FROM classified_{rule.name}")
-    report.set_aside = _set_aside_counts(con, rule.name, columns)
+    report.set_aside = _set_aside_counts(con, rule.name, columns, parsed)
     if rule.name == "orders":
         sql = _orders_sql(con, rule, columns, parsed, flag, report)
     else:
