@@ -29,7 +29,7 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from .data._duckdb import to_pandas
+from .data._duckdb import sql_identifier, to_pandas
 from .data.container import CRMData
 from .data.contract import empty_table
 from .data.validate import resolve_as_of
@@ -316,19 +316,14 @@ def experiment_units(
     return out
 
 
-def _quoted(name: str) -> str:
-    """A column name as a SQL identifier."""
-    return '"' + str(name).replace('"', '""') + '"'
-
-
 def sufficient_statistics(frame: pd.DataFrame, group: str, columns: list[str]) -> pd.DataFrame:
     """Per group: n, and for the columns every sum s_a and sum of products s_a*b (a <= b in
     the given order) — all a two-sample test needs, computed in one SQL pass."""
     terms = ["count(*)::DOUBLE AS n"]
     for i, a in enumerate(columns):
-        terms.append(f'{exact_sum(f"{_quoted(a)}::DOUBLE")} AS "s_{a}"')
+        terms.append(f'{exact_sum(f"{sql_identifier(a)}::DOUBLE")} AS "s_{a}"')
         for b in columns[i:]:
-            product = f"{_quoted(a)}::DOUBLE * {_quoted(b)}::DOUBLE"
+            product = f"{sql_identifier(a)}::DOUBLE * {sql_identifier(b)}::DOUBLE"
             terms.append(f'{exact_sum(product)} AS "s_{a}*{b}"')
     con = duckdb.connect()
     try:

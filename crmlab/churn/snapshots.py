@@ -30,7 +30,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from ..data._duckdb import query_frame
+from ..data._duckdb import query_frame, sql_literal
 from ..data.container import CRMData
 from ..data.contract import KIND_DTYPES, empty_table
 from ..data.validate import resolve_as_of
@@ -277,7 +277,7 @@ def _hist_sql(channels: list[str]) -> str:
 
 def _mix(channels: list[str]) -> str:
     return ",\n".join(
-        f"count(*) FILTER (WHERE NOT o.refund AND o.channel = '{c.replace(chr(39), chr(39) * 2)}')"
+        f"count(*) FILTER (WHERE NOT o.refund AND o.channel = {sql_literal(c)})"
         f' / count(*) FILTER (WHERE NOT o.refund) AS "share_{_safe(c)}"'
         for c in channels
     )

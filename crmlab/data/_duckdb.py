@@ -1,10 +1,26 @@
-"""DuckDB helpers shared by crmlab.data and crmlab.features."""
+"""SQL helpers shared by crmlab.data, crmlab.features and crmlab.churn."""
 
 from __future__ import annotations
 
 import warnings
 
 import pandas as pd
+
+
+def sql_identifier(name: str) -> str:
+    """A name (column, table) as a double-quoted SQL identifier."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def sql_literal(text: str) -> str:
+    """Text as a single-quoted SQL string literal."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def first_line(exc: Exception) -> str:
+    """The first line of an exception's message (drivers append long context below it)."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def to_pandas(result) -> pd.DataFrame:

@@ -12,6 +12,7 @@ import re
 import pyarrow as pa
 
 from ..errors import DataContractError, MissingDependencyError
+from ._duckdb import first_line, sql_identifier
 from .contract import TABLE_NAMES
 
 SCHEMES = ("postgresql://", "postgres://")
@@ -37,14 +38,9 @@ def _connect(url: str):
         return pg.connect(url)
     except Exception as exc:  # the driver raises its own DB-API error types
         raise DataContractError(
-            f"cannot connect to {redact(url)}: {_first_line(exc)} (check host, port, user, "
+            f"cannot connect to {redact(url)}: {first_line(exc)} (check host, port, user, "
             "password and database name)"
         ) from None
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 def read_query(url: str, query: str, what: str) -> pa.Table:
@@ -55,7 +51,7 @@ def read_query(url: str, query: str, what: str) -> pa.Table:
             cursor.execute(query)
             return _plain(cursor.fetch_arrow_table())
     except Exception as exc:
-        raise DataContractError(f"{what} in {redact(url)}: {_first_line(exc)}") from None
+        raise DataContractError(f"{what} in {redact(url)}: {first_line(exc)}") from None
     finally:
         conn.close()
 
@@ -74,7 +70,7 @@ def _plain(table: pa.Table) -> pa.Table:
 
 def quote_name(name: str) -> str:
     """A table name as a PostgreSQL identifier (schema.table allowed)."""
-    return ".".join('"' + part.replace('"', '""') + '"' for part in str(name).split("."))
+    return ".".join(sql_identifier(part) for part in str(name).split("."))
 
 
 def contract_tables(url: str) -> dict[str, pa.Table]:

@@ -32,6 +32,7 @@ import duckdb
 import pandas as pd
 
 from ..errors import ParameterError
+from ._duckdb import sql_literal
 
 # A numeric date: first, separator, second, separator, last, optional time.
 _NUMERIC = (
@@ -95,22 +96,20 @@ def text_value(column: str) -> str:
     return f"nullif(CASE WHEN {v} LIKE ' %' OR {v} LIKE '% ' THEN trim({v}) ELSE {v} END, '')"
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _family_case(v: str) -> str:
     """SQL: the family a (trimmed, non-empty) text value belongs to, or NULL."""
     named = " OR ".join(
-        f"try_strptime({v}, {_quote(d + t)}) IS NOT NULL" for d in _NAMED_FORMATS for t in _TIMES
+        f"try_strptime({v}, {sql_literal(d + t)}) IS NOT NULL"
+        for d in _NAMED_FORMATS
+        for t in _TIMES
     )
     return f"""CASE
         WHEN {v} IS NULL THEN NULL
-        WHEN regexp_full_match({v}, {_quote(_ISO)}) THEN 'iso'
-        WHEN regexp_full_match({v}, {_quote(_COMPACT)})
+        WHEN regexp_full_match({v}, {sql_literal(_ISO)}) THEN 'iso'
+        WHEN regexp_full_match({v}, {sql_literal(_COMPACT)})
              AND try_strptime({v}, '%Y%m%d') IS NOT NULL THEN 'compact'
-        WHEN regexp_full_match({v}, {_quote(_NUMBER)}) THEN 'epoch'
-        WHEN regexp_full_match({v}, {_quote(_NUMERIC)})
+        WHEN regexp_full_match({v}, {sql_literal(_NUMBER)}) THEN 'epoch'
+        WHEN regexp_full_match({v}, {sql_literal(_NUMERIC)})
              AND ({_numeric_sql(v, True)} IS NOT NULL OR {_numeric_sql(v, False)} IS NOT NULL)
              THEN 'numeric'
         WHEN {named} THEN 'named'
@@ -118,7 +117,7 @@ def _family_case(v: str) -> str:
 
 
 def _part(v: str, group: int) -> str:
-    return f"regexp_extract({v}, {_quote(_NUMERIC)}, {group})"
+    return f"regexp_extract({v}, {sql_literal(_NUMERIC)}, {group})"
 
 
 def _column_stats(con, relation: str, column: str) -> pd.DataFrame:
@@ -158,7 +157,7 @@ def timestamp_sql(con, relation: str, column: str, rule: DateRule = DEFAULT_DATE
     check_timezone(con, rule.timezone)
     v = text_value(column)
     if rule.date_format:
-        return _local(f"try_strptime({v}, {_quote(rule.date_format)})", rule.timezone)
+        return _local(f"try_strptime({v}, {sql_literal(rule.date_format)})", rule.timezone)
     stats = _column_stats(con, relation, column)
     families = stats[stats["family"] != "unreadable"].set_index("family")
     if len(families) > 1:
@@ -177,7 +176,7 @@ def timestamp_sql(con, relation: str, column: str, rule: DateRule = DEFAULT_DATE
     if family == "iso":
         naive = _local(f"try_cast({v} AS TIMESTAMP)", rule.timezone)
         return (
-            f"CASE WHEN regexp_matches({v}, {_quote(_OFFSET)}) "
+            f"CASE WHEN regexp_matches({v}, {sql_literal(_OFFSET)}) "
             f"THEN try_cast({v} AS TIMESTAMPTZ) ELSE {naive} END"
         )
     if family == "compact":
@@ -233,15 +232,15 @@ def _numeric_sql(v: str, dayfirst: bool) -> str:
 def _named_sql(con, relation: str, v: str) -> str:
     """The one month-name format that reads most values of the column."""
     formats = [d + t for d in _NAMED_FORMATS for t in _TIMES]
-    counts = ", ".join(f"count(try_strptime({v}, {_quote(f)}))" for f in formats)
+    counts = ", ".join(f"count(try_strptime({v}, {sql_literal(f)}))" for f in formats)
     row = con.sql(f"SELECT {counts} FROM {relation}").fetchall()[0]
     best = formats[max(range(len(formats)), key=lambda i: row[i])]
-    return f"try_strptime({v}, {_quote(best)})"
+    return f"try_strptime({v}, {sql_literal(best)})"
 
 
 def _local(naive: str, timezone: str) -> str:
     """SQL: a naive TIMESTAMP taken as local time in ``timezone``, as TIMESTAMPTZ."""
-    return f"timezone({_quote(timezone)}, {naive})"
+    return f"timezone({sql_literal(timezone)}, {naive})"
 
 
 def check_timezone(con, timezone: str) -> None:

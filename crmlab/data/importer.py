@@ -38,8 +38,11 @@ import duckdb
 import pandas as pd
 
 from ..errors import DataContractError, ParameterError
+from ._duckdb import first_line
+from ._duckdb import sql_identifier as _q
+from ._duckdb import sql_literal as _lit
 from .contract import TABLES
-from .database import read_query, redact
+from .database import quote_name, read_query, redact
 from .dates import DateColumnError, DateRule, check_timezone, text_value, timestamp_sql
 from .spec import ImportSpec, TableRule, read_spec
 
@@ -98,15 +101,6 @@ class ImportReport:
         return "\n".join(lines)
 
 
-def _q(name: str) -> str:
-    """A column name as an SQL identifier."""
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def _lit(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
-
-
 def _files(spec: ImportSpec, rule: TableRule) -> list[Path]:
     pattern = str(spec.folder / rule.get("file"))
     found = sorted(Path(p) for p in glob.glob(pattern) if Path(p).is_file())
@@ -158,7 +152,7 @@ def _register_source(con, spec: ImportSpec, rule: TableRule) -> tuple[str, str, 
     url = rule.get("database") or (None if rule.get("file") else spec.database)
     if url:
         what = rule.get("table") or rule.name
-        query = rule.get("query") or f"SELECT * FROM {_pg_name(what)}"
+        query = rule.get("query") or f"SELECT * FROM {quote_name(what)}"
         where = spec.where(rule.name, "query" if rule.get("query") else None)
         con.register(view, read_query(url, query, f"{where}: reading"))
         return view, f"{redact(url)} ({'query' if rule.get('query') else what})", None
@@ -190,21 +184,10 @@ def _register_source(con, spec: ImportSpec, rule: TableRule) -> tuple[str, str, 
         con.sql(f"SELECT * FROM {view} LIMIT 1").fetchall()
     except (duckdb.Error, ValueError, OSError) as exc:
         raise DataContractError(
-            f"{spec.where(rule.name, 'file')}: cannot read {files[0].name}: {_first_line(exc)}"
+            f"{spec.where(rule.name, 'file')}: cannot read {files[0].name}: {first_line(exc)}"
         ) from None
     shown = files[0].name if len(files) == 1 else f"{len(files)} files ({files[0].name}, ...)"
     return view, shown, numeric
-
-
-def _pg_name(name: str) -> str:
-    from .database import quote_name
-
-    return quote_name(name)
-
-
-def _first_line(exc: Exception) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
 
 
 def _source_columns(con, view: str) -> list[str]:
@@ -259,7 +242,7 @@ def _expression(con, spec, rule, key: str, expression: str, view: str, as_type: 
         con.sql(f"SELECT {sql} FROM {view} LIMIT 0").fetchall()
     except duckdb.Error as exc:
         raise DataContractError(
-            f"{spec.where(rule.name, key)}: {expression!r} cannot be computed: {_first_line(exc)}"
+            f"{spec.where(rule.name, key)}: {expression!r} cannot be computed: {first_line(exc)}"
         ) from None
     return sql
 
