@@ -44,13 +44,16 @@ from ._duckdb import sql_literal as _lit
 from .contract import TABLES
 from .database import quote_name, read_query, redact
 from .dates import DateColumnError, DateRule, check_timezone, text_value, timestamp_sql
+from .load import META_FILE
 from .spec import ImportSpec, TableRule, read_spec
+from .validate import resolve_as_of
 
 REPORT_FILE = "import_report.json"
 SET_ASIDE_DIR = "_import"
 CACHE_DIR = ".crmlab-import"
 MAX_EXAMPLES = 5
 NO_CUSTOMER = "rows without a customer (customer_id empty or a missing_customer value)"
+SHARED_ORDER = "lines of an order_id used by several customers"  # set aside after merging
 _SUMMED = ("amount", "n_items", "margin")
 _NUMERIC_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "DOUBLE", "FLOAT"}
 
@@ -190,8 +193,9 @@ def _register_source(con, spec: ImportSpec, rule: TableRule) -> tuple[str, str, 
     return view, shown, numeric
 
 
-def _source_columns(con, view: str) -> list[str]:
-    return [r[0] for r in con.execute(f"DESCRIBE {view}").fetchall()]
+def _columns(con, relation: str) -> list[str]:
+    """The column names of a view, table or parenthesized query."""
+    return [r[0] for r in con.execute(f"DESCRIBE {relation}").fetchall()]
 
 
 def _column_of(spec: ImportSpec, rule: TableRule, key: str, name: str, present: list[str]) -> str:
@@ -217,8 +221,7 @@ def _typed_view(con, view: str, keep_text: set[str], present: list[str], numeric
         cast = set(candidates) & numeric
     elif candidates:
         checks = ", ".join(
-            f"count(nullif(trim({_q(c)}), '')) "
-            f"= count(try_cast(nullif(trim({_q(c)}), '') AS DOUBLE))"
+            f"count({text_value(_q(c))}) = count(try_cast({text_value(_q(c))} AS DOUBLE))"
             for c in candidates
         )
         found = con.execute(f"SELECT {checks} FROM {view}").fetchall()[0]
@@ -228,7 +231,7 @@ def _typed_view(con, view: str, keep_text: set[str], present: list[str], numeric
     if not cast:
         return view
     select = ", ".join(
-        f"try_cast(nullif(trim({_q(c)}), '') AS DOUBLE) AS {_q(c)}" if c in cast else _q(c)
+        f"try_cast({text_value(_q(c))} AS DOUBLE) AS {_q(c)}" if c in cast else _q(c)
         for c in present
     )
     con.execute(f"CREATE VIEW typed_{view} AS SELECT {select} FROM {view}")
@@ -250,9 +253,10 @@ def _expression(con, spec, rule, key: str, expression: str, view: str, as_type: 
 def _stage(
     con, spec: ImportSpec, rule: TableRule, view: str, numeric
 ) -> tuple[list[str], str | None]:
-    """Materialize the mapped rows as table stage_<table>; return the contract columns present
-    and the name of the refund flag column (None without refund_when)."""
-    present = _source_columns(con, view)
+    """Create view stage_<table> of the mapped rows (contract names, amount and refund flag
+    computed); return the contract columns present and the name of the refund flag column
+    (None without refund_when)."""
+    present = _columns(con, view)
     contract = TABLES[rule.name]
     mapping = dict(rule.get("columns") or {})
     for column in contract.column_names:  # a source column that already has a contract name
@@ -367,9 +371,8 @@ def _set_aside_counts(con, table: str, columns: list[str], parsed: dict) -> list
     shown = [f"WHEN _reason = {_lit(_unreadable(c))} THEN {_q(c)}" for c in parsed]
     if "customer_id" in columns:
         shown.append(f"WHEN _reason = {_lit(NO_CUSTOMER)} THEN customer_id")
-    value = f"CASE {' '.join(shown)} ELSE {_q(key) if key in columns else 'NULL'} END"
-    if not shown:
-        value = _q(key) if key in columns else "NULL"
+    fallback = _q(key) if key in columns else "NULL"
+    value = f"CASE {' '.join(shown)} ELSE {fallback} END" if shown else fallback
     example = f"coalesce(CAST({value} AS VARCHAR), '(empty)')"
     rows = con.execute(
         f"SELECT _reason, count(*), list(DISTINCT {example} ORDER BY {example})[1:{MAX_EXAMPLES}] "
@@ -387,7 +390,7 @@ def _unreadable(column: str) -> str:
 
 def _keep(con, table: str) -> list[str]:
     """Select expressions of the user's extra (``keep``) columns, under their own names."""
-    names = [r[0] for r in con.execute(f"DESCRIBE classified_{table}").fetchall()]
+    names = _columns(con, f"classified_{table}")
     return [f"{_q(n)} AS {_q(n[5:])}" for n in names if n.startswith("keep:")]
 
 
@@ -428,7 +431,7 @@ def _orders_sql(con, rule, columns, parsed, flag, report: TableReport) -> str:
                 "`lines: true`, otherwise make order_id unique"
             )
         return rows
-    names = [r[0] for r in con.execute(f"DESCRIBE ({rows})").fetchall()][3:]
+    names = _columns(con, f"({rows})")[3:]
     aggregate = [f"{'sum' if c in _SUMMED else 'min'}({_q(c)}) AS {_q(c)}" for c in names]
     # One GROUP BY: the orders, how many lines each had, and whether two customers share it.
     con.execute(
@@ -446,7 +449,7 @@ def _orders_sql(con, rule, columns, parsed, flag, report: TableReport) -> str:
     if n:
         report.set_aside.append(
             {
-                "reason": "lines of an order_id used by several customers",
+                "reason": SHARED_ORDER,
                 "rows": int(lines),
                 "examples": [repr(e) for e in examples],
             }
@@ -483,22 +486,17 @@ def _as_of(con, spec: ImportSpec, finals: dict[str, str]) -> str:
             "or `as_of: latest` for the latest event in the data"
         )
     if spec.as_of != "latest":
-        from .validate import resolve_as_of
-
         return resolve_as_of(spec.as_of).isoformat()
     latest = []
     for table, sql in finals.items():
+        present = _columns(con, f"({sql})")
         for c in TABLES[table].columns:
-            if c.event_time and c.name in _columns(con, sql):
+            if c.event_time and c.name in present:
                 latest.append(f"(SELECT max({_q(c.name)}) FROM ({sql}))")
     value = (
         con.sql(f"SELECT greatest({', '.join(latest)}) AS t").to_arrow_table().column(0)[0].as_py()
     )
     return pd.Timestamp(value).tz_convert("UTC").isoformat()
-
-
-def _columns(con, sql: str) -> list[str]:
-    return [r[0] for r in con.execute(f"DESCRIBE ({sql})").fetchall()]
 
 
 def run_import(
@@ -552,20 +550,22 @@ def _write(con, spec: ImportSpec, finals, report: ImportReport, out: Path, repla
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         for table, sql in finals.items():
-            key = ", ".join(_q(k) for k in TABLES[table].key if k in _columns(con, sql))
+            present = _columns(con, f"({sql})")
+            key = ", ".join(_q(k) for k in TABLES[table].key if k in present)
             target = _lit(staging / f"{table}.parquet")
             con.execute(f"COPY ({sql} ORDER BY {key}) TO {target} (FORMAT parquet)")
-            if any(not r["reason"].startswith("lines of") for r in report.tables[table].set_aside):
+            reasons = {r["reason"] for r in report.tables[table].set_aside}
+            if reasons - {SHARED_ORDER}:  # rows set aside before merging, in classified_<t>
                 (staging / SET_ASIDE_DIR).mkdir(exist_ok=True)
                 target = staging / SET_ASIDE_DIR / f"{table}_set_aside.parquet"
-                stage = [r[0] for r in con.execute(f"DESCRIBE stage_{table}").fetchall()]
+                stage = _columns(con, f"stage_{table}")
                 con.execute(
                     f"COPY (SELECT {', '.join(map(_q, stage))}, _reason AS reason "
                     f"FROM classified_{table} WHERE _reason IS NOT NULL) "
                     f"TO {_lit(target)} (FORMAT parquet)"
                 )
         meta = {"as_of": report.as_of, "source": f"import spec {spec.path.name}"}
-        (staging / "crmlab.json").write_text(json.dumps(meta, indent=2) + "\n")
+        (staging / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
         (staging / REPORT_FILE).write_text(json.dumps(report.to_dict(), indent=2) + "\n")
         if out.exists():
             if not replace:
