@@ -46,6 +46,19 @@ def tiny() -> CRMData:
     return CRMData(customers=customers, orders=orders, as_of="2024-03-01")
 
 
+@pytest.fixture
+def orders_folder(tmp_path):
+    """Make a data folder holding one orders.csv of the given columns (lists of values)."""
+
+    def make(**columns) -> Path:
+        folder = tmp_path / "d"
+        folder.mkdir(exist_ok=True)
+        pd.DataFrame(columns).to_csv(folder / "orders.csv", index=False)
+        return folder
+
+    return make
+
+
 @pytest.fixture(scope="session")
 def postgres():
     """A real PostgreSQL server (tests/pg_server.py); skipped where none is installed,

@@ -98,17 +98,13 @@ def test_declared_order_round_trips(days, dayfirst):
     assert _parse(text, dayfirst=dayfirst) == [_utc(d.isoformat()) for d in days]
 
 
-def test_load_refuses_an_ambiguous_column_and_reads_it_when_declared(tmp_path):
-    folder = tmp_path / "d"
-    folder.mkdir()
-    pd.DataFrame(
-        {
-            "order_id": ["o1", "o2"],
-            "customer_id": ["c1", "c2"],
-            "ordered_at": ["1/12/2010", "2/12/2010"],
-            "amount": [10, 20],
-        }
-    ).to_csv(folder / "orders.csv", index=False)
+def test_load_refuses_an_ambiguous_column_and_reads_it_when_declared(orders_folder):
+    folder = orders_folder(
+        order_id=["o1", "o2"],
+        customer_id=["c1", "c2"],
+        ordered_at=["1/12/2010", "2/12/2010"],
+        amount=[10, 20],
+    )
     with pytest.raises(DataContractError, match="ordered_at.*ambiguous") as info:
         load(folder, as_of="2011-12-09")
     report = info.value.report().set_index(["table", "column"])

@@ -140,17 +140,10 @@ def test_load_of_a_spec_imports_once_per_version(tmp_path):
     assert len(load(spec).orders) == 5
 
 
-def test_load_maps_columns_for_quick_use(tmp_path):
-    folder = tmp_path / "d"
-    folder.mkdir()
-    pd.DataFrame(
-        {
-            "Order": ["a", "b"],
-            "Who": ["c1", "c2"],
-            "When": ["2024-01-02", "2024-01-03"],
-            "Total": [5.0, -5.0],
-        }
-    ).to_csv(folder / "orders.csv", index=False)
+def test_load_maps_columns_for_quick_use(orders_folder):
+    folder = orders_folder(
+        Order=["a", "b"], Who=["c1", "c2"], When=["2024-01-02", "2024-01-03"], Total=[5.0, -5.0]
+    )
     data = load(
         folder,
         as_of="2024-02-01",
@@ -166,12 +159,8 @@ def test_load_maps_columns_for_quick_use(tmp_path):
         load(folder, columns={"order_id": "Order", "amount": "Totl"})
 
 
-def test_missing_columns_point_to_mapping_not_quarantine(tmp_path):
-    folder = tmp_path / "d"
-    folder.mkdir()
-    pd.DataFrame(
-        {"Order": ["a"], "customer_id": ["c1"], "ordered_at": ["2024-01-02"], "amount": [5.0]}
-    ).to_csv(folder / "orders.csv", index=False)
+def test_missing_columns_point_to_mapping_not_quarantine(orders_folder):
+    folder = orders_folder(Order=["a"], customer_id=["c1"], ordered_at=["2024-01-02"], amount=[5.0])
     with pytest.raises(DataContractError, match=r"load\(columns=") as info:
         load(folder, as_of="2024-02-01")
     assert "quarantine" not in str(info.value)

@@ -123,25 +123,29 @@ def _part(v: str, group: int) -> str:
 def _column_stats(con, relation: str, column: str) -> pd.DataFrame:
     """One row per family present: count, examples, and the day/month evidence of numeric
     values (first number > 12, second number > 12, first number has four digits)."""
-    v = text_value(column)
-    first, second = f"try_cast({_part('v', 1)} AS INTEGER)", f"try_cast({_part('v', 3)} AS INTEGER)"
+    first, second = (f"try_cast({_part('v', i)} AS INTEGER)" for i in (1, 3))
+    day_month = f"family = 'numeric' AND length({_part('v', 1)}) < 4"
+    # Evidence per distinct value first, then counted: a first number above 12 proves
+    # day-first, a second number above 12 month-first; four digits first is year-first.
     sql = f"""
         WITH t AS (SELECT v, {_family_case("v")} AS family
-                   FROM (SELECT DISTINCT {v} AS v FROM {relation}) WHERE v IS NOT NULL)
+                   FROM (SELECT DISTINCT {text_value(column)} AS v FROM {relation})
+                   WHERE v IS NOT NULL),
+        e AS (SELECT *, {day_month} AND {first} > 12 AS proves_day,
+                        {day_month} AND {second} > 12 AS proves_month,
+                        family = 'numeric' AND length({_part("v", 1)}) = 4 AS proves_year
+              FROM t)
         SELECT coalesce(family, 'unreadable') AS family, count(*) AS n,
                list(v ORDER BY v)[1:{MAX_EXAMPLES}] AS examples,
-               count(*) FILTER (WHERE family = 'numeric' AND length({_part("v", 1)}) < 4
-                                AND {first} > 12) AS day_first,
-               list(v ORDER BY v) FILTER (WHERE family = 'numeric' AND length({_part("v", 1)}) < 4
-                                AND {first} > 12)[1:{MAX_EXAMPLES}] AS day_first_examples,
-               count(*) FILTER (WHERE family = 'numeric' AND length({_part("v", 1)}) < 4
-                                AND {second} > 12) AS month_first,
-               list(v ORDER BY v) FILTER (WHERE family = 'numeric' AND length({_part("v", 1)}) < 4
-                                AND {second} > 12)[1:{MAX_EXAMPLES}] AS month_first_examples,
-               count(*) FILTER (WHERE family = 'numeric' AND length({_part("v", 1)}) = 4)
-                   AS year_first,
+               count(*) FILTER (WHERE proves_day) AS day_first,
+               list(v ORDER BY v) FILTER (WHERE proves_day)[1:{MAX_EXAMPLES}]
+                   AS day_first_examples,
+               count(*) FILTER (WHERE proves_month) AS month_first,
+               list(v ORDER BY v) FILTER (WHERE proves_month)[1:{MAX_EXAMPLES}]
+                   AS month_first_examples,
+               count(*) FILTER (WHERE proves_year) AS year_first,
                max(try_cast(v AS DOUBLE)) FILTER (WHERE family = 'epoch') AS largest
-        FROM t GROUP BY ALL ORDER BY family
+        FROM e GROUP BY ALL ORDER BY family
     """
     return con.sql(sql).to_arrow_table().to_pandas()
 
