@@ -22,6 +22,7 @@ from .database import contract_tables, is_database_url, redact
 from .dates import DateRule
 from .paths import resolve_inside
 from .privacy import for_analysis
+from .spec import is_import_spec
 from .validate import OnError, resolve_as_of, validate
 from .violations import Violation, raise_if_any
 
@@ -99,7 +100,7 @@ def _read_path(p: Path, sep: str, encoding: str):
         )
     if p.is_dir():
         return *_read_folder(p, sep, encoding), p
-    if p.suffix.lower() in (".yaml", ".yml"):
+    if is_import_spec(p):
         from .importer import imported_folder
 
         return *_read_folder(imported_folder(p), sep, encoding), p
@@ -401,7 +402,7 @@ def personal_columns(root: str | Path, source: str) -> dict[str, pd.DataFrame]:
     from .personal import personal_column_kind
 
     path = Path(root) / source
-    if path.is_file() and path.suffix.lower() in (".yaml", ".yml"):
+    if is_import_spec(path):
         from .importer import imported_folder
 
         path = imported_folder(path)

@@ -73,6 +73,11 @@ class ImportSpec:
         return f"{self.path.name} line {rule.line(key)} ({dotted})"
 
 
+def is_import_spec(path: Path) -> bool:
+    """A file that names an import spec (``.yaml`` / ``.yml``, any case)."""
+    return path.is_file() and path.suffix.lower() in (".yaml", ".yml")
+
+
 def _lines(node, prefix=()) -> dict[tuple, int]:
     """Line number (1-based) of every mapping key, by its path of keys."""
     out = {}
@@ -142,13 +147,13 @@ def read_spec(path: str | Path) -> ImportSpec:
             where_db = f"{path.name} line {rule_lines.get('database')}"
             options = {**options, "database": _expand(options["database"], where_db)}
         rule = TableRule(table, options, rule_lines)
-        _check_table(spec, rule, f"{path.name} line")
+        _check_table(spec, rule)
         spec.tables[table] = rule
     return spec
 
 
-def _check_table(spec: ImportSpec, rule: TableRule, at: str) -> None:
-    table, options = rule.name, rule.options
+def _check_table(spec: ImportSpec, rule: TableRule) -> None:
+    table, options, at = rule.name, rule.options, f"{spec.path.name} line"
     for key in options:
         if key not in TABLE_KEYS:
             raise _unknown(str(key), TABLE_KEYS, f"{at} {rule.line(key)}")

@@ -13,6 +13,7 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
+from ..data.spec import is_import_spec
 from .catalogue import Report, is_data_parameter
 
 _BUILTIN_DATA = {"cdnow": "lifetimes", "cdnow-sample": "lifetimes"}
@@ -55,7 +56,7 @@ def data_fingerprint(parameters: dict, root: Path) -> dict[str, str]:
             out[key] = f"{value}@{package}=={metadata.version(package)}"
             continue
         path = root / value
-        if path.is_file() and path.suffix.lower() in (".yaml", ".yml"):
+        if is_import_spec(path):
             out[key] = _spec_fingerprint(path)
         elif path.is_file():
             out[key] = _hash_files([path])
