@@ -124,8 +124,7 @@ def normalize_table(
             except DateColumnError as exc:
                 examples = [repr(e) for e in exc.examples]
                 violations.append(Violation(table, col.name, exc.problem, len(before), examples))
-                after = pd.Series(pd.NaT, index=before.index, dtype="datetime64[ns, UTC]")
-                out[col.name] = after
+                out[col.name] = pd.Series(pd.NaT, index=before.index, dtype="datetime64[ns, UTC]")
                 continue
         else:
             after = _CONVERTERS[col.kind](before)
