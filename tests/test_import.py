@@ -108,6 +108,9 @@ def test_ambiguous_dates_name_the_spec_line_and_the_key(tmp_path):
         (("orders:", "oders:"), r"line 3: unknown key 'oders'; did you mean 'orders'"),
         (('as_of: "2011-12-09"\n', ""), r"declare `as_of:`"),
         (("lines: true", "lines: yes please"), r"line 7: `lines` must be true or false"),
+        (("starts_with(InvoiceNo, 'C')", "InvoiceNo"), r"line 8 .*VARCHAR values.*condition"),
+        (("starts_with(InvoiceNo, 'C')", "Quantity > 'x'"), r"line 3 .*cannot be computed"),
+        (("Quantity * UnitPrice", "InvoiceDate::DATE"), r"line 6 .*DATE values, not numbers"),
     ],
 )
 def test_spec_errors_name_the_line(tmp_path, change, message):
@@ -269,6 +272,16 @@ def test_unreadable_files_and_as_of_latest(tmp_path):
     report = run_import(spec, tmp_path / "out")
     assert report.as_of == "2011-01-16T12:00:00+00:00"  # the latest order in the file
     assert load(tmp_path / "out").as_of == pd.Timestamp("2011-01-16 12:00", tz="UTC")
+
+
+def test_an_amount_column_of_text_sets_non_numbers_aside(tmp_path):
+    spec = _spec(tmp_path, SPEC.replace('"Quantity * UnitPrice"', "Country"), {"lines.csv": LINES})
+    (aside,) = [
+        a
+        for a in run_import(spec, dry_run=True).tables["orders"].set_aside
+        if a["reason"] == "rows whose amount is missing or not a number"
+    ]
+    assert aside["rows"] == 5  # every row with a customer: country names are not amounts
 
 
 def test_unreadable_dates_are_set_aside_with_the_value_shown(tmp_path):

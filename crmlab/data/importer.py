@@ -239,15 +239,29 @@ def _typed_view(con, view: str, keep_text: set[str], present: list[str], numeric
 
 
 def _expression(con, spec, rule, key: str, expression: str, view: str, as_type: str) -> str:
-    """Check that an SQL expression over the source computes; return it cast to as_type."""
-    sql = f"CAST(({expression}) AS {as_type})"
+    """Check that an SQL expression over the source computes and has a fitting type; return
+    it as as_type (DOUBLE: text that is not a number becomes NULL, so a counted set-aside
+    row, never a failure mid-import; BOOLEAN: the expression must be a condition)."""
     try:
-        con.sql(f"SELECT {sql} FROM {view} LIMIT 0").fetchall()
+        (kind,) = [
+            r[1] for r in con.execute(f"DESCRIBE SELECT ({expression}) FROM {view}").fetchall()
+        ]
     except duckdb.Error as exc:
         raise DataContractError(
             f"{spec.where(rule.name, key)}: {expression!r} cannot be computed: {first_line(exc)}"
         ) from None
-    return sql
+    if as_type == "BOOLEAN" and kind != "BOOLEAN":
+        raise DataContractError(
+            f"{spec.where(rule.name, key)}: {expression!r} gives {kind} values; `{key}` must be "
+            "a condition, e.g. starts_with(InvoiceNo, 'C') or State = 'refunded'"
+        )
+    if as_type == "DOUBLE" and kind not in _NUMERIC_TYPES and not kind.startswith("DECIMAL"):
+        if kind != "VARCHAR":
+            raise DataContractError(
+                f"{spec.where(rule.name, key)}: {expression!r} gives {kind} values, not numbers"
+            )
+        return f"try_cast(({expression}) AS DOUBLE)"
+    return f"CAST(({expression}) AS {as_type})"
 
 
 def _stage(
@@ -355,7 +369,13 @@ def _classify(con, spec, rule, columns: list[str]) -> dict[str, str]:
             f"CASE WHEN _reason IS NOT NULL THEN {_q(c)} END AS {_q(c)}" for c in parsed
         )
         rows = f"SELECT * REPLACE ({raw}) FROM ({rows})"
-    con.execute(f"CREATE TEMP TABLE classified_{table} AS {rows}")
+    try:
+        con.execute(f"CREATE TEMP TABLE classified_{table} AS {rows}")
+    except duckdb.Error as exc:  # e.g. an expression that fails on some value
+        raise DataContractError(
+            f"{spec.where(table)}: the rows cannot be computed: {first_line(exc)} (check the "
+            "`amount` and `refund_when` expressions against your values)"
+        ) from None
     return parsed
 
 
