@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP) ## create .venv, install crmlab with dev tools, register the `crmlab` Jupyter kernel
 
 $(SAMPLE): | $(STAMP)
-	$(VENV)/bin/crmlab data generate data/sample --customers 20000 --seed 0
+	$(VENV)/bin/crmlab data generate data/sample --customers 20000 --random-state 0
 
 sample-data: $(SAMPLE) ## generate the synthetic sample data set into data/sample (if missing)
 

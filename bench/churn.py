@@ -58,7 +58,7 @@ def main() -> None:
     parser.add_argument("--model", default="hgb")
     args = parser.parse_args()
     t0 = time.perf_counter()
-    world = generate(args.customers, seed=0)
+    world = generate(args.customers, random_state=0)
     print(
         f"generated {args.customers:,} customers, {len(world.orders):,} orders, "
         f"{len(world.touchpoints):,} touchpoints in {time.perf_counter() - t0:.0f} s (not timed)",

@@ -17,10 +17,10 @@ from crmlab.data import generate
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--random-state", type=int, default=0)
     args = parser.parse_args()
     start = time.perf_counter()
-    world = generate(args.customers, seed=args.seed)
+    world = generate(args.customers, random_state=args.random_state)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"generate({args.customers:,}) took {seconds:.1f} s, peak memory {peak:,.0f} MB")

@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--customers", type=int, default=20_000)
     gen.add_argument("--start", default="2023-01-01")
     gen.add_argument("--end", default="2024-12-31")
-    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--random-state", type=int, default=0)
     gen.add_argument(
         "--hostile",
         action="store_true",
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
 def _generate(args) -> int:
     from .data import generate, save
 
-    data = generate(args.customers, start=args.start, end=args.end, seed=args.seed)
+    data = generate(args.customers, start=args.start, end=args.end, random_state=args.random_state)
     if args.hostile:
         from .data.hostile import make_hostile
 

@@ -22,7 +22,7 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 @pytest.fixture(scope="session")
 def world() -> CRMData:
     """A small synthetic world (2,000 people, two years), shared read-only by tests."""
-    return generate(2_000, seed=7)
+    return generate(2_000, random_state=7)
 
 
 @pytest.fixture

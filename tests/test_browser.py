@@ -44,7 +44,7 @@ pytestmark = [
 @pytest.fixture
 def published(tmp_path):
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
-    save(generate(300, seed=4), tmp_path / "data" / "small")
+    save(generate(300, random_state=4), tmp_path / "data" / "small")
     (tmp_path / "reports.yaml").write_text(
         yaml.safe_dump(
             {

@@ -18,12 +18,12 @@ H = 90
 
 @pytest.fixture(scope="module")
 def world():
-    return generate(3000, seed=4)
+    return generate(3000, random_state=4)
 
 
 @pytest.fixture(scope="module")
 def big_world():
-    return generate(12_000, seed=0)
+    return generate(12_000, random_state=0)
 
 
 @pytest.fixture(scope="module")
@@ -239,7 +239,7 @@ def test_lift_and_gains_by_hand():
 def test_telco_public_data():
     telco = datasets.telco()
     assert telco.shape == (7043, 21) and telco["churned"].sum() == 1869  # as published
-    train, test = churn.split(telco, seed=0)
+    train, test = churn.split(telco, random_state=0)
     model = churn.train(train, "logistic")
     auc = churn.evaluate(model, test, n_boot=50).metrics.set_index("scorer").loc["model", "auc"]
     assert 0.80 < auc < 0.90  # published models on this data reach about 0.84

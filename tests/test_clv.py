@@ -127,7 +127,7 @@ def test_clv_is_discounted_expected_value(shipped_with_spend):
 
 def test_synthetic_world_parameters_are_recovered():
     truth = WorldParams(seasonality=0.0, duplicate_share=0.0)
-    world = generate(6_000, seed=21, params=truth)
+    world = generate(6_000, random_state=21, params=truth)
     model = clv.fit(customer_summary(world, world.as_of, freq="D", freq_multiplier=7))
     for name in ("r", "alpha", "a", "b"):
         assert model.params[name] == pytest.approx(getattr(truth, name), rel=0.2), name

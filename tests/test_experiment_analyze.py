@@ -22,7 +22,7 @@ METRICS = [
 
 @pytest.fixture(scope="module")
 def world():
-    return generate(20_000, seed=0)
+    return generate(20_000, random_state=0)
 
 
 def test_units_measure_the_window_and_the_pre_period(world):

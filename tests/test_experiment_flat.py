@@ -132,8 +132,8 @@ def test_bootstrap_interval_agrees_with_welch_and_is_reproducible():
     heavy = rng.lognormal(3, 1.2, 6000)  # heavy-tailed spend
     units = pd.DataFrame({"variant": np.repeat(["control", "t"], 3000), "revenue": heavy})
     units.loc[units["variant"] == "t", "revenue"] *= 1.2
-    boot = ex.nonparametric(units, "revenue", n_boot=2000, seed=7)
-    again = ex.nonparametric(units, "revenue", n_boot=2000, seed=7)
+    boot = ex.nonparametric(units, "revenue", n_boot=2000, random_state=7)
+    again = ex.nonparametric(units, "revenue", n_boot=2000, random_state=7)
     pd.testing.assert_frame_equal(boot, again)
     welch = ex.analyze(units, [ex.Mean("revenue")], unit=None).iloc[0]
     row = boot.iloc[0]
@@ -149,7 +149,7 @@ def test_bootstrap_covers_the_truth_about_95_percent_of_the_time():
     for i in range(200):
         values = rng.exponential(10.0, 400)  # true difference 0
         units = pd.DataFrame({"variant": np.repeat(["control", "t"], 200), "y": values})
-        row = ex.nonparametric(units, "y", n_boot=400, seed=i).iloc[0]
+        row = ex.nonparametric(units, "y", n_boot=400, random_state=i).iloc[0]
         hits += row["boot_ci_low"] <= 0 <= row["boot_ci_high"]
     assert 0.89 <= hits / 200 <= 0.99
 

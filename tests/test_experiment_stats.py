@@ -33,7 +33,7 @@ BH_1995 = [
 
 @pytest.fixture(scope="module")
 def world():
-    return generate(20_000, seed=11)
+    return generate(20_000, random_state=11)
 
 
 def test_two_proportion_z_test_matches_statsmodels_docs():

@@ -38,7 +38,7 @@ FOLDER = "data/shop <img src=x onerror=alert(99)>"
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
-    save(make_hostile(generate(1200, seed=3)), root / FOLDER)
+    save(make_hostile(generate(1200, random_state=3)), root / FOLDER)
     catalogue = yaml.safe_load((ROOT / "reports.yaml").read_text())
     for entry in catalogue["reports"]:
         params = entry.get("parameters", {})

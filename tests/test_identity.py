@@ -264,7 +264,7 @@ def test_previous_ids_survive_a_merge_and_new_data():
 
 
 def test_planted_duplicates_are_found():
-    world = generate(6000, seed=3)
+    world = generate(6000, random_state=3)
     result = evaluate(world)
     assert result["precision"] >= 0.99 and result["recall"] >= 0.95
     assert result["true_pairs"] == len(world.truth.tables["duplicates"])

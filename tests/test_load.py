@@ -37,7 +37,7 @@ def test_duckdb_file(tmp_path, tiny):
 def test_synthetic_world_keeps_its_truth(tmp_path, world):
     save(world, tmp_path / "w")
     again = load(tmp_path / "w")
-    assert again.truth.params["seed"] == 7
+    assert again.truth.params["random_state"] == "7"
     pd.testing.assert_frame_equal(
         again.truth.tables["duplicates"], world.truth.tables["duplicates"]
     )

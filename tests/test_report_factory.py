@@ -30,7 +30,7 @@ def project(tmp_path, monkeypatch):
     """A tiny project: the real notebook, a 300-customer world, and a catalogue writer."""
     monkeypatch.setenv("CRMLAB_PSEUDONYM_KEY", "test-secret")  # also seen by subprocesses
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
-    save(generate(300, seed=2), tmp_path / "data" / "small")
+    save(generate(300, random_state=2), tmp_path / "data" / "small")
 
     def catalogue(*entries):
         path = tmp_path / "reports.yaml"
@@ -109,7 +109,7 @@ def test_cache_hits_and_misses(project):
         (root / "data" / "small" / "orders.parquet").read_bytes()
     )  # same bytes: still cached
     assert [r.status for r in run_catalogue(reports, out, root=root, **QUIET)] == ["cached"]
-    save(generate(300, seed=3), root / "data" / "small")
+    save(generate(300, random_state=3), root / "data" / "small")
     assert [r.status for r in run_catalogue(reports, out, root=root, **QUIET)] == ["ok"]
     # changed notebook -> re-run
     nb = root / "notebooks" / "data_overview.ipynb"
@@ -325,7 +325,7 @@ def test_publishing_needs_a_key_or_explicit_demo_mode(project, monkeypatch):
 def test_churn_report_with_explicit_cutoffs_and_on_telco(project):
     """Both paths of the churn notebook: a shop with chosen cutoffs, and the Telco data."""
     root, catalogue = project
-    save(generate(1500, seed=5), root / "data" / "shop")
+    save(generate(1500, random_state=5), root / "data" / "shop")
     reports = catalogue(
         {
             "name": "churn_shop",

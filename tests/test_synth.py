@@ -16,11 +16,15 @@ from crmlab.features import customer_summary
 
 @pytest.fixture(scope="module")
 def big_world():
-    return generate(20_000, seed=11)
+    return generate(20_000, random_state=11)
 
 
 def test_same_seed_same_world_other_seed_other_world():
-    a, b, c = generate(300, seed=5), generate(300, seed=5), generate(300, seed=6)
+    a, b, c = (
+        generate(300, random_state=5),
+        generate(300, random_state=5),
+        generate(300, random_state=6),
+    )
     for name, frame in a.tables().items():
         pd.testing.assert_frame_equal(frame, b.tables()[name])
     assert not a.orders["amount"].equals(c.orders["amount"])
@@ -47,7 +51,7 @@ def test_world_has_every_table_and_keeps_the_contract(world):
 def test_planted_bgnbd_and_gamma_gamma_parameters_are_recovered():
     """Without seasonality, lifetimes' fitters recover what was planted (within 15%)."""
     truth = WorldParams(seasonality=0.0, duplicate_share=0.0)
-    world = generate(8_000, seed=3, params=truth)
+    world = generate(8_000, random_state=3, params=truth)
     summary = customer_summary(world, world.as_of, freq="D", freq_multiplier=7)
     bg = BetaGeoFitter().fit(summary["frequency"], summary["recency"], summary["T"])
     for name in ("r", "alpha", "a", "b"):

@@ -26,6 +26,7 @@ from sklearn.metrics import (
 )
 
 from ..errors import ParameterError
+from ..randomness import RandomState, generator
 from .model import ChurnModel
 
 
@@ -57,7 +58,7 @@ def evaluate(
     threshold: float = 0.5,
     n_boot: int = 200,
     alpha: float = 0.05,
-    seed: int = 0,
+    random_state: RandomState = 0,
 ) -> Evaluation:
     """Evaluate ``model`` on ``test`` (snapshots with ``churned``); see ``Evaluation``."""
     if "churned" not in test:
@@ -75,7 +76,7 @@ def evaluate(
             scorers["baseline: recency only"] = (test["recency_days"].to_numpy(float), False)
         if "p_alive" in test:
             scorers["baseline: 1 - P(alive)"] = (1 - test["p_alive"].to_numpy(float), True)
-    rng = np.random.default_rng(seed)
+    rng = generator(random_state)
     metrics, gains, calib, roc = [], [], [], []
     for name, (score, is_probability) in scorers.items():
         score = np.nan_to_num(score, nan=np.nanmedian(score))

@@ -6,26 +6,32 @@ import pandas as pd
 from sklearn.inspection import partial_dependence, permutation_importance
 
 from ..errors import ParameterError
+from ..randomness import RandomState, integer_seed
 from .model import ChurnModel
 
 
-def _sample(test: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:
-    return test.sample(max_rows, random_state=seed) if len(test) > max_rows else test
+def _sample(test: pd.DataFrame, max_rows: int, random_state: int) -> pd.DataFrame:
+    return test.sample(max_rows, random_state=random_state) if len(test) > max_rows else test
 
 
 def importance(
-    model: ChurnModel, test: pd.DataFrame, n_repeats: int = 5, max_rows: int = 20_000, seed: int = 0
+    model: ChurnModel,
+    test: pd.DataFrame,
+    n_repeats: int = 5,
+    max_rows: int = 20_000,
+    random_state: RandomState = 0,
 ) -> pd.DataFrame:
     """Permutation importance: the drop in test ROC AUC when one feature is shuffled (mean and
     sd over ``n_repeats``), on at most ``max_rows`` rows; sorted, largest first."""
-    part = _sample(test, max_rows, seed)
+    state = integer_seed(random_state)
+    part = _sample(test, max_rows, state)
     result = permutation_importance(
         model.estimator,
         part[model.features],
         part["churned"],
         scoring="roc_auc",
         n_repeats=n_repeats,
-        random_state=seed,
+        random_state=state,
     )
     table = pd.DataFrame(
         {
@@ -38,14 +44,18 @@ def importance(
 
 
 def dependence(
-    model: ChurnModel, test: pd.DataFrame, features: list[str], max_rows: int = 5_000, seed: int = 0
+    model: ChurnModel,
+    test: pd.DataFrame,
+    features: list[str],
+    max_rows: int = 5_000,
+    random_state: RandomState = 0,
 ) -> pd.DataFrame:
     """Partial dependence: average predicted P(churn) as each numeric feature moves across its
     5th-95th percentile range, others as observed. Tidy: feature, value, p_churn."""
     unknown = [f for f in features if f not in model.numeric]
     if unknown:
         raise ParameterError(f"partial dependence needs numeric model features; not {unknown}.")
-    part = _sample(test, max_rows, seed)[model.features]
+    part = _sample(test, max_rows, integer_seed(random_state))[model.features]
     frames = []
     for feature in features:
         result = partial_dependence(

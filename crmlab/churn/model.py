@@ -28,6 +28,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from ..errors import ParameterError
+from ..randomness import RandomState, integer_seed
 
 ModelKind = Literal["logistic", "hgb"]
 
@@ -66,7 +67,7 @@ class ChurnModel:
 
 
 def split(
-    snaps: pd.DataFrame, test_share: float = 0.25, seed: int = 0
+    snaps: pd.DataFrame, test_share: float = 0.25, random_state: RandomState = 0
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(train, test): the latest cutoff is the test set; with one cutoff, a stratified random
     ``test_share`` (``.attrs["split"]`` records which)."""
@@ -79,7 +80,10 @@ def split(
     else:
         _check_classes(snaps[label], "the snapshot")
         train, test = train_test_split(
-            snaps, test_size=test_share, random_state=seed, stratify=snaps[label]
+            snaps,
+            test_size=test_share,
+            random_state=integer_seed(random_state),
+            stratify=snaps[label],
         )
         how = f"one cutoff: stratified random split, {test_share:.0%} test"
     train, test = train.copy(), test.copy()
@@ -94,14 +98,14 @@ def train(
     calibration: Literal["isotonic", "sigmoid"] | None = "isotonic",
     class_weight: Literal["balanced"] | None = "balanced",
     features: list[str] | None = None,
-    seed: int = 0,
+    random_state: RandomState = 0,
 ) -> ChurnModel:
     """Fit a churn model on snapshots (``churned`` 0/1 plus feature columns).
 
     features: default = ``snaps.attrs`` numeric + categorical lists (set by ``snapshots``),
         else every column except customer_id, cutoff and churned (text columns categorical).
     calibration: recalibrate probabilities on held-out training data (None to skip).
-    Same data + parameters + seed => the same model.
+    Same data + parameters + random_state => the same model.
     """
     if model not in ("logistic", "hgb"):
         raise ParameterError(f"model={model!r}: use 'logistic' or 'hgb'.")
@@ -111,8 +115,9 @@ def train(
         raise ParameterError("the table has no 'churned' column (0/1 labels).")
     _check_classes(snaps["churned"], "the training data")
     numeric, categorical = _feature_lists(snaps, features)
-    fit_part, calibrate_part = _calibration_split(snaps, calibration, seed)
-    raw = _pipeline(model, numeric, categorical, class_weight, seed)
+    state = integer_seed(random_state)
+    fit_part, calibrate_part = _calibration_split(snaps, calibration, state)
+    raw = _pipeline(model, numeric, categorical, class_weight, state)
     raw.fit(fit_part[numeric + categorical], fit_part["churned"])
     estimator = raw
     if calibration:
@@ -125,7 +130,7 @@ def train(
         "churn_rate_train": float(snaps["churned"].mean()),
         "calibration": calibration,
         "class_weight": class_weight,
-        "seed": seed,
+        "random_state": state,
     }
     return ChurnModel(model, numeric, categorical, estimator, raw, info=info)
 
@@ -159,16 +164,18 @@ def _feature_lists(snaps: pd.DataFrame, features: list[str] | None) -> tuple[lis
     return numeric, categorical
 
 
-def _calibration_split(snaps: pd.DataFrame, calibration, seed: int):
+def _calibration_split(snaps: pd.DataFrame, calibration, random_state: int):
     if not calibration:
         return snaps, snaps.iloc[:0]
     cutoffs = sorted(snaps["cutoff"].dropna().unique()) if "cutoff" in snaps else []
     if len(cutoffs) > 1:  # calibrate on the latest training cutoff: honest in time
         return snaps[snaps["cutoff"] < cutoffs[-1]], snaps[snaps["cutoff"] == cutoffs[-1]]
-    return train_test_split(snaps, test_size=0.2, random_state=seed, stratify=snaps["churned"])
+    return train_test_split(
+        snaps, test_size=0.2, random_state=random_state, stratify=snaps["churned"]
+    )
 
 
-def _pipeline(model, numeric, categorical, class_weight, seed) -> Pipeline:
+def _pipeline(model, numeric, categorical, class_weight, random_state: int) -> Pipeline:
     one_hot = make_pipeline(
         SimpleImputer(strategy="constant", fill_value="missing"),
         OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=20),
@@ -201,7 +208,7 @@ def _pipeline(model, numeric, categorical, class_weight, seed) -> Pipeline:
             early_stopping=True,
             validation_fraction=0.1,
             class_weight=class_weight,
-            random_state=seed,
+            random_state=random_state,
         )
     return Pipeline([("prepare", prepare), ("model", learner)])
 

@@ -1,6 +1,6 @@
 """A synthetic CRM world with known ground truth, so every analysis has something true to find.
 
-The generative story (all randomness from one ``numpy.random.Generator(seed)``):
+The generative story (all randomness from one ``numpy.random.Generator`` from ``random_state``):
 
 * Customers are acquired across the period, more of them over time and around December.
 * Each customer buys as in the BG/NBD model: repeat purchases arrive as a Poisson process with
@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
+from ..randomness import RandomState, generator
 from .container import CRMData, Truth
 from .validate import resolve_as_of, validate
 
@@ -125,10 +126,10 @@ def generate(
     n_customers: int = 20_000,
     start="2023-01-01",
     end="2024-12-31",
-    seed: int = 0,
+    random_state: RandomState = 0,
     params: WorldParams | None = None,
 ) -> CRMData:
-    """Generate a synthetic CRM world; deterministic for a given seed.
+    """Generate a synthetic CRM world; deterministic for a given int ``random_state``.
 
     n_customers: number of people acquired in [start, end - 30 days] (duplicates add records).
     start, end: the observed period (dates, UTC); ``end`` becomes the data set's ``as_of``.
@@ -141,7 +142,7 @@ def generate(
         raise ParameterError(f"n_customers={n_customers!r}: give an integer of at least 10.")
     if end - start < pd.Timedelta(days=90):
         raise ParameterError(f"start={start:%Y-%m-%d}, end={end:%Y-%m-%d}: need >= 90 days.")
-    rng = np.random.default_rng(seed)
+    rng = generator(random_state)
     clock = _SeasonalClock(start, end, params.seasonality)
     people = _people(rng, n_customers, start, end, clock, params)
     orders = _purchases(rng, people, clock, params, end)
@@ -162,7 +163,7 @@ def generate(
             **asdict(params),
             "time_unit": "weeks",
             "n_customers": n_customers,
-            "seed": seed,
+            "random_state": repr(random_state),
             "start": start.isoformat(),
             "end": end.isoformat(),
             "campaigns": effects,
@@ -180,7 +181,7 @@ def generate(
         tickets=_numbered(_sorted(tickets, "opened_at", "customer_id"), "K", "ticket_id"),
         surveys=_numbered(_sorted(surveys, "answered_at", "customer_id"), "S", "response_id"),
         as_of=end,
-        source=f"synthetic world (seed={seed}, n_customers={n_customers:,})",
+        source=f"synthetic world (random_state={random_state!r}, n_customers={n_customers:,})",
         truth=truth,
     )
     return validate(data)

@@ -19,6 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import ParameterError
+from ..randomness import RandomState, generator
 
 # Resample in blocks of at most this many draws to bound memory (8 bytes each).
 _BLOCK_DRAWS = 4_000_000
@@ -31,7 +32,7 @@ def nonparametric(
     control: str = "control",
     n_boot: int = 1000,
     alpha: float = 0.05,
-    seed: int = 0,
+    random_state: RandomState = 0,
     alternative: Literal["two-sided", "greater", "less"] = "two-sided",
 ) -> pd.DataFrame:
     """Mann-Whitney U and a bootstrap CI of the mean difference, per treatment arm.
@@ -39,7 +40,7 @@ def nonparametric(
     Columns: metric, arm, n_control, n_treatment, difference (treatment - control mean),
     boot_ci_low, boot_ci_high (percentile, at 1 - alpha), mann_whitney_u (the treatment
     arm's U), prob_superiority, mw_p_value (``alternative`` refers to treatment vs control).
-    Same seed, same numbers.
+    Same random_state, same numbers.
     """
     if column not in units or variant not in units:
         raise ParameterError(f"columns {column!r} and {variant!r} must both be in the table.")
@@ -50,7 +51,7 @@ def nonparametric(
     arms = {arm: part[column].to_numpy(float) for arm, part in units.groupby(variant, sort=True)}
     if control not in arms:
         raise ParameterError(f"control={control!r} is not an arm; arms are {sorted(arms)}.")
-    rng = np.random.default_rng(seed)
+    rng = generator(random_state)
     base = arms[control]
     base_means = _boot_means(base, n_boot, rng)
     rows = []
