@@ -27,7 +27,11 @@ def main(argv: list[str] | None = None) -> int:
         help="labels, names and comments full of markup and script (to test safe reports)",
     )
     val = data_sub.add_parser("validate", help="check a data set against the contract")
-    val.add_argument("path", help="folder of <table>.csv/.parquet files, .duckdb file, or cdnow")
+    val.add_argument(
+        "path",
+        help="folder of <table>.csv/.parquet files, .duckdb file, import spec, or a "
+        "built-in name (cdnow, cdnow-sample, telco)",
+    )
     val.add_argument("--as-of", default=None, help="the data set's 'now' (default: its own)")
     val.add_argument("--sep", default=",", help="CSV delimiter")
     val.add_argument("--encoding", default="utf-8", help="CSV text encoding")

@@ -47,8 +47,15 @@ def monthly_bars(
     return ax
 
 
+P_VALUE_COLUMNS = ("p_value", "p_adjusted")  # printed with 3 significant digits
+
+
 def styled(table: pd.DataFrame, percent: tuple[str, ...] = (), caption: str = ""):
     """A stakeholder table: no index, thousands separators, dates to the minute, shares in %.
+
+    percent: columns shown as percentages. Columns named in ``P_VALUE_COLUMNS`` (or ending
+    in ``_p_value``) print with three significant digits, so a small p-value never shows as
+    0.00; other ``p_`` columns (p_alive, p_churn) are probabilities like any number.
 
     Every cell, header and the caption are HTML-escaped (pandas' Styler does not escape by
     default), so values from data always show as text.
@@ -59,7 +66,7 @@ def styled(table: pd.DataFrame, percent: tuple[str, ...] = (), caption: str = ""
         series = table[column]
         if column in percent:
             formats[column] = "{:.1%}"
-        elif column.startswith("p_") and pd.api.types.is_float_dtype(series):
+        elif _is_p_value(column) and pd.api.types.is_float_dtype(series):
             formats[column] = "{:.3g}"  # p-values: small ones must not print as 0.00
         elif pd.api.types.is_datetime64_any_dtype(series):
             formats[column] = lambda v: "" if pd.isna(v) else f"{v:%Y-%m-%d %H:%M}"
@@ -97,6 +104,10 @@ def _content_id(table: pd.DataFrame) -> str:
 
 def _missing(value) -> bool:
     return value is None or (not isinstance(value, (list, tuple, dict, set)) and pd.isna(value))
+
+
+def _is_p_value(column) -> bool:
+    return column in P_VALUE_COLUMNS or str(column).endswith("_p_value")
 
 
 def _as_text_labels(table: pd.DataFrame) -> pd.DataFrame:

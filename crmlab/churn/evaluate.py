@@ -26,11 +26,12 @@ from sklearn.metrics import (
 )
 
 from ..errors import ParameterError
+from ..features import Snapshots
 from ..randomness import RandomState, generator
-from .model import ChurnModel
+from .model import ChurnModel, table_of
 
 
-@dataclass
+@dataclass(frozen=True)
 class Evaluation:
     """What ``evaluate`` measured. Tables are tidy DataFrames ready to show or plot.
 
@@ -53,14 +54,16 @@ class Evaluation:
 
 def evaluate(
     model: ChurnModel,
-    test: pd.DataFrame,
+    test: Snapshots | pd.DataFrame,
     baselines: bool = True,
     threshold: float = 0.5,
     n_boot: int = 200,
     alpha: float = 0.05,
     random_state: RandomState = 0,
 ) -> Evaluation:
-    """Evaluate ``model`` on ``test`` (snapshots with ``churned``); see ``Evaluation``."""
+    """Evaluate ``model`` on ``test`` (snapshots with ``churned``); see ``Evaluation``.
+    AUC intervals are at level 1 - alpha."""
+    test = table_of(test)
     if "churned" not in test:
         raise ParameterError("the test table has no 'churned' column.")
     y = test["churned"].to_numpy(int)
@@ -68,9 +71,12 @@ def evaluate(
         raise ParameterError("the test set has a single class: AUC and lift are undefined.")
     if not 0 < threshold < 1:
         raise ParameterError(f"threshold={threshold} must be between 0 and 1.")
-    scorers = {"model": (model.predict(test).to_numpy(), True)}
+    scorers = {"model": (model.predict_proba(test).to_numpy(), True)}
     if model.info.get("calibration"):
-        scorers["model before calibration"] = (model.predict_raw(test).to_numpy(), True)
+        scorers["model before calibration"] = (
+            model.predict_proba_uncalibrated(test).to_numpy(),
+            True,
+        )
     if baselines:
         if "recency_days" in test:
             scorers["baseline: recency only"] = (test["recency_days"].to_numpy(float), False)
@@ -169,13 +175,14 @@ def _bootstrap_auc(y, score, n_boot: int, alpha: float, rng) -> tuple[float, flo
 
 
 def by_group(
-    model: ChurnModel, test: pd.DataFrame, groups: pd.Series | str, min_size: int = 50
+    model: ChurnModel, test: Snapshots | pd.DataFrame, groups: pd.Series | str, min_size: int = 50
 ) -> pd.DataFrame:
     """Model quality within groups (segment, acquisition channel): n, observed and predicted
     churn rate, AUC, Brier. Groups smaller than ``min_size`` or with one class get no AUC."""
+    test = table_of(test)
     labels = test[groups] if isinstance(groups, str) else groups.reindex(test.index)
     labels = labels.astype("str").fillna("unknown")
-    p = model.predict(test)
+    p = model.predict_proba(test)
     rows = []
     for group, idx in labels.groupby(labels, sort=True).groups.items():
         y = test.loc[idx, "churned"].to_numpy(int)

@@ -6,17 +6,19 @@ import pandas as pd
 from sklearn.inspection import partial_dependence, permutation_importance
 
 from ..errors import ParameterError
+from ..features import Snapshots
 from ..randomness import RandomState, integer_seed
-from .model import ChurnModel
+from .model import ChurnModel, table_of
 
 
-def _sample(test: pd.DataFrame, max_rows: int, random_state: int) -> pd.DataFrame:
+def _sample(test: Snapshots | pd.DataFrame, max_rows: int, random_state: int) -> pd.DataFrame:
+    test = table_of(test)
     return test.sample(max_rows, random_state=random_state) if len(test) > max_rows else test
 
 
 def importance(
     model: ChurnModel,
-    test: pd.DataFrame,
+    test: Snapshots | pd.DataFrame,
     n_repeats: int = 5,
     max_rows: int = 20_000,
     random_state: RandomState = 0,
@@ -45,7 +47,7 @@ def importance(
 
 def dependence(
     model: ChurnModel,
-    test: pd.DataFrame,
+    test: Snapshots | pd.DataFrame,
     features: list[str],
     max_rows: int = 5_000,
     random_state: RandomState = 0,

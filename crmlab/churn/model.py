@@ -1,9 +1,9 @@
-"""Churn models: scikit-learn pipelines trained on snapshots, split by time, calibrated.
+"""Churn models: scikit-learn pipelines fitted on snapshots, split by time, calibrated.
 
 - ``split(snaps)``: train on the earlier cutoffs, test on the latest (never randomly across
   time: a customer's future would leak into the past). A single cutoff (a cross-sectional
   table such as Telco) falls back to a stratified random split, and says so.
-- ``train``: "logistic" (imputation + indicator, scaling, one-hot, L2 logistic regression) or
+- ``fit``: "logistic" (imputation + indicator, scaling, one-hot, L2 logistic regression) or
   "hgb" (HistGradientBoostingClassifier, missing values handled natively). Class imbalance is
   handled by class weights ("balanced" by default), which inflates raw probabilities; they
   are then recalibrated (isotonic or sigmoid) on data the model did not see: the latest
@@ -28,14 +28,15 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from ..errors import ParameterError
+from ..features import Snapshots
 from ..randomness import RandomState, integer_seed
 
 ModelKind = Literal["logistic", "hgb"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class ChurnModel:
-    """A fitted churn model. ``predict(frame)`` gives P(churn) per row (calibrated)."""
+    """A fitted churn model. ``predict_proba(table)`` gives P(churn) per row (calibrated)."""
 
     kind: str
     numeric: list[str]
@@ -49,30 +50,56 @@ class ChurnModel:
     def features(self) -> list[str]:
         return self.numeric + self.categorical
 
-    def _frame(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def _frame(self, frame: pd.DataFrame | Snapshots) -> pd.DataFrame:
+        frame = table_of(frame)
         missing = [c for c in self.features if c not in frame]
         if missing:
             raise ParameterError(f"the table lacks the model's feature column(s) {missing}.")
         return frame[self.features]
 
-    def predict(self, frame: pd.DataFrame) -> pd.Series:
-        """Calibrated probability of churn for each row of ``frame``."""
-        p = self.estimator.predict_proba(self._frame(frame))[:, 1]
-        return pd.Series(p, index=frame.index, name="p_churn")
+    def predict_proba(self, table: pd.DataFrame | Snapshots) -> pd.Series:
+        """Calibrated probability of churn for each row of ``table``."""
+        rows = self._frame(table)
+        p = self.estimator.predict_proba(rows)[:, 1]
+        return pd.Series(p, index=rows.index, name="p_churn")
 
-    def predict_raw(self, frame: pd.DataFrame) -> pd.Series:
-        """The class-weighted model's score before calibration (ranks the same way)."""
-        p = self.raw.predict_proba(self._frame(frame))[:, 1]
-        return pd.Series(p, index=frame.index, name="p_churn_raw")
+    def predict_proba_uncalibrated(self, table: pd.DataFrame | Snapshots) -> pd.Series:
+        """The class-weighted model's probability before calibration (ranks the same way)."""
+        rows = self._frame(table)
+        p = self.raw.predict_proba(rows)[:, 1]
+        return pd.Series(p, index=rows.index, name="p_churn_uncalibrated")
+
+
+def table_of(snaps: pd.DataFrame | Snapshots) -> pd.DataFrame:
+    """The rows of snapshots given either as ``Snapshots`` or as a plain table."""
+    return snaps.table if isinstance(snaps, Snapshots) else snaps
+
+
+def as_snapshots(snaps: pd.DataFrame | Snapshots) -> Snapshots:
+    """Snapshots as they are; a plain table (e.g. a subscriber export) described by its
+    columns: every column but customer_id, cutoff and churned is a feature, numbers numeric,
+    the rest categorical."""
+    if isinstance(snaps, Snapshots):
+        return snaps
+    if not isinstance(snaps, pd.DataFrame):
+        raise ParameterError(
+            f"expected Snapshots or a DataFrame of snapshots, not {type(snaps).__name__}."
+        )
+    chosen = [c for c in snaps.columns if c not in ("customer_id", "cutoff", "churned")]
+    numeric = [c for c in chosen if pd.api.types.is_numeric_dtype(snaps[c])]
+    categorical = [c for c in chosen if c not in numeric]
+    return Snapshots(snaps, tuple(numeric), tuple(categorical), label="churned")
 
 
 def split(
-    snaps: pd.DataFrame, test_share: float = 0.25, random_state: RandomState = 0
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+    snaps: Snapshots | pd.DataFrame, test_share: float = 0.25, random_state: RandomState = 0
+) -> tuple[Snapshots, Snapshots]:
     """(train, test): the latest cutoff is the test set; with one cutoff, a stratified random
-    ``test_share`` (``.attrs["split"]`` records which)."""
+    ``test_share`` (each part's ``split`` says which)."""
     label = "churned"
-    cutoffs = sorted(snaps["cutoff"].dropna().unique()) if "cutoff" in snaps else []
+    described = as_snapshots(snaps)
+    snaps = described.table
+    cutoffs = described.cutoffs
     if len(cutoffs) > 1:
         test = snaps[snaps["cutoff"] == cutoffs[-1]]
         train = snaps[snaps["cutoff"] < cutoffs[-1]]
@@ -86,14 +113,13 @@ def split(
             stratify=snaps[label],
         )
         how = f"one cutoff: stratified random split, {test_share:.0%} test"
-    train, test = train.copy(), test.copy()
-    for part in (train, test):
-        part.attrs = {**snaps.attrs, "split": how}
-    return train, test
+    return described.with_table(train.copy(), split=how), described.with_table(
+        test.copy(), split=how
+    )
 
 
-def train(
-    snaps: pd.DataFrame,
+def fit(
+    snaps: Snapshots | pd.DataFrame,
     model: ModelKind = "logistic",
     calibration: Literal["isotonic", "sigmoid"] | None = "isotonic",
     class_weight: Literal["balanced"] | None = "balanced",
@@ -102,8 +128,8 @@ def train(
 ) -> ChurnModel:
     """Fit a churn model on snapshots (``churned`` 0/1 plus feature columns).
 
-    features: default = ``snaps.attrs`` numeric + categorical lists (set by ``snapshots``),
-        else every column except customer_id, cutoff and churned (text columns categorical).
+    features: default = the snapshots' numeric + categorical features (a plain table: every
+        column except customer_id, cutoff and churned; text columns categorical).
     calibration: recalibrate probabilities on held-out training data (None to skip).
     Same data + parameters + random_state => the same model.
     """
@@ -111,10 +137,12 @@ def train(
         raise ParameterError(f"model={model!r}: use 'logistic' or 'hgb'.")
     if calibration not in ("isotonic", "sigmoid", None):
         raise ParameterError(f"calibration={calibration!r}: use 'isotonic', 'sigmoid' or None.")
+    described = as_snapshots(snaps)
+    snaps = described.table
     if "churned" not in snaps:
         raise ParameterError("the table has no 'churned' column (0/1 labels).")
     _check_classes(snaps["churned"], "the training data")
-    numeric, categorical = _feature_lists(snaps, features)
+    numeric, categorical = _feature_lists(described, features)
     state = integer_seed(random_state)
     fit_part, calibrate_part = _calibration_split(snaps, calibration, state)
     raw = _pipeline(model, numeric, categorical, class_weight, state)
@@ -146,14 +174,13 @@ def _check_classes(labels: pd.Series, what: str) -> None:
         )
 
 
-def _feature_lists(snaps: pd.DataFrame, features: list[str] | None) -> tuple[list, list]:
-    if features is None and "numeric" in snaps.attrs:
-        numeric = [c for c in snaps.attrs["numeric"] if c in snaps]
-        categorical = [c for c in snaps.attrs.get("categorical", []) if c in snaps]
+def _feature_lists(described: Snapshots, features: list[str] | None) -> tuple[list, list]:
+    snaps = described.table
+    if features is None:
+        numeric = [c for c in described.numeric if c in snaps]
+        categorical = [c for c in described.categorical if c in snaps]
     else:
-        chosen = features or [
-            c for c in snaps.columns if c not in ("customer_id", "cutoff", "churned")
-        ]
+        chosen = list(features)
         missing = [c for c in chosen if c not in snaps]
         if missing:
             raise ParameterError(f"feature column(s) {missing} are not in the table.")
@@ -213,9 +240,10 @@ def _pipeline(model, numeric, categorical, class_weight, random_state: int) -> P
     return Pipeline([("prepare", prepare), ("model", learner)])
 
 
-def scores_frame(model: ChurnModel, frame: pd.DataFrame) -> pd.DataFrame:
+def scores_frame(model: ChurnModel, snaps: Snapshots | pd.DataFrame) -> pd.DataFrame:
     """customer_id (and cutoff) with p_churn, for ranking and targeting."""
+    frame = table_of(snaps)
     keep = [c for c in ("customer_id", "cutoff") if c in frame]
     out = frame[keep].copy()
-    out["p_churn"] = model.predict(frame).to_numpy()
+    out["p_churn"] = model.predict_proba(frame).to_numpy()
     return out.reset_index(drop=True)

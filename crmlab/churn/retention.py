@@ -7,23 +7,26 @@
   (non-contractual): churn is declared when the last order is more than ``inactive_days``
   before ``as_of``; the lifetime is first -> last order for them (event) and first order ->
   as_of for the others (censored: still buying).
-- ``survival``: Kaplan-Meier curves (statsmodels' ``SurvfuncRight``) with pointwise 95%
-  CIs, overall or by group.
+- ``survival``: Kaplan-Meier curves (statsmodels' ``SurvfuncRight``) with pointwise
+  1 - alpha CIs, overall or by group.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 from statsmodels.duration.survfunc import SurvfuncRight
 
-from ..data._duckdb import to_pandas
 from ..data.container import CRMData
 from ..data.validate import resolve_as_of
 from ..errors import ParameterError
-from ..features import _OrdersView, customer_summary
+from ..features import OrdersView, customer_summary
+from ..intervals import check_alpha, z_value
+from ..sql import to_pandas
+from ..units import UNIT_NAMES, TimeUnit, days_per_unit
 
 _PERIODS = {"M": ("month", 12), "Q": ("quarter", 4), "W": ("week", 52)}
 
@@ -37,7 +40,7 @@ def cohort_retention(
     if period not in _PERIODS:
         raise ParameterError(f"period={period!r}: use 'M' (month), 'Q' (quarter) or 'W' (week).")
     unit, per_year = _PERIODS[period]
-    with _OrdersView(orders) as con:  # its `purchases` view: completed orders only
+    with OrdersView(orders) as con:  # its `purchases` view: completed orders only
         tidy = to_pandas(
             con.execute(
                 f"""
@@ -72,7 +75,7 @@ def lifetimes_from_orders(
     if inactive_days <= 0:
         raise ParameterError(f"inactive_days={inactive_days} must be > 0.")
     as_of = resolve_as_of(as_of)
-    summary = customer_summary(orders, as_of, monetary=False)
+    summary = customer_summary(orders, as_of).table
     churned = summary["days_since_last_order"] > inactive_days
     end = summary["last_order_at"].where(churned, as_of)
     return pd.DataFrame(
@@ -83,11 +86,37 @@ def lifetimes_from_orders(
     )
 
 
+@dataclass(frozen=True)
+class Survival:
+    """Kaplan-Meier curves. curves: group, time (in ``time_unit``), survival, ci_low,
+    ci_high (pointwise, level 1 - alpha), at_risk. too_small: groups left out because they
+    have fewer than min_size customers."""
+
+    curves: pd.DataFrame
+    too_small: tuple[str, ...]
+    time_unit: str
+    alpha: float
+
+    @property
+    def unit_name(self) -> str:
+        return UNIT_NAMES[self.time_unit]
+
+
 def survival(
-    durations: pd.Series, events: pd.Series, groups: pd.Series | None = None, min_size: int = 30
-) -> pd.DataFrame:
-    """Kaplan-Meier survival per group (or overall): group, time, survival, ci_low, ci_high,
-    at_risk. Groups smaller than ``min_size`` are left out (listed in ``.attrs["too_small"]``)."""
+    durations: pd.Series,
+    events: pd.Series,
+    time_unit: TimeUnit,
+    groups: pd.Series | None = None,
+    min_size: int = 30,
+    alpha: float = 0.05,
+) -> Survival:
+    """Kaplan-Meier survival per group (or overall); see ``Survival``.
+
+    durations: time from start to the event or censoring, in ``time_unit`` ("D", "W", "M").
+    events: 1 = churned (event observed), 0 = censored (still a customer).
+    """
+    days_per_unit(time_unit)
+    check_alpha(alpha)
     frame = pd.DataFrame({"t": durations, "e": events})
     if frame.isna().any().any():
         raise ParameterError("durations and events must not have missing values.")
@@ -102,7 +131,7 @@ def survival(
             small.append(group)
             continue
         km = SurvfuncRight(part["t"].to_numpy(float), part["e"].to_numpy(int))
-        low, high = _pointwise(km)
+        low, high = _pointwise(km, alpha)
         curves.append(
             pd.DataFrame(
                 {
@@ -117,14 +146,12 @@ def survival(
         )
     if not curves:
         raise ParameterError(f"no group has {min_size} customers; lower min_size.")
-    out = pd.concat(curves, ignore_index=True)
-    out.attrs["too_small"] = small
-    return out
+    return Survival(pd.concat(curves, ignore_index=True), tuple(small), time_unit, alpha)
 
 
-def _pointwise(km: SurvfuncRight) -> tuple[np.ndarray, np.ndarray]:
-    """95% pointwise CI on the log(-log) scale (stays inside [0, 1])."""
+def _pointwise(km: SurvfuncRight, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise 1 - alpha CI on the log(-log) scale (stays inside [0, 1])."""
     s = np.clip(km.surv_prob, 1e-12, 1 - 1e-12)
     se = km.surv_prob_se / (s * np.abs(np.log(s)))
-    z = 1.959963984540054
+    z = z_value(alpha)
     return s ** np.exp(z * se), s ** np.exp(-z * se)

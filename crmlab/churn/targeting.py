@@ -4,16 +4,34 @@ value at risk = P(churn) x value (CLV or recent spend, in money);
 expected saved value = value at risk x save_rate (the share of would-be churners a contact
 keeps: an assumption to take from past retention tests);
 expected net = expected saved value - cost_per_contact.
-Customers are taken in order of value at risk while the net is positive and the budget lasts.
+Customers are taken in order of value at risk while the net is positive and the budget lasts,
+and only customers who may be marketed to (``crmlab.data.privacy.marketable``).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..data.privacy import pseudonymize
 from ..errors import ParameterError
+
+
+@dataclass(frozen=True)
+class ContactList:
+    """table: customer_key, p_churn, value, value_at_risk, expected_saved, expected_net,
+    cumulative_cost; riskiest value first. contacted, cost, expected_saved, expected_net and
+    roi total the list; no_consent counts scored customers left out for lack of consent."""
+
+    table: pd.DataFrame
+    contacted: int
+    cost: float
+    expected_saved: float
+    expected_net: float
+    roi: float
+    no_consent: int
 
 
 def targets(
@@ -23,16 +41,15 @@ def targets(
     cost_per_contact: float,
     save_rate: float,
     key: str,
-    consented: pd.Series | None = None,
-) -> pd.DataFrame:
+    marketable: pd.Series,
+) -> ContactList:
     """The contact list within ``budget`` (see the module docstring).
 
     scores: customer_id and p_churn (one row per customer). value: money per customer_id.
     key: the pseudonymization key (``crmlab.data.privacy.pseudonym_key``); the list carries
         ``customer_key`` only, never the raw id.
-    consented: marketing consent per customer_id; customers without it are left out (the
-        count is in ``.attrs["no_consent"]``).
-    ``.attrs`` also holds contacted, cost, expected_saved, expected_net and roi.
+    marketable: True/False per customer_id (``crmlab.data.privacy.marketable``); customers
+        it does not mark True are left out. Required: consent is never assumed silently.
     """
     if budget < 0 or cost_per_contact < 0:
         raise ParameterError("budget and cost_per_contact must be >= 0.")
@@ -50,11 +67,14 @@ def targets(
     missing = int(table["value"].isna().sum())
     if missing:
         raise ParameterError(f"{missing} scored customer(s) have no value; fill them (e.g. 0).")
-    no_consent = 0
-    if consented is not None:
-        allowed = table["customer_id"].map(consented).fillna(False).astype(bool)
-        no_consent = int((~allowed).sum())
-        table = table[allowed.to_numpy()]
+    if not isinstance(marketable, pd.Series):
+        raise ParameterError(
+            "marketable must be a Series customer_id -> True/False; build it with "
+            "crmlab.data.privacy.marketable(customers, consent='recorded')."
+        )
+    allowed = table["customer_id"].map(marketable).fillna(False).astype(bool)
+    no_consent = int((~allowed).sum())
+    table = table[allowed.to_numpy()]
     table["value_at_risk"] = table["p_churn"] * table["value"]
     table["expected_saved"] = table["value_at_risk"] * save_rate
     table["expected_net"] = table["expected_saved"] - cost_per_contact
@@ -67,7 +87,8 @@ def targets(
     chosen = chosen.drop(columns="customer_id").reset_index(drop=True)
     cost = cost_per_contact * n
     saved = float(chosen["expected_saved"].sum())
-    chosen.attrs.update(
+    return ContactList(
+        chosen,
         contacted=n,
         cost=cost,
         expected_saved=saved,
@@ -75,4 +96,3 @@ def targets(
         roi=(saved - cost) / cost if cost else np.nan,
         no_consent=no_consent,
     )
-    return chosen

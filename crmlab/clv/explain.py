@@ -7,6 +7,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ..errors import ParameterError
+from ..features import CustomerSummary
+from ..intervals import log_scale_interval
+from ..units import TimeUnit
 from .model import CLVModel
 
 PARAMETER_MEANINGS = {
@@ -22,8 +26,10 @@ PARAMETER_MEANINGS = {
 }
 
 
-def parameter_table(model: CLVModel) -> pd.DataFrame:
-    """Every fitted parameter with its standard error, 95% interval and meaning."""
+def parameter_table(model: CLVModel, alpha: float = 0.05) -> pd.DataFrame:
+    """Every fitted parameter: model_part, parameter, estimate, standard_error, ci_low and
+    ci_high (level 1 - alpha, computed on the log scale because every parameter is positive:
+    never below zero) and meaning. Rates are per the model's time unit."""
     parts = [("purchases", model.params, model.standard_errors)]
     if model.spend_params is not None:
         parts.append(("spend", model.spend_params, model.spend_standard_errors))
@@ -31,14 +37,15 @@ def parameter_table(model: CLVModel) -> pd.DataFrame:
     for part, params, errors in parts:
         for name, value in params.items():
             se = float(errors[name])
+            low, high = log_scale_interval(float(value), se, alpha)
             rows.append(
                 {
-                    "model part": part,
+                    "model_part": part,
                     "parameter": name,
                     "estimate": float(value),
-                    "std. error": se,
-                    "lower 95%": float(value) - 1.96 * se,
-                    "upper 95%": float(value) + 1.96 * se,
+                    "standard_error": se,
+                    "ci_low": float(low),
+                    "ci_high": float(high),
                     "meaning": PARAMETER_MEANINGS.get(name, ""),
                 }
             )
@@ -48,28 +55,35 @@ def parameter_table(model: CLVModel) -> pd.DataFrame:
 def recency_frequency_grid(
     model: CLVModel,
     quantity: Literal["p_alive", "expected_purchases"] = "p_alive",
-    t: float | None = None,
+    horizon: float | None = None,
+    time_unit: TimeUnit | None = None,
     max_frequency: int = 10,
     steps: int = 10,
 ) -> pd.DataFrame:
-    """P(alive) or expected purchases in the next t units for a customer observed for the
-    longest T in the data, by frequency (rows) and recency (columns, in model units)."""
-    T = float(model.summary["T"].max())
+    """P(alive), or expected purchases in the next ``horizon`` ``time_unit``s (default: the
+    longest T in the data), for a customer observed for that longest T, by frequency (rows)
+    and recency (columns, in the model's time unit)."""
+    summary = model.summary
+    T = float(summary.table["T"].max())
     recencies = np.linspace(0, T, steps + 1)
     rows = {}
     for f in range(max_frequency + 1):
         # without repeat purchases recency is 0 by definition, whatever the column says
-        grid = pd.DataFrame(
+        table = pd.DataFrame(
             {"frequency": float(f), "recency": recencies if f else 0 * recencies, "T": T}
         )
-        values = (
-            model.p_alive(grid)
-            if quantity == "p_alive"
-            else model.expected_purchases(t if t is not None else T, grid)
-        )
+        grid = CustomerSummary(table, summary.as_of, summary.time_unit, summary.period)
+        if quantity == "p_alive":
+            values = model.p_alive(grid)
+        elif horizon is None:
+            values = model.expected_purchases(T, model.time_unit, grid)
+        else:
+            if time_unit is None:
+                raise ParameterError("give the horizon's time_unit ('D', 'W' or 'M').")
+            values = model.expected_purchases(horizon, time_unit, grid)
         rows[f] = values.to_numpy()
     table = pd.DataFrame.from_dict(rows, orient="index", columns=np.round(recencies, 1))
-    table.index.name, table.columns.name = "frequency", f"recency ({model.time_unit})"
+    table.index.name, table.columns.name = "frequency", f"recency ({model.unit_name})"
     return table.iloc[::-1]
 
 

@@ -4,10 +4,9 @@ Fitting compresses customers with identical (frequency, recency, T) into one row
 weight (lifetimes' fitters accept ``weights``), so the likelihood is evaluated once per
 pattern: identical estimates, a fraction of the work.
 
-Time units are explicit: the summary records its unit (``.attrs`` freq and freq_multiplier
-from ``crmlab.features``), the model keeps it as ``unit_days`` (7 for weeks), and CLV horizons
-are given in months and converted (1 month = 365.25 / 12 days), so weekly data can never be
-scored as if it were daily.
+Time units are explicit: a ``CustomerSummary`` carries its ``time_unit``, the model keeps
+it, and every horizon is given with its own ``time_unit`` and converted (a summary scored
+later is converted too), so weekly data can never be scored as if it were daily.
 """
 
 from __future__ import annotations
@@ -24,11 +23,11 @@ from lifetimes import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter, Pa
 from lifetimes.utils import ConvergenceError
 
 from ..errors import ModelFitError, ParameterError
+from ..features import CustomerSummary
+from ..units import UNIT_NAMES, TimeUnit, convert, days_per_unit
 
 PurchaseModel = Literal["bgnbd", "pareto_nbd", "mbgnbd"]
 _FITTERS = {"bgnbd": BetaGeoFitter, "pareto_nbd": ParetoNBDFitter, "mbgnbd": ModifiedBetaGeoFitter}
-_UNIT_DAYS = {"D": 1.0, "W": 7.0}
-DAYS_PER_MONTH = 365.25 / 12
 MAX_SHAPE = 1e4  # a shape or rate parameter beyond this means the fit ran off to infinity
 SPEND_CORRELATION_LIMIT = 0.3
 
@@ -51,16 +50,15 @@ class CLVModel:
     """A fitted purchase model (+ optional spend model) and the summary it was fitted on.
 
     params / standard_errors: the purchase model's estimates (lifetimes' names, e.g. r,
-    alpha, a, b); spend_params / spend_standard_errors for Gamma-Gamma (p, q, v = gamma).
-    log_likelihood: total log-likelihood of the purchase model. unit_days: length of one time
-    unit of frequency/recency/T in days.
+    alpha, a, b; rates per ``time_unit``); spend_params / spend_standard_errors for
+    Gamma-Gamma (p, q, v = gamma). log_likelihood: total log-likelihood of the purchase
+    model. time_unit: the summary's unit of recency and T, in which the model was fitted.
     """
 
     model: str
     purchase_fitter: object
     spend_fitter: object | None
-    summary: pd.DataFrame
-    unit_days: float
+    summary: CustomerSummary
     params: pd.Series = field(init=False)
     standard_errors: pd.Series = field(init=False)
     log_likelihood: float = field(init=False)
@@ -69,14 +67,14 @@ class CLVModel:
     spend_correlation: float | None = None
 
     def __post_init__(self):
-        patterns, _ = compress(self.summary, ["frequency", "recency", "T"])
+        patterns, _ = compress(self.summary.table, ["frequency", "recency", "T"])
         loglik = _purchase_loglik(self.model, patterns)
         self.params = self.purchase_fitter.params_.copy()
         self.log_likelihood = loglik(np.log(self.params.to_numpy(float)))
         self.standard_errors = _standard_errors(loglik, self.params)
         self.spend_params = self.spend_standard_errors = None
         if self.spend_fitter is not None:
-            summary = self.summary
+            summary = self.summary.table
             repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
             spend_patterns, _ = compress(repeat, ["frequency", "monetary_value"])
             self.spend_params = self.spend_fitter.params_.copy()
@@ -86,12 +84,27 @@ class CLVModel:
 
     @property
     def time_unit(self) -> str:
-        return {1.0: "days", 7.0: "weeks"}.get(self.unit_days, f"{self.unit_days:g}-day periods")
+        return self.summary.time_unit
 
-    def _patterns(self, summary: pd.DataFrame | None):
+    @property
+    def unit_name(self) -> str:
+        return UNIT_NAMES[self.time_unit]
+
+    def _table(self, summary: CustomerSummary | None) -> pd.DataFrame:
+        """The summary to score, in the model's time unit."""
+        if summary is None:
+            return self.summary.table
+        if not isinstance(summary, CustomerSummary):
+            raise ParameterError(
+                "summary must be a CustomerSummary (crmlab.features.customer_summary), which "
+                "knows its time unit; wrap a frame with CustomerSummary.from_frame."
+            )
+        return summary.in_unit(self.time_unit).table
+
+    def _patterns(self, summary: CustomerSummary | None):
         """The distinct (frequency, recency, T) histories as arrays, each customer's row in
         them, and the customers' index (customers sharing a history share every answer)."""
-        s = self.summary if summary is None else summary
+        s = self._table(summary)
         patterns, codes = compress(s, ["frequency", "recency", "T"])
         columns = tuple(patterns[c].to_numpy(float) for c in ("frequency", "recency", "T"))
         return columns, codes, s.index
@@ -102,26 +115,31 @@ class CLVModel:
             fitter.conditional_expected_number_of_purchases_up_to_time(t, *columns), float
         )
 
-    def expected_purchases(self, t: float, summary: pd.DataFrame | None = None) -> pd.Series:
-        """Expected repeat purchases per customer in the next ``t`` time units (model units)."""
+    def expected_purchases(
+        self, horizon: float, time_unit: TimeUnit, summary: CustomerSummary | None = None
+    ) -> pd.Series:
+        """Expected repeat purchases per customer in the next ``horizon`` ``time_unit``s."""
+        if not horizon >= 0:
+            raise ParameterError(f"horizon={horizon!r} must be >= 0.")
+        t = convert(horizon, time_unit, self.time_unit)
         columns, codes, index = self._patterns(summary)
         values = self._expected_by_pattern(t, columns)[codes]
         return pd.Series(values, index=index, name="expected_purchases")
 
-    def p_alive(self, summary: pd.DataFrame | None = None) -> pd.Series:
+    def p_alive(self, summary: CustomerSummary | None = None) -> pd.Series:
         """Probability that each customer is still active ("alive") at the summary's as_of."""
         columns, codes, index = self._patterns(summary)
         values = np.asarray(self.purchase_fitter.conditional_probability_alive(*columns), float)
         return pd.Series(values[codes], index=index, name="p_alive")
 
-    def expected_spend(self, summary: pd.DataFrame | None = None) -> pd.Series:
+    def expected_spend(self, summary: CustomerSummary | None = None) -> pd.Series:
         """Expected value of one future purchase per customer (Gamma-Gamma conditional mean;
         the population mean for customers without repeat purchases)."""
         if self.spend_fitter is None:
             raise ParameterError(
                 "this model has no spend model: fit with spend_model='gamma_gamma'."
             )
-        s = self.summary if summary is None else summary
+        s = self._table(summary)
         values = self.spend_fitter.conditional_expected_average_profit(
             s["frequency"].to_numpy(float), s["monetary_value"].to_numpy(float)
         )
@@ -129,31 +147,34 @@ class CLVModel:
 
     def clv(
         self,
-        horizon_months: float = 12,
+        horizon: int = 12,
+        time_unit: TimeUnit = "M",
         annual_discount_rate: float = 0.10,
-        summary: pd.DataFrame | None = None,
+        summary: CustomerSummary | None = None,
     ) -> pd.Series:
-        """Discounted value of each customer's purchases over the next ``horizon_months``.
+        """Discounted value of each customer's purchases over the next ``horizon`` steps of
+        ``time_unit`` (default: 12 months).
 
-        Sum over months m = 1..H of (expected purchases in month m) x expected spend /
-        (1 + monthly rate)^m, where the monthly rate is (1 + annual rate)^(1/12) - 1 and a
-        month is 365.25 / 12 days converted to the model's time unit.
+        Sum over steps k = 1..H of (expected purchases in step k) x expected spend /
+        (1 + annual rate)^(k x step length in years), a year being 365.25 days.
         """
-        if not horizon_months > 0 or int(horizon_months) != horizon_months:
-            raise ParameterError(f"horizon_months={horizon_months!r}: give a whole number > 0.")
+        if not horizon > 0 or int(horizon) != horizon:
+            raise ParameterError(f"horizon={horizon!r}: give a whole number of {time_unit} > 0.")
         if not 0 <= annual_discount_rate < 1:
             raise ParameterError(
                 f"annual_discount_rate={annual_discount_rate!r}: give a yearly rate such as 0.1."
             )
         spend = self.expected_spend(summary)
-        month = DAYS_PER_MONTH / self.unit_days
-        monthly_rate = (1 + annual_discount_rate) ** (1 / 12) - 1
-        columns, codes, _ = self._patterns(summary)  # compressed once, used every month
+        step = convert(1.0, time_unit, self.time_unit)
+        years_per_step = days_per_unit(time_unit) / 365.25
+        columns, codes, _ = self._patterns(summary)  # compressed once, used every step
         discounted = np.zeros(len(columns[0]))  # discounted purchases per history
         previous = np.zeros(len(columns[0]))
-        for m in range(1, int(horizon_months) + 1):
-            cumulative = self._expected_by_pattern(m * month, columns)
-            discounted += (cumulative - previous) / (1 + monthly_rate) ** m
+        for k in range(1, int(horizon) + 1):
+            cumulative = self._expected_by_pattern(k * step, columns)
+            discounted += (cumulative - previous) / (1 + annual_discount_rate) ** (
+                k * years_per_step
+            )
             previous = cumulative
         return pd.Series(discounted[codes] * spend.to_numpy(), index=spend.index, name="clv")
 
@@ -212,18 +233,6 @@ def _standard_errors(loglik, params: pd.Series, step: float = 1e-4) -> pd.Series
     return pd.Series(se, index=params.index)
 
 
-def _unit_days(summary: pd.DataFrame, unit_days: float | None) -> float:
-    if unit_days is not None:
-        return float(unit_days)
-    freq = summary.attrs.get("freq")
-    if freq not in _UNIT_DAYS:
-        raise ParameterError(
-            "the summary does not say its time unit: pass unit_days (7 for weeks, 1 for days), "
-            "or build it with crmlab.features.customer_summary."
-        )
-    return _UNIT_DAYS[freq] * float(summary.attrs.get("freq_multiplier", 1))
-
-
 def _quiet(fn, *args, **kwargs):
     """lifetimes prints the optimizer output before raising; keep it out of reports."""
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
@@ -232,17 +241,16 @@ def _quiet(fn, *args, **kwargs):
 
 
 def fit(
-    summary: pd.DataFrame,
+    summary: CustomerSummary,
     model: PurchaseModel = "bgnbd",
     spend_model: Literal["gamma_gamma"] | None = "gamma_gamma",
     penalizer: float = 0.0,
-    unit_days: float | None = None,
 ) -> CLVModel:
     """Fit a purchase model (and a spend model) on a per-customer summary.
 
-    summary: frequency, recency, T (and monetary_value for the spend model), one row per
-        customer, e.g. ``crmlab.features.customer_summary`` or the ``_cal`` columns of
-        ``calibration_holdout`` renamed.
+    summary: a ``CustomerSummary`` (``crmlab.features.customer_summary``, or
+        ``calibration_holdout(...).calibration``); frequency, recency, T in its time_unit
+        (and monetary_value for the spend model). The model works in that unit.
     model: "bgnbd" (Fader, Hardie & Lee 2005), "pareto_nbd" (Schmittlein et al. 1987) or
         "mbgnbd" (Batislam et al. 2007). spend_model: "gamma_gamma" or None.
     penalizer: L2 penalty on the parameters (lifetimes' penalizer_coef); try 0.001-0.1 when a
@@ -255,17 +263,18 @@ def fit(
         raise ParameterError(f"spend_model={spend_model!r}: use 'gamma_gamma' or None.")
     if penalizer < 0:
         raise ParameterError(f"penalizer={penalizer!r} must be >= 0.")
-    needed = ["frequency", "recency", "T"] + (["monetary_value"] if spend_model else [])
-    missing = [c for c in needed if c not in summary]
-    if missing:
+    if not isinstance(summary, CustomerSummary):
         raise ParameterError(
-            f"the summary lacks column(s) {missing}; build it with "
-            "crmlab.features.customer_summary (monetary=True for spend)."
+            f"summary must be a CustomerSummary, not {type(summary).__name__}: build it with "
+            "crmlab.features.customer_summary, or wrap your own frame with "
+            "CustomerSummary.from_frame(frame, as_of=..., time_unit=...) so its unit is known."
         )
-    if len(summary) < 10:
-        raise ModelFitError(f"only {len(summary)} customers: too few to fit {model}.")
-    days = _unit_days(summary, unit_days)
-    patterns, _ = compress(summary, ["frequency", "recency", "T"])
+    if spend_model:
+        summary.require(["monetary_value"], "the Gamma-Gamma spend model")
+    table = summary.table
+    if len(table) < 10:
+        raise ModelFitError(f"only {len(table)} customers: too few to fit {model}.")
+    patterns, _ = compress(table, ["frequency", "recency", "T"])
     fitter = _FITTERS[model](penalizer_coef=penalizer)
     # Pareto/NBD starts from random numbers drawn from numpy's global state; fixed starting
     # values keep its fits reproducible.
@@ -287,8 +296,8 @@ def fit(
     _check_degenerate(model, fitter.params_, penalizer)
     spend_fitter, correlation = None, None
     if spend_model:
-        spend_fitter, correlation = _fit_spend(summary, penalizer)
-    return CLVModel(model, fitter, spend_fitter, summary, days, spend_correlation=correlation)
+        spend_fitter, correlation = _fit_spend(table, penalizer)
+    return CLVModel(model, fitter, spend_fitter, summary, spend_correlation=correlation)
 
 
 def _check_degenerate(model: str, params: pd.Series, penalizer: float) -> None:

@@ -6,27 +6,29 @@ import numpy as np
 import pandas as pd
 
 from ..data.privacy import DEFAULT_MIN_CELL_SIZE, suppress_small_cells
-from .model import DAYS_PER_MONTH, CLVModel
+from ..units import TimeUnit
+from .model import CLVModel
 
 
 def value_table(
-    model: CLVModel, horizon_months: int = 12, annual_discount_rate: float = 0.10
+    model: CLVModel,
+    horizon: int = 12,
+    time_unit: TimeUnit = "M",
+    annual_discount_rate: float = 0.10,
 ) -> pd.DataFrame:
-    """One row per customer of the model's summary: p_alive, expected_purchases (in the
-    horizon), expected_spend (per purchase), clv (discounted) and clv_decile (1 = the top 10%
-    of customers by CLV)."""
-    horizon = horizon_months * DAYS_PER_MONTH / model.unit_days
+    """One row per customer of the model's summary: p_alive, expected_purchases (in the next
+    ``horizon`` ``time_unit``s), expected_spend (per purchase), clv (discounted over the same
+    horizon) and clv_decile (1 = the top 10% of customers by CLV)."""
     table = pd.DataFrame(
         {
             "p_alive": model.p_alive(),
-            "expected_purchases": model.expected_purchases(horizon),
+            "expected_purchases": model.expected_purchases(horizon, time_unit),
             "expected_spend": model.expected_spend(),
-            "clv": model.clv(horizon_months, annual_discount_rate),
+            "clv": model.clv(horizon, time_unit, annual_discount_rate),
         }
     )
     rank = table["clv"].rank(method="first", ascending=False)
     table["clv_decile"] = np.ceil(rank / len(table) * 10).astype(int)
-    table.attrs.update(horizon_months=horizon_months, annual_discount_rate=annual_discount_rate)
     return table
 
 

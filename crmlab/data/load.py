@@ -15,10 +15,11 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataContractError, ParameterError
-from ._duckdb import to_pandas
+from ..sql import to_pandas
 from .container import CRMData, Truth
 from .contract import TABLE_NAMES, TABLES
 from .database import contract_tables, is_database_url, redact
+from .datasets import BUILTIN_DATASETS
 from .dates import DateRule
 from .paths import resolve_inside
 from .privacy import for_analysis
@@ -28,7 +29,6 @@ from .violations import Violation, raise_if_any
 
 META_FILE = "crmlab.json"  # optional: {"as_of": "...", "name": "..."} next to the tables
 TRUTH_DIR = "_truth"  # synthetic worlds: what was planted (read by `load`, never validated)
-BUILTIN = ("cdnow", "cdnow-sample")
 
 
 def load(
@@ -48,7 +48,8 @@ def load(
         contract), an import spec (``.yaml``: imported once per version of the spec and its
         files, see ``crmlab.data.importer``), a ``.duckdb`` file or a PostgreSQL URL
         (``postgresql://user@host/db``) whose tables carry contract names (other tables are
-        ignored), or a built-in data set name: "cdnow" or "cdnow-sample".
+        ignored), or a built-in data set name (``crmlab.data.datasets.BUILTIN_DATASETS``:
+        "cdnow", "cdnow-sample", "telco").
     as_of: the data set's "now" (naive means UTC). Default: ``as_of`` in the folder's
         ``crmlab.json``, else the current time. No event may be later.
     on_error: "raise" or "quarantine" (see ``crmlab.data.validate``).
@@ -67,10 +68,8 @@ def load(
     Raises ``DataContractError`` listing every problem found, files and rows alike.
     """
     text = str(path)
-    if text in BUILTIN and not Path(text).exists():
-        from .datasets import cdnow
-
-        return for_analysis(cdnow(sample=text == "cdnow-sample"), pii=pii)
+    if text in BUILTIN_DATASETS and not Path(text).exists():
+        return for_analysis(BUILTIN_DATASETS[text].load(), pii=pii)
     if is_database_url(text):
         tables = contract_tables(text)
         raw, meta, truth, p = {t: _from_arrow(a) for t, a in tables.items()}, {}, None, redact(text)
@@ -96,7 +95,8 @@ def _read_path(p: Path, sep: str, encoding: str):
     if not p.exists():
         raise DataContractError(
             f"no data at {p}: expected a folder of <table>.csv/.parquet files, a .duckdb "
-            f"file, or one of {', '.join(BUILTIN)}. To create sample data: make sample-data"
+            f"file, or one of {', '.join(BUILTIN_DATASETS)}. To create sample data: "
+            "make sample-data"
         )
     if p.is_dir():
         return *_read_folder(p, sep, encoding), p

@@ -97,13 +97,28 @@ def extra_personal_columns(table: str, frame: pd.DataFrame | None) -> list[str]:
     return [c for c in frame.columns if c not in known and personal_column_kind(str(c))]
 
 
-def marketable(customers: pd.DataFrame) -> pd.Series:
-    """Marketing consent per customer_id (True/False); without a consent column nobody is
-    marketable, because consent cannot be assumed."""
+CONSENT_POLICIES = ("recorded", "assumed")
+
+
+def marketable(customers: pd.DataFrame, consent: str = "recorded") -> pd.Series:
+    """Whether each customer_id may receive marketing (True/False).
+
+    consent="recorded" (the house rule): the ``consent_marketing`` column decides, missing
+        means no; without the column nobody is marketable, because consent cannot be assumed.
+    consent="assumed": everyone is marketable. Only for data whose owner has confirmed
+        consent outside the data (a report catalogue entry says ``consent: assumed``, and
+        the report says so).
+    customers: a table with customer_id (the contract's customers, or any id list).
+    """
+    if consent not in CONSENT_POLICIES:
+        raise ParameterError(f"consent={consent!r}: use 'recorded' (default) or 'assumed'.")
+    ids = customers["customer_id"].to_numpy()
+    if consent == "assumed":
+        return pd.Series(True, index=ids, name="marketable")
     if "consent_marketing" not in customers:
-        return pd.Series(False, index=customers["customer_id"].to_numpy(), name="marketable")
-    consent = customers["consent_marketing"].fillna(False).astype(bool).to_numpy()
-    return pd.Series(consent, index=customers["customer_id"].to_numpy(), name="marketable")
+        return pd.Series(False, index=ids, name="marketable")
+    given = customers["consent_marketing"].fillna(False).astype(bool).to_numpy()
+    return pd.Series(given, index=ids, name="marketable")
 
 
 def suppress_small_cells(

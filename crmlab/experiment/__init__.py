@@ -5,9 +5,9 @@ flat per-unit tables exported from elsewhere are read by ``read_units``
 (see docs/experiments.md).
 """
 
-from .analyze import Mean, Proportion, Ratio, analyze
+from ..data.flat_units import read_units
+from .analyze import Mean, Proportion, Ratio, Readout, analyze
 from .business import by_segment, roi
-from .flat import read_units
 from .power import mde, sample_size
 from .readout import (
     STANDARD_METRICS,
@@ -32,6 +32,7 @@ __all__ = [
     "Proportion",
     "ProportionTest",
     "Ratio",
+    "Readout",
     "SRMResult",
     "WelchTest",
     "adjust_pvalues",

@@ -25,46 +25,69 @@ from scipy import stats
 
 from ..errors import ParameterError
 from ..features import sufficient_statistics
-from .srm import srm
+from ..intervals import check_alpha
+from .srm import SRMResult, srm
 from .tests import adjust_pvalues, proportion_test, welch_test
 
 
 @dataclass(frozen=True)
 class Proportion:
-    """Share of units with a true / 1 value in ``column`` (e.g. converted)."""
+    """Share of units with a true / 1 value in ``column`` (e.g. converted).
+    label: the metric's name in results (default: the column)."""
 
     column: str
+    label: str | None = None
 
     @property
     def name(self) -> str:
-        return self.column
+        return self.label or self.column
 
 
 @dataclass(frozen=True)
 class Mean:
-    """Mean of ``column`` per unit; ``covariate`` (a pre-period value) turns on CUPED."""
+    """Mean of ``column`` per unit; ``covariate`` (a pre-period value) turns on CUPED.
+    label: the metric's name in results (default: the column, with "(CUPED on x)" when
+    adjusted, so the plain and the adjusted mean of one column can be read side by side)."""
 
     column: str
     covariate: str | None = None
+    label: str | None = None
 
     @property
     def name(self) -> str:
-        return self.column
+        if self.label:
+            return self.label
+        return f"{self.column} (CUPED on {self.covariate})" if self.covariate else self.column
 
 
 @dataclass(frozen=True)
 class Ratio:
-    """sum(numerator) / sum(denominator) over units, e.g. orders per session."""
+    """sum(numerator) / sum(denominator) over units, e.g. orders per session.
+    label: the metric's name in results (default: "<numerator> per <denominator>")."""
 
     numerator: str
     denominator: str
+    label: str | None = None
 
     @property
     def name(self) -> str:
-        return f"{self.numerator} per {self.denominator}"
+        return self.label or f"{self.numerator} per {self.denominator}"
 
 
 Metric = Proportion | Mean | Ratio
+
+
+@dataclass(frozen=True)
+class Readout:
+    """An experiment read-out. table: one row per metric x treatment arm (see ``analyze``).
+    srm: the sample-ratio check of the arm sizes (if it failed, no number is trustworthy).
+    alpha, correction, control: as analysed."""
+
+    table: pd.DataFrame
+    srm: SRMResult
+    alpha: float
+    correction: str | None
+    control: str
 
 
 def _moments(s: dict, a: str, b: str | None = None) -> tuple[float, float]:
@@ -189,15 +212,19 @@ def analyze(
     correction: Literal["holm", "bh"] | None = "holm",
     expected_shares: dict[str, float] | None = None,
     unit: str | None = "customer_id",
-) -> pd.DataFrame:
-    """One row per metric x treatment arm against ``control`` (see the module docstring).
+) -> Readout:
+    """Every metric, every treatment arm against ``control`` (see the module docstring).
 
     units: one row per unit (customer) with the variant column and metric columns.
+    metrics: Proportion / Mean / Ratio objects with distinct names (``label=`` renames).
     expected_shares: designed share per arm for the SRM check (default: equal).
     unit: the unit id column, checked for units in two arms (None to skip).
-    The SRM result is in ``.attrs["srm"]``; a mismatch also raises a warning, because every
-    number in the table is then suspect.
+    Returns a ``Readout``: its table has metric, arm, n_control, n_treatment, control,
+    treatment, difference, ci_low, ci_high (level 1 - alpha), relative_lift, lift_ci_low,
+    lift_ci_high, p_value, p_adjusted, significant (and CUPED details for adjusted means).
+    An SRM mismatch also raises a warning, because every number is then suspect.
     """
+    check_alpha(alpha)
     if variant not in units:
         raise ParameterError(f"variant column {variant!r} is not in the units table.")
     if unit is not None and unit in units and units[unit].duplicated().any():
@@ -205,6 +232,12 @@ def analyze(
         raise ParameterError(f"unit {twice!r} appears more than once (e.g. in two arms).")
     if not metrics:
         raise ParameterError("metrics is empty: give at least one Proportion, Mean or Ratio.")
+    names = [m.name for m in metrics]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ParameterError(
+            f"metric name(s) {repeated} are used twice; give each metric its own label=."
+        )
     arms = list(pd.unique(units[variant].dropna()))
     if control not in arms:
         raise ParameterError(f"control={control!r} is not an arm; arms are {sorted(arms)}.")
@@ -248,5 +281,4 @@ def analyze(
             rows.append(row)
     table = pd.DataFrame(rows)
     table["p_adjusted"], table["significant"] = adjust_pvalues(table["p_value"], correction, alpha)
-    table.attrs.update(srm=check, alpha=alpha, correction=correction, control=control)
-    return table
+    return Readout(table, check, alpha, correction, control)

@@ -43,7 +43,7 @@ def roi(
         alpha=alpha,
         correction=None,
         unit=None,
-    )
+    ).table
     row = table[table["arm"] == treatment]
     if row.empty:
         raise ParameterError(f"treatment={treatment!r} is not an arm of the experiment.")
@@ -110,7 +110,7 @@ def by_segment(
                 alpha=alpha,
                 correction=None,
                 unit=unit,
-            )
+            ).table
         parts.append(table.assign(segment=label, too_small=False))
     if not parts:  # nothing to analyse: every segment is listed as too small
         return pd.DataFrame(small, columns=["segment", "too_small"])

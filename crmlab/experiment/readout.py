@@ -8,14 +8,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from .analyze import Mean, Metric, Proportion, Ratio
+from ..intervals import level_label
+from .analyze import Mean, Metric, Proportion, Ratio, Readout
 
 # Metrics of ``crmlab.features.experiment_units`` by name (money and counts use CUPED).
 STANDARD_METRICS: dict[str, Metric] = {
     "converted": Proportion("converted"),
-    "revenue": Mean("revenue", covariate="pre_revenue"),
-    "n_orders": Mean("n_orders", covariate="pre_orders"),
-    "orders_per_session": Ratio("n_orders", "sessions"),
+    "revenue": Mean("revenue", covariate="pre_revenue", label="revenue"),
+    "n_orders": Mean("n_orders", covariate="pre_orders", label="n_orders"),
+    "orders_per_session": Ratio("n_orders", "sessions", label="orders_per_session"),
 }
 
 
@@ -88,10 +89,11 @@ def cumulative_conversion(
     return pd.DataFrame(rows)
 
 
-def verdict(table: pd.DataFrame, primary: str) -> str:
-    """One sentence: ship / don't ship / inconclusive, from the primary metric's results."""
-    srm = table.attrs.get("srm")
-    if srm is not None and srm.mismatch:
+def verdict(readout: Readout, primary: str) -> str:
+    """One sentence: ship / don't ship / inconclusive, from the primary metric's results
+    (intervals at the read-out's own level, 1 - alpha)."""
+    srm, table = readout.srm, readout.table
+    if srm.mismatch:
         return (
             f"Do not decide: the arms are not the sizes the design planned (sample-ratio "
             f"mismatch, p = {srm.p_value:.2g}); fix assignment or logging first."
@@ -101,8 +103,9 @@ def verdict(table: pd.DataFrame, primary: str) -> str:
         raise ParameterError(f"primary metric {primary!r} is not in the results.")
     sentences = []
     for _, r in rows.iterrows():
+        level = level_label(readout.alpha)
         lift = (
-            f"{r['relative_lift']:+.1%} (95% CI {r['lift_ci_low']:+.1%} to "
+            f"{r['relative_lift']:+.1%} ({level} CI {r['lift_ci_low']:+.1%} to "
             f"{r['lift_ci_high']:+.1%})"
         )
         if r["significant"] and r["difference"] > 0:

@@ -13,10 +13,9 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
+from ..data.datasets import BUILTIN_DATASETS
 from ..data.spec import is_import_spec
 from .catalogue import Report, is_data_parameter
-
-_BUILTIN_DATA = {"cdnow": "lifetimes", "cdnow-sample": "lifetimes"}
 
 
 def _hash_files(paths: list[Path]) -> str:
@@ -51,8 +50,8 @@ def data_fingerprint(parameters: dict, root: Path) -> dict[str, str]:
     for key, value in sorted(parameters.items()):
         if not isinstance(value, str) or not is_data_parameter(key):
             continue
-        if value in _BUILTIN_DATA:
-            package = _BUILTIN_DATA[value]
+        if value in BUILTIN_DATASETS:
+            package = BUILTIN_DATASETS[value].package
             out[key] = f"{value}@{package}=={metadata.version(package)}"
             continue
         path = root / value

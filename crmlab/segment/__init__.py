@@ -6,7 +6,7 @@ Pure analysis: DataFrames in, tidy DataFrames out, no I/O; ``as_of`` is always e
 from .abc import abc, abc_summary, gini, pareto_table
 from .actions import SEGMENT_ACTIONS, action_table, headline_kpis
 from .cluster import ClusterResult, cluster, projection, standardized_means
-from .lifecycle import STAGES, lifecycle
+from .lifecycle import STAGES, Lifecycle, lifecycle
 from .migration import migration
 from .profile import profile
 from .rfm import DEFAULT_SEGMENTS, SEGMENT_ORDER, rfm
@@ -17,6 +17,7 @@ __all__ = [
     "SEGMENT_ORDER",
     "STAGES",
     "ClusterResult",
+    "Lifecycle",
     "abc",
     "abc_summary",
     "action_table",

@@ -66,7 +66,6 @@ def abc(
         categories=["A", "B", "C"],
         ordered=True,
     )
-    out.attrs.update(basis=basis, cuts=list(cuts))
     return out
 
 

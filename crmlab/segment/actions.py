@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._summary import money
+from ..features import CustomerSummary
+from ._summary import money, summary_at
 
 # What marketing typically does with each segment (override freely in a notebook).
 SEGMENT_ACTIONS = {
@@ -22,7 +23,7 @@ SEGMENT_ACTIONS = {
 }
 
 
-def headline_kpis(summary: pd.DataFrame, active_days: float = 90) -> pd.DataFrame:
+def headline_kpis(summary: CustomerSummary, active_days: float = 90) -> pd.DataFrame:
     """Customers, active customers, revenue, average order value and repeat rate.
 
     summary: ``crmlab.features.customer_summary`` output. Active = last purchase at most
@@ -30,8 +31,11 @@ def headline_kpis(summary: pd.DataFrame, active_days: float = 90) -> pd.DataFram
     than one purchase period. Revenue is net of refunds. One row per metric: metric, value,
     shown (formatted text).
     """
-    orders = summary["n_orders"].sum()
+    summary = summary_at(summary, None)
+    summary.require(["n_orders", "days_since_last_order"], "headline KPIs")
     revenue = money(summary).sum()
+    table_in = summary.table
+    orders = table_in["n_orders"].sum()
     table = pd.DataFrame(
         {
             "metric": [
@@ -43,10 +47,10 @@ def headline_kpis(summary: pd.DataFrame, active_days: float = 90) -> pd.DataFram
             ],
             "value": [
                 len(summary),
-                int((summary["days_since_last_order"] <= active_days).sum()),
+                int((table_in["days_since_last_order"] <= active_days).sum()),
                 revenue,
                 revenue / orders if orders else float("nan"),
-                float((summary["frequency"] > 0).mean()),
+                float((table_in["frequency"] > 0).mean()),
             ],
         }
     )

@@ -14,21 +14,39 @@ lapsed_days = 4g.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
 import pandas as pd
 
-from ..data.validate import resolve_as_of
 from ..errors import ParameterError
+from ..features import CustomerSummary
 from ._summary import summary_at
 
 STAGES = ("new", "active", "at risk", "lapsed", "churned")
 
 
-def typical_gap_days(summary: pd.DataFrame) -> float:
+@dataclass(frozen=True)
+class Lifecycle:
+    """Lifecycle stages at ``as_of``. table (index customer_id): days_since_first_order,
+    days_since_last_order and stage (ordered categorical in ``STAGES`` order).
+    thresholds_days: new_days, active_days, at_risk_days, lapsed_days as used."""
+
+    table: pd.DataFrame
+    thresholds_days: dict[str, float]
+    as_of: pd.Timestamp
+
+    @property
+    def stage(self) -> pd.Series:
+        return self.table["stage"]
+
+
+def typical_gap_days(summary: CustomerSummary) -> float:
     """Median over repeat customers of their mean days between purchases."""
-    repeat = summary[summary["frequency"] > 0]
+    summary.require(["first_order_at", "last_order_at"], "the typical gap between purchases")
+    table = summary.table
+    repeat = table[table["frequency"] > 0]
     if repeat.empty:
         raise ParameterError(
             "no customer has bought twice, so there is no typical gap between purchases; "
@@ -45,14 +63,14 @@ def lifecycle(
     active_days: float | None = None,
     at_risk_days: float | None = None,
     lapsed_days: float | None = None,
-) -> pd.DataFrame:
+) -> Lifecycle:
     """Lifecycle stage per customer at as_of (see the module docstring for the rules).
 
-    Returns (index customer_id) days_since_first_order, days_since_last_order and stage
-    (ordered categorical in ``STAGES`` order); ``.attrs["thresholds"]`` holds the day limits.
+    orders_or_summary: contract orders (with ``as_of``) or a ``CustomerSummary``.
     """
     summary = summary_at(orders_or_summary, as_of)
-    as_of = resolve_as_of(as_of if as_of is not None else summary.attrs["as_of"])
+    summary.require(["first_order_at", "days_since_last_order"], "lifecycle stages")
+    as_of = summary.as_of
     gap = None
     if None in (new_days, active_days, at_risk_days, lapsed_days):
         gap = typical_gap_days(summary)
@@ -68,9 +86,10 @@ def lifecycle(
             f"thresholds {limits}: need new_days > 0 and 0 < active_days < at_risk_days "
             "< lapsed_days."
         )
-    out = pd.DataFrame(index=summary.index)
-    out["days_since_first_order"] = (as_of - summary["first_order_at"]) / pd.Timedelta(days=1)
-    out["days_since_last_order"] = summary["days_since_last_order"]
+    table = summary.table
+    out = pd.DataFrame(index=summary.customers)
+    out["days_since_first_order"] = (as_of - table["first_order_at"]) / pd.Timedelta(days=1)
+    out["days_since_last_order"] = table["days_since_last_order"]
     since = out["days_since_last_order"]
     stage = np.select(
         [
@@ -83,5 +102,4 @@ def lifecycle(
         STAGES[4],
     )
     out["stage"] = pd.Categorical(stage, categories=STAGES, ordered=True)
-    out.attrs.update(summary.attrs, thresholds={k: float(v) for k, v in limits.items()})
-    return out
+    return Lifecycle(out, {k: float(v) for k, v in limits.items()}, as_of)

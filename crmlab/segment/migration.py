@@ -17,32 +17,30 @@ GONE = "(gone)"
 
 def migration(
     orders,
-    as_of_from,
-    as_of_to,
+    start,
+    end,
     by: Literal["rfm_segment", "lifecycle"] = "rfm_segment",
     **options,
 ) -> pd.DataFrame:
-    """Transition table between the segments at as_of_from and at as_of_to.
+    """Transition table between the segments at ``start`` and at ``end`` (two as_of's).
 
     by: "rfm_segment" (``rfm``; options such as bins are passed on) or "lifecycle" (the
-        thresholds found at as_of_from are used at both dates, so stages mean the same).
-    Customers first buying after as_of_from start in "(not yet a customer)"; customers
-    missing at as_of_to (e.g. deleted) end in "(gone)".
+        thresholds found at start are used at both dates, so stages mean the same).
+    Customers first buying after start begin in "(not yet a customer)"; customers
+    missing at end (e.g. deleted) end in "(gone)".
     Returns one row per (from_segment, to_segment) with customers and row_share (the share
     of the from_segment's customers; row shares sum to 1).
     """
-    start, end = resolve_as_of(as_of_from), resolve_as_of(as_of_to)
+    start, end = resolve_as_of(start), resolve_as_of(end)
     if end <= start:
-        raise ParameterError(
-            f"as_of_to ({end:%Y-%m-%d}) must be after as_of_from ({start:%Y-%m-%d})."
-        )
+        raise ParameterError(f"end ({end:%Y-%m-%d}) must be after start ({start:%Y-%m-%d}).")
     if by == "rfm_segment":
         before = rfm(orders, start, **options)["segment"]
         after = rfm(orders, end, **options)["segment"]
     elif by == "lifecycle":
         first = lifecycle(orders, start, **options)
-        before = first["stage"]
-        after = lifecycle(orders, end, **first.attrs["thresholds"])["stage"]
+        before = first.stage
+        after = lifecycle(orders, end, **first.thresholds_days).stage
     else:
         raise ParameterError(f"by={by!r}: use 'rfm_segment' or 'lifecycle'.")
     pairs = pd.DataFrame(
@@ -57,6 +55,4 @@ def migration(
     order = [*before.cat.categories, NOT_YET, GONE]
     for col in ("from_segment", "to_segment"):
         table[col] = pd.Categorical(table[col], categories=order, ordered=True)
-    table = table.sort_values(["from_segment", "to_segment"]).reset_index(drop=True)
-    table.attrs.update(by=by, as_of_from=start.isoformat(), as_of_to=end.isoformat())
-    return table
+    return table.sort_values(["from_segment", "to_segment"]).reset_index(drop=True)

@@ -22,7 +22,7 @@ def profile(
 
     segments: segment label per customer (index customer_id), e.g. ``rfm(...)["segment"]``.
     Columns: customers, share_customers, revenue, share_revenue, mean and median of
-    recency_days / frequency / monetary (net of refunds), aov (revenue per order),
+    recency_days / n_orders / revenue (net of refunds), aov (revenue per order),
     orders_per_customer,
     channel_<name> (share of the segment's orders per channel, where orders have channels),
     last_nps (mean of each customer's latest NPS, where surveys exist), tickets_per_customer
@@ -32,8 +32,9 @@ def profile(
     if not isinstance(segments, pd.Series) or segments.empty:
         raise ParameterError("segments must be a non-empty Series: customer_id -> segment.")
     as_of = resolve_as_of(as_of)
-    summary = customer_summary(data.orders, as_of).reindex(segments.index)
-    unknown = summary["n_orders"].isna()
+    summary = customer_summary(data.orders, as_of)
+    table = summary.table.reindex(segments.index)
+    unknown = table["n_orders"].isna()
     if unknown.any():
         raise ParameterError(
             f"{int(unknown.sum())} customer(s) in segments have no order at as_of "
@@ -42,21 +43,22 @@ def profile(
     frame = pd.DataFrame(
         {
             "segment": segments,
-            "recency_days": summary["days_since_last_order"],
-            "frequency": summary["n_orders"],
-            "monetary": money(summary),
+            "recency_days": table["days_since_last_order"],
+            "n_orders": table["n_orders"],
+            "revenue": money(summary).reindex(segments.index),
         }
     )
     grouped = frame.groupby("segment", observed=True, sort=True)
     out = pd.DataFrame({"customers": grouped.size()})
     out["share_customers"] = out["customers"] / out["customers"].sum()
-    out["revenue"] = grouped["monetary"].sum()
-    out["share_revenue"] = out["revenue"] / out["revenue"].sum()
-    for col in ("recency_days", "frequency", "monetary"):
+    totals = grouped["revenue"].sum()
+    for col in ("recency_days", "n_orders", "revenue"):
         out[f"{col}_mean"] = grouped[col].mean()
         out[f"{col}_median"] = grouped[col].median()
-    out["aov"] = out["revenue"] / grouped["frequency"].sum()
-    out["orders_per_customer"] = grouped["frequency"].mean()
+    out.insert(2, "revenue", totals)
+    out.insert(3, "share_revenue", totals / totals.sum())
+    out["aov"] = out["revenue"] / grouped["n_orders"].sum()
+    out["orders_per_customer"] = grouped["n_orders"].mean()
     out = out.join(_channel_mix(data, frame["segment"], as_of))
     if data.surveys is not None:
         out = out.join(_last_nps(data.surveys, frame["segment"], as_of))

@@ -81,16 +81,17 @@ def rfm(
 ) -> pd.DataFrame:
     """RFM scores and segments per customer.
 
-    orders_or_summary: contract orders (DataFrame or CRMData), or a ``customer_summary``.
+    orders_or_summary: contract orders (DataFrame or CRMData), or a ``CustomerSummary``.
     as_of: the date the segmentation describes (required with orders).
     bins: number of score levels, 2..9 (codes like "545" need one digit per score).
     segments: rules (segment, r_low, r_high, fm_low, fm_high) on the 1..5 scale.
-    monetary: "net" (default): what the customer paid after refunds (``net_amount``, never
+    monetary: "net" (default): what the customer paid after refunds (``net_revenue``, never
         below 0), so a customer whose orders were all cancelled scores lowest; "gross": the
-        value of purchases before refunds that do not name their order (``total_amount``).
+        value of purchases before refunds that do not name their order (``revenue``).
 
-    Returns one row per customer (index customer_id): recency_days, frequency, monetary,
-    r_score, f_score, m_score, fm_score (1..5), rfm_code and segment (ordered categorical).
+    Returns one row per customer (index customer_id): recency_days, n_orders, revenue (as
+    chosen by ``monetary``), r_score, f_score, m_score, fm_score (1..5), rfm_code and segment
+    (ordered categorical).
     """
     if not isinstance(bins, int | np.integer) or not 2 <= bins <= 9:
         raise ParameterError(f"bins={bins!r}: use an integer from 2 to 9.")
@@ -98,13 +99,14 @@ def rfm(
     if monetary not in ("net", "gross"):
         raise ParameterError(f"monetary={monetary!r}: use 'net' (after refunds) or 'gross'.")
     summary = summary_at(orders_or_summary, as_of)
-    out = pd.DataFrame(index=summary.index)
-    out["recency_days"] = summary["days_since_last_order"]
-    out["frequency"] = summary["n_orders"]
-    out["monetary"] = money(summary, monetary)
+    summary.require(["days_since_last_order", "n_orders"], "RFM")
+    out = pd.DataFrame(index=summary.customers)
+    out["recency_days"] = summary.table["days_since_last_order"]
+    out["n_orders"] = summary.table["n_orders"]
+    out["revenue"] = money(summary, monetary)
     out["r_score"] = quantile_scores(-out["recency_days"], bins)
-    out["f_score"] = quantile_scores(out["frequency"], bins)
-    out["m_score"] = quantile_scores(out["monetary"], bins)
+    out["f_score"] = quantile_scores(out["n_orders"], bins)
+    out["m_score"] = quantile_scores(out["revenue"], bins)
     out["rfm_code"] = (
         out["r_score"].astype(str) + out["f_score"].astype(str) + out["m_score"].astype(str)
     )
@@ -116,5 +118,4 @@ def rfm(
         segment[(r5 >= lo) & (r5 <= hi) & (fm5 >= flo) & (fm5 <= fhi)] = name
     order = list(dict.fromkeys(r[0] for r in rules))
     out["segment"] = pd.Categorical(segment, categories=order, ordered=True)
-    out.attrs.update(summary.attrs, bins=bins, monetary=monetary)
     return out

@@ -1,16 +1,17 @@
-"""Identity resolution: one customer across channels (see ``resolve`` and docs/identity.md).
+"""Identity resolution: one customer across channels (``resolve``; docs/identity_privacy.md).
 
 ``keys`` normalizes e-mails, phones (E.164), names and card numbers; ``resolve`` links
 records deterministically and assigns stable master ids; ``evaluate`` scores the links on
 a synthetic world's planted duplicates.
 """
 
-from .evaluate import customer_records, evaluate
+from .evaluate import Evaluation, customer_records, evaluate
 from .keys import normalize_card, normalize_date, normalize_email, normalize_name, normalize_phone
 from .resolve import RULES, Resolution, resolve
 
 __all__ = [
     "RULES",
+    "Evaluation",
     "Resolution",
     "customer_records",
     "evaluate",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import combinations
 
 import pandas as pd
@@ -33,13 +34,28 @@ def _pairs(groups: pd.Series) -> set[tuple[str, str]]:
     return out
 
 
-def evaluate(world: CRMData, resolution: Resolution | None = None, **resolve_options) -> dict:
+@dataclass(frozen=True)
+class Evaluation:
+    """Pairwise scores of a resolution against planted duplicates.
+
+    metrics: metric, value (precision, recall, true_pairs, found_pairs, correct_pairs).
+    precision / recall: the same two numbers as attributes. missed / wrong: up to ten pairs
+    of customer ids the resolution missed or linked wrongly. resolution: what was scored.
+    """
+
+    metrics: pd.DataFrame
+    precision: float
+    recall: float
+    missed: list
+    wrong: list
+    resolution: Resolution
+
+
+def evaluate(world: CRMData, resolution: Resolution | None = None, **resolve_options) -> Evaluation:
     """Pairwise precision and recall of the links against ``world.truth`` duplicates.
 
     resolution: a ``resolve`` result on ``customer_records(world)`` to score (default:
-    resolve here with ``resolve_options``).
-    Returns a dict: precision, recall, true_pairs, found_pairs, correct_pairs, missed (a few
-    missed pairs of customer ids), wrong (a few wrong ones), resolution (the ``Resolution``).
+    resolve here with ``resolve_options``). See ``Evaluation``.
     """
     if world.truth is None or "duplicates" not in world.truth.tables:
         raise ParameterError("evaluate needs a synthetic world with truth (crmlab.data.generate).")
@@ -55,13 +71,19 @@ def evaluate(world: CRMData, resolution: Resolution | None = None, **resolve_opt
     true_pairs = _pairs(person.rename_axis(None))
     found = _pairs(resolution.crosswalk.set_index("source_key")["customer_id"].rename_axis(None))
     correct = true_pairs & found
-    return {
-        "precision": len(correct) / len(found) if found else 1.0,
-        "recall": len(correct) / len(true_pairs) if true_pairs else 1.0,
-        "true_pairs": len(true_pairs),
-        "found_pairs": len(found),
-        "correct_pairs": len(correct),
-        "missed": sorted(true_pairs - found)[:10],
-        "wrong": sorted(found - true_pairs)[:10],
-        "resolution": resolution,
-    }
+    precision = len(correct) / len(found) if found else 1.0
+    recall = len(correct) / len(true_pairs) if true_pairs else 1.0
+    metrics = pd.DataFrame(
+        {
+            "metric": ["precision", "recall", "true_pairs", "found_pairs", "correct_pairs"],
+            "value": [precision, recall, len(true_pairs), len(found), len(correct)],
+        }
+    )
+    return Evaluation(
+        metrics,
+        precision,
+        recall,
+        sorted(true_pairs - found)[:10],
+        sorted(found - true_pairs)[:10],
+        resolution,
+    )

@@ -1,8 +1,9 @@
 """Experiments exported from elsewhere: a flat table with one row per unit.
 
 An analyst often gets an experiment as a CSV from another tool (one row per user: the arm
-plus outcome columns). ``read_units`` renames its columns to the names ``analyze`` and the
-campaign notebook use, and checks it with the same care as the CRM tables.
+plus outcome columns). ``read_units`` renames its columns to the names
+``crmlab.experiment.analyze`` and the campaign notebook use, and checks it with the same
+care as the CRM tables: every problem is a ``Violation`` of the table "units".
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..data.normalize import as_number, lost_values
 from ..errors import DataContractError, ParameterError
+from .normalize import as_number, lost_values
+from .violations import MAX_EXAMPLES, Violation, format_violations
+
+TABLE = "units"
 
 
 def read_units(
@@ -49,31 +53,36 @@ def read_units(
             f"no {variant!r} column after renaming; map the arm column to it, e.g. "
             f"columns={{'group': {variant!r}}}. Columns: {list(frame.columns)}."
         )
-    problems = []
+    problems: list[Violation] = []
     if frame[variant].isna().any():
         rows = frame.index[frame[variant].isna()]
-        problems.append(f"{variant}: {len(rows)} row(s) without an arm (rows {list(rows[:5])})")
+        problems.append(_violation(variant, "every unit needs an arm", rows))
     frame[variant] = frame[variant].astype("str")
     if unit is not None and unit in frame:
         frame[unit] = frame[unit].astype("str")
-        twice = frame[unit][frame[unit].duplicated()]
-        if len(twice):
+        twice = frame[unit].duplicated(keep=False)
+        if twice.any():
+            rows = frame.index[twice]
+            examples = list(frame.loc[rows, unit].unique()[:MAX_EXAMPLES])
             problems.append(
-                f"{unit}: {len(twice)} duplicated unit id(s) (e.g. {list(twice.unique()[:5])}); "
-                "one row per unit is required"
+                _violation(unit, "one row per unit (duplicated unit id)", rows, examples)
             )
     ids = {variant} | ({unit} if unit else set())
     for name in [c for c in frame.columns if c not in ids]:
         values, bad = _numeric(frame[name])
-        if bad:
-            problems.append(f"{name}: {bad[0]} non-numeric value(s), e.g. {bad[1]}")
+        if bad is not None:
+            rows, examples = bad
+            problems.append(_violation(name, "metric values must be numbers", rows, examples))
         else:
             frame[name] = values
     if problems:
-        raise DataContractError(
-            "the per-unit table has problems:\n  - " + "\n  - ".join(problems), problems
-        )
+        raise DataContractError(format_violations(problems, "the per-unit table"), problems)
     return frame
+
+
+def _violation(column: str, rule: str, rows: pd.Index, examples: list | None = None):
+    shown = examples if examples is not None else [f"(row {r})" for r in rows[:MAX_EXAMPLES]]
+    return Violation(TABLE, column, rule, len(rows), [str(e) for e in shown], rows)
 
 
 def _read(source: str | Path | pd.DataFrame, sep: str) -> pd.DataFrame:
@@ -98,13 +107,13 @@ def _read(source: str | Path | pd.DataFrame, sep: str) -> pd.DataFrame:
         ) from exc
 
 
-def _numeric(column: pd.Series) -> tuple[pd.Series, tuple[int, list] | None]:
-    """The column as float (or unchanged if it holds labels only), or (count, examples) of
+def _numeric(column: pd.Series) -> tuple[pd.Series, tuple[pd.Index, list] | None]:
+    """The column as float (or unchanged if it holds labels only), or (rows, examples) of
     the values that are not numbers in an otherwise numeric column."""
     values = as_number(column)
     lost = lost_values(column, values)
     if len(lost) and values.isna().all():
         return column, None  # a label column, e.g. a segment
     if len(lost):
-        return values, (len(lost), list(column[lost].unique()[:5]))
+        return values, (lost, list(column.loc[lost].unique()[:MAX_EXAMPLES]))
     return values, None

@@ -1,4 +1,4 @@
-"""Holdout validation: fit on a calibration period, predict the holdout, compare."""
+"""Holdout evaluation: fit on a calibration period, predict the holdout, compare."""
 
 from __future__ import annotations
 
@@ -7,53 +7,50 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..features import calibration_holdout, purchase_tracking
+from ..features import CalibrationHoldout, calibration_holdout, purchase_tracking
+from ..units import TimeUnit, days_per_unit
 from .model import CLVModel, fit
 
-_CAL = ["frequency", "recency", "T", "monetary_value"]
 
+@dataclass(frozen=True)
+class Evaluation:
+    """What ``evaluate`` measured. metrics: metric, value (per-customer MAE and RMSE of
+    holdout purchases, total actual and predicted holdout purchases and their relative
+    error). by_frequency: per calibration frequency (7 means 7+), customers, actual and
+    predicted mean holdout purchases (the classic chart). tracking: per period, actual and
+    predicted cumulative repeat purchases of the cohort (the tracking chart). per_customer:
+    actual and predicted per customer. model: the model fitted on the calibration period."""
 
-@dataclass
-class ValidationResult:
-    """metrics: metric, value (per-customer MAE and RMSE of holdout purchases, total actual
-    and predicted holdout purchases and their relative error). by_frequency: per calibration
-    frequency (7 means 7+), customers, actual and predicted mean holdout purchases (the classic
-    chart). tracking: per period, actual and predicted cumulative repeat purchases of the
-    cohort (the tracking chart). per_customer: actual and predicted per customer."""
-
-    model: CLVModel
     metrics: pd.DataFrame
     by_frequency: pd.DataFrame
     tracking: pd.DataFrame
     per_customer: pd.DataFrame
+    model: CLVModel
 
 
-def validate(
+def evaluate(
     orders,
     calibration_end,
     observation_end,
     model: str = "bgnbd",
-    freq: str = "D",
-    freq_multiplier: float = 7,
+    time_unit: TimeUnit = "W",
+    period: str = "D",
     penalizer: float = 0.0,
     max_frequency: int = 7,
-) -> ValidationResult:
+) -> Evaluation:
     """Fit ``model`` on purchases up to calibration_end and check it on the holdout period.
 
-    Time is measured as in the papers by default (days / 7 = weeks at daily resolution).
+    Time is measured as in the papers by default (weeks at daily resolution: time_unit="W",
+    period="D").
     """
-    both = calibration_holdout(
-        orders, calibration_end, observation_end, freq=freq, freq_multiplier=freq_multiplier
-    )
-    calibration = both[[f"{c}_cal" for c in _CAL]].set_axis(_CAL, axis=1)
-    calibration.attrs.update(both.attrs)
-    fitted = fit(calibration, model=model, spend_model=None, penalizer=penalizer)
-    horizon = float(both["duration_holdout"].iloc[0])
+    both = calibration_holdout(orders, calibration_end, observation_end, time_unit, period)
+    fitted = fit(both.calibration, model=model, spend_model=None, penalizer=penalizer)
+    horizon = both.duration_holdout
     per_customer = pd.DataFrame(
         {
-            "frequency_cal": calibration["frequency"],
-            "actual": both["frequency_holdout"],
-            "predicted": fitted.expected_purchases(horizon),
+            "frequency_cal": both.calibration.table["frequency"],
+            "actual": both.holdout["frequency_holdout"],
+            "predicted": fitted.expected_purchases(horizon, time_unit),
         }
     )
     error = per_customer["predicted"] - per_customer["actual"]
@@ -62,7 +59,7 @@ def validate(
         {
             "metric": [
                 "customers",
-                "holdout length (model units)",
+                f"holdout length ({fitted.unit_name})",
                 "MAE per customer",
                 "RMSE per customer",
                 "actual holdout purchases",
@@ -89,18 +86,18 @@ def validate(
         .rename_axis("frequency_cal")
         .reset_index()
     )
-    tracking = _tracking(orders, fitted, both.attrs, observation_end, freq, freq_multiplier)
-    return ValidationResult(fitted, metrics, by_frequency, tracking, per_customer)
+    tracking = _tracking(orders, fitted, both, period)
+    return Evaluation(metrics, by_frequency, tracking, per_customer, fitted)
 
 
-def _tracking(orders, fitted: CLVModel, attrs, observation_end, freq, multiplier) -> pd.DataFrame:
+def _tracking(orders, fitted: CLVModel, both: CalibrationHoldout, period: str) -> pd.DataFrame:
     """Cumulative repeat purchases of the calibration cohort: actual vs the model's
     unconditional expectation summed over customers by their first-purchase date."""
-    cal_end = pd.Timestamp(attrs["calibration_end"])
-    counts = purchase_tracking(orders, observation_end, freq=freq, cohort_end=cal_end)
+    cal_end = both.calibration_end
+    counts = purchase_tracking(orders, both.observation_end, period=period, cohort_end=cal_end)
     cohort = counts[counts["period"] <= cal_end]
-    unit = pd.Timedelta(days=fitted.unit_days)
-    step = pd.Timedelta(days=1 if freq == "D" else 7)
+    unit = pd.Timedelta(days=days_per_unit(fitted.time_unit))
+    step = pd.Timedelta(days=days_per_unit(period))
     firsts = cohort.loc[cohort["first_purchases"] > 0, ["period", "first_purchases"]]
     actual_new = counts["repeat_purchases"].to_numpy(float)
     ends = counts["period"] + step

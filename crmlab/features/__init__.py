@@ -1,0 +1,38 @@
+"""Per-customer features computed as SQL in DuckDB: the one place heavy aggregation happens.
+
+The SQL is plain (GROUP BY, FILTER, min_by, date_trunc) so that the same queries can run on
+Apache Spark later; models fit on the compact tables returned here. Every query reads the
+single definition of a purchase in ``orders_view``.
+
+- ``customer_summary`` / ``calibration_holdout``: lifetimes' frequency / recency / T /
+  monetary_value, as a ``CustomerSummary`` that carries its ``as_of`` and ``time_unit``.
+- ``churn_snapshots``: point-in-time churn features and labels (``Snapshots``).
+- ``experiment_units`` / ``sufficient_statistics``: per-unit outcomes of a campaign test
+  and the per-arm sums every two-sample test needs.
+- ``monthly_orders`` / ``monthly_new_customers`` / ``purchase_tracking``: calendar series.
+"""
+
+from __future__ import annotations
+
+from .calendar import monthly_new_customers, monthly_orders, purchase_tracking
+from .experiment import experiment_units, sufficient_statistics
+from .orders_view import OrdersSource, OrdersView
+from .snapshots import Snapshots, churn_snapshots, cutoff_schedule
+from .summary import CalibrationHoldout, CustomerSummary, calibration_holdout, customer_summary
+
+__all__ = [
+    "CalibrationHoldout",
+    "CustomerSummary",
+    "OrdersSource",
+    "OrdersView",
+    "Snapshots",
+    "calibration_holdout",
+    "churn_snapshots",
+    "customer_summary",
+    "cutoff_schedule",
+    "experiment_units",
+    "monthly_new_customers",
+    "monthly_orders",
+    "purchase_tracking",
+    "sufficient_statistics",
+]

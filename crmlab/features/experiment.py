@@ -1,0 +1,126 @@
+"""Experiment units and their sufficient statistics: the SQL behind ``crmlab.experiment``."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from ..data.container import CRMData
+from ..data.contract import empty_table
+from ..errors import ParameterError
+from ..sql import exact_sum, sql_identifier, to_pandas
+from .orders_view import OrdersView
+
+
+def experiment_units(
+    data: CRMData, campaign_id: str, window_days: float = 14, pre_days: float = 90
+) -> pd.DataFrame:
+    """One row per customer assigned to a campaign, with outcomes and pre-period covariates.
+
+    Outcomes count completed orders in (assigned_at, assigned_at + window_days]: n_orders,
+    revenue, converted (at least one order); sessions = customer-initiated web/app views and
+    store visits in the same window (0 without touchpoints). Covariates: pre_orders and
+    pre_revenue in (assigned_at - pre_days, assigned_at]. Columns: customer_id, variant,
+    assigned_at, converted, n_orders, revenue, sessions, pre_orders, pre_revenue,
+    days_to_first_order (empty without an order in the window).
+    """
+    if data.assignments is None:
+        raise ParameterError("the data set has no assignments table: no experiment to read.")
+    known = sorted(data.assignments["campaign_id"].unique())
+    if campaign_id not in known:
+        raise ParameterError(f"campaign_id={campaign_id!r} is unknown; campaigns: {known}.")
+    if not _number(window_days) or window_days <= 0 or not _number(pre_days) or pre_days < 0:
+        raise ParameterError(
+            f"window_days={window_days!r} must be a number > 0 and pre_days={pre_days!r} >= 0 "
+            "(fractions of a day are honoured)."
+        )
+    touchpoints = data.touchpoints
+    if touchpoints is None:
+        touchpoints = empty_table("touchpoints", ["customer_id", "occurred_at", "kind"])
+    with OrdersView(data.orders) as con:
+        con.register("assignments_source", data.assignments)
+        con.register("touchpoints_source", touchpoints[["customer_id", "occurred_at", "kind"]])
+        after = "p.ordered_at > a.assigned_at AND p.ordered_at <= a.assigned_at + $window"
+        before = "p.ordered_at <= a.assigned_at AND p.ordered_at > a.assigned_at - $pre"
+        out = to_pandas(
+            con.execute(
+                f"""
+            WITH a AS (SELECT customer_id, variant, assigned_at FROM assignments_source
+                       WHERE campaign_id = $campaign),
+            o AS (
+                SELECT a.customer_id,
+                       count(*) FILTER (WHERE {after}) AS n_orders,
+                       coalesce({exact_sum("p.amount", after)}, 0) AS revenue,
+                       count(*) FILTER (WHERE {before}) AS pre_orders,
+                       coalesce({exact_sum("p.amount", before)}, 0) AS pre_revenue,
+                       min(epoch(p.ordered_at - a.assigned_at) / 86400.0) FILTER (
+                           WHERE {after}) AS days_to_first_order
+                FROM a JOIN purchases p USING (customer_id)
+                GROUP BY a.customer_id),
+            s AS (
+                SELECT a.customer_id, count(*) AS sessions
+                FROM a JOIN touchpoints_source t USING (customer_id)
+                WHERE t.kind IN ('view', 'visit') AND t.occurred_at > a.assigned_at
+                  AND t.occurred_at <= a.assigned_at + $window
+                GROUP BY a.customer_id)
+            SELECT a.customer_id, a.variant, a.assigned_at,
+                   coalesce(o.n_orders, 0) > 0 AS converted,
+                   coalesce(o.n_orders, 0) AS n_orders, coalesce(o.revenue, 0) AS revenue,
+                   coalesce(s.sessions, 0) AS sessions,
+                   coalesce(o.pre_orders, 0) AS pre_orders,
+                   coalesce(o.pre_revenue, 0) AS pre_revenue, o.days_to_first_order
+            FROM a LEFT JOIN o USING (customer_id) LEFT JOIN s USING (customer_id)
+            ORDER BY a.customer_id
+            """,
+                {
+                    "campaign": campaign_id,
+                    "window": _interval(window_days),
+                    "pre": _interval(pre_days),
+                },
+            )
+        )
+    out["assigned_at"] = pd.to_datetime(out["assigned_at"], utc=True)
+    out["converted"] = out["converted"].astype(int)
+    for col in ("n_orders", "sessions", "pre_orders"):
+        out[col] = out[col].astype("int64")
+    return out
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _interval(days: float) -> pd.Timedelta:
+    """A duration in days as a DuckDB interval parameter, fractions of a day kept."""
+    return pd.Timedelta(microseconds=round(days * 86_400_000_000))
+
+
+def sufficient_statistics(frame: pd.DataFrame, group: str, columns: list[str]) -> pd.DataFrame:
+    """Per group: n, and for the columns every sum s_a and sum of products s_a*b (a <= b in
+    the given order) — all a two-sample test needs, computed in one SQL pass."""
+    terms = ["count(*)::DOUBLE AS n"]
+    for i, a in enumerate(columns):
+        terms.append(f'{exact_sum(f"{sql_identifier(a)}::DOUBLE")} AS "s_{a}"')
+        for b in columns[i:]:
+            product = f"{sql_identifier(a)}::DOUBLE * {sql_identifier(b)}::DOUBLE"
+            terms.append(f'{exact_sum(product)} AS "s_{a}*{b}"')
+    con = duckdb.connect()
+    try:
+        con.register("units_source", frame[[group, *columns]])
+        out = to_pandas(
+            con.execute(
+                f'SELECT "{group}" AS grp, {", ".join(terms)} FROM units_source GROUP BY grp'
+            )
+        )
+    finally:
+        con.close()
+    return out.set_index("grp")
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _interval(days: float) -> pd.Timedelta:
+    """A duration in days as a DuckDB interval parameter, fractions of a day kept."""
+    return pd.Timedelta(microseconds=round(days * 86_400_000_000))

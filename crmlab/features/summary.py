@@ -1,0 +1,291 @@
+"""Per-customer purchase summaries (lifetimes' definitions), computed as SQL in DuckDB.
+
+Definitions (identical to the ``lifetimes`` package's utilities):
+  - purchases are completed orders at or before ``as_of`` (see ``orders_view``: refunds are
+    never purchases, and a refund naming its order nets against it once known). All
+    purchases of one customer in one ``period`` (calendar day for "D", ISO week Monday..Sunday
+    for "W") collapse into one purchase whose value is their sum;
+  - ``frequency``: number of periods with a purchase, minus one (repeat purchases);
+  - ``recency``: time between the first and the last purchase period, in ``time_unit``;
+  - ``T``: time between the first purchase period and the period containing ``as_of``;
+  - ``monetary_value``: mean value of the repeat purchase periods (0 without repeats).
+``period="D", time_unit="W"`` measures weeks at daily resolution, as the published CDNOW
+analyses do. One deliberate difference: lifetimes also counts purchases made *after*
+``as_of`` when they fall in the same period as ``as_of``; crmlab never looks past ``as_of``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..data.validate import resolve_as_of
+from ..errors import ParameterError
+from ..sql import exact_avg, exact_sum, to_pandas
+from ..units import UNIT_NAMES, TimeUnit, convert, days_per_unit
+from .orders_view import OrdersSource, OrdersView, known_at
+
+PERIODS = {"D": "day", "W": "week"}  # period -> DuckDB date_trunc unit
+MODEL_COLUMNS = ("frequency", "recency", "T")
+DURATION_COLUMNS = ("recency", "T")  # the columns measured in time_unit
+
+
+@dataclass(frozen=True)
+class CustomerSummary:
+    """One row per customer, and the facts needed to read it: when, and in which unit.
+
+    table: indexed by customer_id (sorted). Model inputs frequency (repeat purchase
+        periods), recency and T (in ``time_unit``), monetary_value (mean repeat purchase
+        value); and, when built from orders: n_orders, revenue (purchases before refunds
+        that do not name their order), first_order_at, last_order_at, days_since_last_order,
+        n_refunds, refund_amount (a positive number) and net_revenue (every order and refund
+        at or before as_of: what the customer paid in the end; below zero when a refund is
+        for an order before the data starts).
+    as_of: the moment the summary describes (UTC); events at exactly as_of are included.
+    time_unit: unit of recency and T ("D", "W" or "M"; see ``crmlab.units``).
+    period: calendar bucket in which purchases collapse into one ("D" or "W").
+
+    Treat ``table`` as read-only; ``in_unit`` re-expresses durations, so a unit can never be
+    lost the way ``summary.assign(T=summary["T"] / 7)`` lost it.
+    """
+
+    table: pd.DataFrame
+    as_of: pd.Timestamp
+    time_unit: TimeUnit = "D"
+    period: str = "D"
+
+    def __post_init__(self) -> None:
+        days_per_unit(self.time_unit)
+        check_period(self.period)
+        if not isinstance(self.table, pd.DataFrame):
+            raise ParameterError(f"table must be a DataFrame, not {type(self.table).__name__}.")
+        object.__setattr__(self, "as_of", resolve_as_of(self.as_of))
+        self.require(MODEL_COLUMNS, "a customer summary")
+
+    @classmethod
+    def from_frame(
+        cls, frame: pd.DataFrame, as_of, time_unit: TimeUnit, period: str = "D"
+    ) -> CustomerSummary:
+        """Wrap a summary made elsewhere (e.g. with lifetimes) after checking it: columns
+        frequency, recency, T (in ``time_unit``) numeric, >= 0, recency <= T."""
+        summary = cls(frame.copy(), as_of, time_unit, period)
+        values = summary.table[list(MODEL_COLUMNS)]
+        if not all(pd.api.types.is_numeric_dtype(values[c]) for c in MODEL_COLUMNS):
+            raise ParameterError("frequency, recency and T must be numbers.")
+        bad = (values < 0).any(axis=1) | (values["recency"] > values["T"])
+        if bad.any():
+            raise ParameterError(
+                f"{int(bad.sum())} customer(s) have a negative value or recency > T "
+                f"(e.g. {list(values.index[bad][:3])}); check the summary's time_unit."
+            )
+        return summary
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    @property
+    def customers(self) -> pd.Index:
+        return self.table.index
+
+    @property
+    def unit_name(self) -> str:
+        return UNIT_NAMES[self.time_unit]
+
+    def in_unit(self, time_unit: TimeUnit) -> CustomerSummary:
+        """The same summary with recency and T expressed in another ``time_unit``."""
+        if time_unit == self.time_unit:
+            return self
+        table = self.table.copy()
+        factor = convert(1.0, self.time_unit, time_unit)
+        for column in DURATION_COLUMNS:
+            table[column] = table[column] * factor
+        return CustomerSummary(table, self.as_of, time_unit, self.period)
+
+    def require(self, columns, purpose: str) -> None:
+        """ParameterError naming the missing columns when ``purpose`` needs them."""
+        missing = [c for c in columns if c not in self.table]
+        if missing:
+            raise ParameterError(
+                f"{purpose} needs column(s) {missing}, which this summary lacks; build it from "
+                "orders with crmlab.features.customer_summary."
+            )
+
+
+@dataclass(frozen=True)
+class CalibrationHoldout:
+    """A calibration-period summary and what each of its customers did in the holdout.
+
+    calibration: ``customer_summary`` at calibration_end.
+    holdout: indexed like calibration.table; frequency_holdout (purchase periods in
+        (calibration_end, observation_end]) and monetary_value_holdout (mean value of the
+        holdout orders, not of periods: lifetimes' convention).
+    duration_holdout: time between the period of calibration_end and that of
+        observation_end, in ``calibration.time_unit``.
+    """
+
+    calibration: CustomerSummary
+    holdout: pd.DataFrame
+    duration_holdout: float
+    observation_end: pd.Timestamp
+
+    @property
+    def calibration_end(self) -> pd.Timestamp:
+        return self.calibration.as_of
+
+    @property
+    def time_unit(self) -> str:
+        return self.calibration.time_unit
+
+    def lifetimes_frame(self) -> pd.DataFrame:
+        """One wide frame as ``lifetimes.utils.calibration_and_holdout_data`` returns it."""
+        columns = [c for c in (*MODEL_COLUMNS, "monetary_value") if c in self.calibration.table]
+        out = self.calibration.table[columns].add_suffix("_cal").join(self.holdout)
+        out["duration_holdout"] = self.duration_holdout
+        return out
+
+
+def customer_summary(
+    orders: OrdersSource,
+    as_of,
+    time_unit: TimeUnit = "D",
+    period: str = "D",
+) -> CustomerSummary:
+    """Per-customer frequency / recency / T / monetary_value (lifetimes' definitions), money
+    and dates, at ``as_of`` (see the module docstring and ``CustomerSummary``).
+
+    orders: contract orders as a DataFrame, a CRMData, or a path / glob of Parquet files
+        (read by DuckDB without loading them into pandas).
+    as_of: the end of the observation period (naive means UTC); later orders are ignored,
+        an order at exactly as_of counts.
+    time_unit: unit of recency and T: "D", "W" or "M". period: "D" or "W" (see above).
+    """
+    scale = days_per_unit(time_unit)
+    trunc = check_period(period)
+    as_of = resolve_as_of(as_of)
+    with OrdersView(orders) as con:
+        known_at(con, as_of)
+        table = to_pandas(con.execute(_summary_sql(trunc, scale), {"as_of": as_of}))
+    return CustomerSummary(_finish(table), as_of, time_unit, period)
+
+
+def calibration_holdout(
+    orders: OrdersSource,
+    calibration_end,
+    observation_end,
+    time_unit: TimeUnit = "D",
+    period: str = "D",
+) -> CalibrationHoldout:
+    """Calibration summary at ``calibration_end`` plus each customer's purchases in
+    (calibration_end, observation_end] — ``lifetimes.utils.calibration_and_holdout_data``'s
+    definitions. Customers whose first purchase is in the holdout are not included."""
+    scale = days_per_unit(time_unit)
+    trunc = check_period(period)
+    cal_end, obs_end = resolve_as_of(calibration_end), resolve_as_of(observation_end)
+    if obs_end <= cal_end:
+        raise ParameterError(
+            f"observation_end ({obs_end:%Y-%m-%d}) must be after calibration_end "
+            f"({cal_end:%Y-%m-%d})."
+        )
+    with OrdersView(orders) as con:
+        known_at(con, cal_end)
+        cal = _finish(to_pandas(con.execute(_summary_sql(trunc, scale), {"as_of": cal_end})))
+        known_at(con, obs_end)
+        holdout = to_pandas(
+            con.execute(
+                f"""
+            SELECT customer_id,
+                   count(DISTINCT date_trunc('{trunc}', ordered_at)) AS frequency_holdout,
+                   {exact_avg("amount")} AS monetary_value_holdout
+            FROM purchases
+            WHERE ordered_at > $cal_end AND ordered_at <= $obs_end
+            GROUP BY customer_id
+            """,
+                {"cal_end": cal_end, "obs_end": obs_end},
+            )
+        )
+        duration = con.execute(
+            f"SELECT date_diff('day', date_trunc('{trunc}', $cal_end::TIMESTAMPTZ),"
+            f" date_trunc('{trunc}', $obs_end::TIMESTAMPTZ)) / {scale}",
+            {"cal_end": cal_end, "obs_end": obs_end},
+        ).fetchone()[0]
+    if holdout.empty:
+        raise ParameterError(
+            f"no purchases between calibration_end ({cal_end:%Y-%m-%d}) and observation_end "
+            f"({obs_end:%Y-%m-%d}): choose an earlier calibration_end."
+        )
+    holdout = holdout.set_index("customer_id").reindex(cal.index)
+    holdout = holdout.fillna(0.0).astype(float)
+    return CalibrationHoldout(
+        CustomerSummary(cal, cal_end, time_unit, period), holdout, float(duration), obs_end
+    )
+
+
+def check_period(period: str) -> str:
+    """The DuckDB date_trunc unit of a ``period`` ("D" or "W"); ParameterError otherwise."""
+    if period not in PERIODS:
+        raise ParameterError(f"period={period!r}: use 'D' (calendar days) or 'W' (ISO weeks).")
+    return PERIODS[period]
+
+
+def _summary_sql(trunc: str, scale: float) -> str:
+    # min_by picks the first period's value without a window function (Spark has it too).
+    return f"""
+    WITH periods AS (
+        SELECT customer_id,
+               date_trunc('{trunc}', ordered_at) AS period,
+               {exact_sum("amount")} AS amount,
+               count(*) AS n_orders,
+               min(ordered_at) AS first_at,
+               max(ordered_at) AS last_at
+        FROM purchases
+        WHERE ordered_at <= $as_of
+        GROUP BY customer_id, period
+    ),
+    per_customer AS (
+        SELECT customer_id,
+               count(*) - 1 AS frequency,
+               date_diff('day', min(period), max(period)) / {scale} AS recency,
+               date_diff('day', min(period), date_trunc('{trunc}', $as_of::TIMESTAMPTZ))
+                   / {scale} AS T,
+               CASE WHEN count(*) > 1
+                    THEN ({exact_sum("amount")} - min_by(amount, period)) / (count(*) - 1)
+                    ELSE 0 END AS monetary_value,
+               sum(n_orders) AS n_orders,
+               {exact_sum("amount")} AS revenue,
+               min(first_at) AS first_order_at,
+               max(last_at) AS last_order_at,
+               epoch($as_of::TIMESTAMPTZ - max(last_at)) / 86400.0 AS days_since_last_order
+        FROM periods
+        GROUP BY customer_id
+    ),
+    refunds AS (
+        SELECT customer_id, count(*) AS n_refunds, -{exact_sum("amount")} AS refund_amount
+        FROM refund_rows
+        WHERE ordered_at <= $as_of
+        GROUP BY customer_id
+    ),
+    net AS (
+        SELECT customer_id, {exact_sum("amount")} AS net_revenue
+        FROM all_rows
+        WHERE ordered_at <= $as_of
+        GROUP BY customer_id
+    )
+    SELECT p.*, coalesce(r.n_refunds, 0) AS n_refunds,
+           coalesce(r.refund_amount, 0) AS refund_amount, n.net_revenue
+    FROM per_customer p LEFT JOIN refunds r USING (customer_id) LEFT JOIN net n USING (customer_id)
+    ORDER BY customer_id
+    """
+
+
+def _finish(summary: pd.DataFrame) -> pd.DataFrame:
+    summary = summary.set_index("customer_id")
+    floats = ("frequency", "recency", "T", "monetary_value", "revenue")
+    for col in (*floats, "refund_amount", "net_revenue"):
+        summary[col] = summary[col].astype(float)
+    for col in ("n_orders", "n_refunds"):
+        summary[col] = summary[col].astype(np.int64)
+    for col in ("first_order_at", "last_order_at"):
+        summary[col] = pd.to_datetime(summary[col], utc=True)
+    return summary

@@ -1,0 +1,41 @@
+"""Time units: the one explicit way durations are measured in crmlab.
+
+``time_unit`` is "D" (days), "W" (weeks of 7 days) or "M" (months of 365.25 / 12 days).
+Every function that takes or returns a duration either has a ``time_unit`` argument or
+says its unit in the parameter name (``horizon_days``); nothing carries a unit silently.
+
+``period`` is a different idea: the calendar bucket in which several purchases of one
+customer count as one ("D" = calendar day, "W" = ISO week Monday..Sunday, "M" = month).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from .errors import ParameterError
+
+TimeUnit = Literal["D", "W", "M"]
+DAYS_PER_UNIT: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
+UNIT_NAMES: dict[str, str] = {"D": "days", "W": "weeks", "M": "months"}
+DAYS_PER_MONTH = DAYS_PER_UNIT["M"]
+
+
+def days_per_unit(time_unit: str, name: str = "time_unit") -> float:
+    """Length of one ``time_unit`` in days; a ParameterError names the accepted values."""
+    if time_unit not in DAYS_PER_UNIT:
+        raise ParameterError(
+            f"{name}={time_unit!r}: use 'D' (days), 'W' (weeks) or 'M' (months of 365.25/12 days)."
+        )
+    return DAYS_PER_UNIT[time_unit]
+
+
+def convert(value: float, from_unit: str, to_unit: str) -> float:
+    """A duration expressed in ``from_unit`` re-expressed in ``to_unit``."""
+    return value * days_per_unit(from_unit) / days_per_unit(to_unit)
+
+
+def check_positive_days(value, name: str) -> float:
+    """A duration in days that must be a positive number (fractions are honoured)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ParameterError(f"{name}={value!r} must be a positive number of days.")
+    return float(value)
