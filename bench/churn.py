@@ -37,9 +37,9 @@ def pandas_core_features(orders: pd.DataFrame, cutoffs, horizon_days: int) -> pd
             recency_days=("age", "min"),
             tenure_days=("age", "max"),
             n_orders=("amount", "size"),
-            total_spend=("amount", "sum"),
-            spend_90d=("a90", "sum"),
-            spend_365d=("a365", "sum"),
+            revenue=("amount", "sum"),
+            revenue_90d=("a90", "sum"),
+            revenue_365d=("a365", "sum"),
         )
         feats = feats[feats["recency_days"] <= 365]
         ahead = done[

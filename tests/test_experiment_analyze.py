@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -15,7 +16,7 @@ from crmlab.features import experiment_units
 
 METRICS = [
     ex.Proportion("converted"),
-    ex.Mean("revenue", covariate="pre_revenue"),
+    ex.Mean("revenue", covariate="pre_revenue", label="revenue"),
     ex.Ratio("n_orders", "sessions"),
 ]
 
@@ -45,19 +46,20 @@ def test_units_measure_the_window_and_the_pre_period(world):
 
 def test_planted_effects_are_inside_the_intervals(world):
     truth = world.truth.params["campaigns"]["CMP01"]
-    table = ex.analyze(experiment_units(world, "CMP01"), METRICS).set_index("metric")
+    readout = ex.analyze(experiment_units(world, "CMP01"), METRICS)
+    table = readout.table.set_index("metric")
     conv, rev = table.loc["converted"], table.loc["revenue"]
     assert conv["ci_low"] < truth["true_conversion_effect"] < conv["ci_high"]
     assert rev["ci_low"] < truth["true_revenue_effect"] < rev["ci_high"]
     assert conv["significant"]
     assert rev["variance_reduction"] > 0  # CUPED made revenue more precise
-    assert table.attrs["srm"].mismatch is False
+    assert readout.srm.mismatch is False and readout.table.attrs == {}
 
 
 def test_planted_srm_is_flagged_loudly(world):
     with pytest.warns(UserWarning, match="sample-ratio mismatch"):
-        table = ex.analyze(experiment_units(world, "CMP03"), METRICS[:1])
-    assert table.attrs["srm"].mismatch
+        readout = ex.analyze(experiment_units(world, "CMP03"), METRICS[:1])
+    assert readout.srm.mismatch
 
 
 def test_cuped_variance_reduction_matches_the_correlation():
@@ -68,8 +70,8 @@ def test_cuped_variance_reduction_matches_the_correlation():
     units = pd.DataFrame(
         {"variant": np.where(np.arange(n) % 2, "treatment", "control"), "y": y, "pre": pre}
     )
-    plain = ex.analyze(units, [ex.Mean("y")], unit=None).iloc[0]
-    cuped = ex.analyze(units, [ex.Mean("y", covariate="pre")], unit=None).iloc[0]
+    plain = ex.analyze(units, [ex.Mean("y")], unit=None).table.iloc[0]
+    cuped = ex.analyze(units, [ex.Mean("y", covariate="pre")], unit=None).table.iloc[0]
     assert cuped["variance_reduction"] == pytest.approx(0.5, abs=0.03)
     width = lambda r: r["ci_high"] - r["ci_low"]  # noqa: E731
     assert width(cuped) == pytest.approx(width(plain) * np.sqrt(0.5), rel=0.05)
@@ -80,8 +82,8 @@ def test_ratio_with_unit_denominator_is_the_mean():
     units = pd.DataFrame(
         {"variant": ["control"] * 500 + ["treatment"] * 500, "x": rng.poisson(3, 1000), "one": 1}
     )
-    ratio = ex.analyze(units, [ex.Ratio("x", "one")], unit=None).iloc[0]
-    mean = ex.analyze(units, [ex.Mean("x")], unit=None).iloc[0]
+    ratio = ex.analyze(units, [ex.Ratio("x", "one")], unit=None).table.iloc[0]
+    mean = ex.analyze(units, [ex.Mean("x")], unit=None).table.iloc[0]
     assert ratio["difference"] == pytest.approx(mean["difference"])
     assert ratio["ci_high"] - ratio["ci_low"] == pytest.approx(
         mean["ci_high"] - mean["ci_low"], rel=0.01
@@ -93,7 +95,7 @@ def test_multi_arm_and_correction():
     units = pd.DataFrame(
         {"variant": rng.choice(["control", "a", "b"], 3000), "converted": rng.random(3000) < 0.1}
     )
-    table = ex.analyze(units, [ex.Proportion("converted")], correction="holm", unit=None)
+    table = ex.analyze(units, [ex.Proportion("converted")], correction="holm", unit=None).table
     assert sorted(table["arm"]) == ["a", "b"]
     assert (table["p_adjusted"] >= table["p_value"]).all()
 
@@ -136,7 +138,7 @@ def test_roi_follows_from_the_revenue_difference(world):
     table = ex.roi(units, campaign["cost_per_contact"], campaign["fixed_cost"]).set_index(
         "quantity"
     )
-    diff = ex.analyze(units, [ex.Mean("revenue")]).iloc[0]
+    diff = ex.analyze(units, [ex.Mean("revenue")]).table.iloc[0]
     n = table.loc["treated units", "estimate"]
     cost = campaign["cost_per_contact"] * n + campaign["fixed_cost"]
     assert table.loc["campaign cost", "estimate"] == pytest.approx(cost)
@@ -170,11 +172,13 @@ def test_readout_pieces(world):
     assert metrics[1].covariate == "pre_revenue"
     with pytest.raises(ParameterError, match="not understood"):
         ex.standard_metrics(["clicks"])
-    table = ex.analyze(units, metrics)
-    assert ex.verdict(table, "converted").startswith("Ship treatment: converted +")
-    flat = table.assign(significant=False)
+    readout = ex.analyze(units, metrics)
+    table = readout.table
+    assert ex.verdict(readout, "converted").startswith("Ship treatment: converted +")
+    assert "(95% CI" in ex.verdict(readout, "converted")
+    flat = dataclasses.replace(readout, table=table.assign(significant=False))
     assert ex.verdict(flat, "converted").startswith("Inconclusive for treatment")
-    worse = table.assign(difference=-table["difference"])
+    worse = dataclasses.replace(readout, table=table.assign(difference=-table["difference"]))
     assert ex.verdict(worse, "converted").startswith("Don't ship treatment")
     with pytest.warns(UserWarning):
         broken = ex.analyze(experiment_units(world, "CMP03"), metrics)
@@ -186,3 +190,28 @@ def test_readout_pieces(world):
     observed = units.groupby("variant")["converted"].mean()
     assert last.to_dict() == pytest.approx(observed.to_dict())
     assert curve.groupby("arm")["converted_share"].apply(lambda s: s.is_monotonic_increasing).all()
+
+
+def test_alpha_other_than_005_is_honoured_everywhere(world):
+    """Intervals and the words next to them follow alpha (a 90% read-out says 90%)."""
+    units = experiment_units(world, "CMP01")
+    metrics = ex.standard_metrics(["converted"])
+    wide, narrow = ex.analyze(units, metrics), ex.analyze(units, metrics, alpha=0.10)
+    w, n = wide.table.iloc[0], narrow.table.iloc[0]
+    assert n["ci_high"] - n["ci_low"] == pytest.approx(
+        (w["ci_high"] - w["ci_low"]) * 1.644854 / 1.959964, rel=1e-4
+    )
+    assert "(90% CI" in ex.verdict(narrow, "converted")
+    with pytest.raises(ParameterError, match="alpha"):
+        ex.analyze(units, metrics, alpha=5)
+
+
+def test_metrics_can_be_named_and_plain_and_cuped_means_do_not_collide(world):
+    units = experiment_units(world, "CMP01")
+    both = [ex.Mean("revenue"), ex.Mean("revenue", covariate="pre_revenue")]
+    names = ex.analyze(units, both).table["metric"].tolist()
+    assert names == ["revenue", "revenue (CUPED on pre_revenue)"]
+    named = ex.analyze(units, [ex.Proportion("converted", label="bought in 14 days")])
+    assert named.table["metric"].tolist() == ["bought in 14 days"]
+    with pytest.raises(ParameterError, match="used twice"):
+        ex.analyze(units, [ex.Mean("revenue"), ex.Mean("revenue")])

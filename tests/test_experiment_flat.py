@@ -44,8 +44,8 @@ def test_csv_with_column_mapping_is_analysed_like_crm_units(tmp_path):
     assert list(units.columns) == list(MAPPING.values())
     assert units["converted"].dtype == "float64" and set(units["converted"]) == {0.0, 1.0}
     metrics = ex.standard_metrics(["converted", "mean(revenue, pre_revenue)"])
-    result = ex.analyze(units, metrics, control="A")
-    direct = ex.analyze(ex.read_units(_export(), columns=MAPPING), metrics, control="A")
+    result = ex.analyze(units, metrics, control="A").table
+    direct = ex.analyze(ex.read_units(_export(), columns=MAPPING), metrics, control="A").table
     pd.testing.assert_frame_equal(result, direct)
     # The planted +5 points of conversion lie inside the interval.
     conv = result.iloc[0]
@@ -78,9 +78,13 @@ def test_flat_tables_get_clear_errors(tmp_path):
     broken.loc[4, "group"] = None
     with pytest.raises(DataContractError) as err:
         ex.read_units(broken, columns=MAPPING)
-    text = str(err.value)
-    assert "revenue: 1 non-numeric value(s), e.g. ['n/a']" in text
-    assert "customer_id: 2 duplicated" in text and "1 row(s) without an arm" in text
+    report = err.value.report().set_index("column")  # used to raise AttributeError
+    assert list(report["table"].unique()) == ["units"]
+    assert report.loc["revenue", "n_rows"] == 1 and report.loc["revenue", "examples"] == "n/a"
+    assert report.loc["customer_id", "n_rows"] == 3  # u0 three times
+    assert report.loc["customer_id", "examples"] == "u0"
+    assert report.loc["variant", "rule"] == "every unit needs an arm"
+    assert "3 data contract violation(s)" in str(err.value)
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(DataContractError, match="not a readable"):
         ex.read_units(tmp_path / "empty.csv")
@@ -135,7 +139,7 @@ def test_bootstrap_interval_agrees_with_welch_and_is_reproducible():
     boot = ex.nonparametric(units, "revenue", n_boot=2000, random_state=7)
     again = ex.nonparametric(units, "revenue", n_boot=2000, random_state=7)
     pd.testing.assert_frame_equal(boot, again)
-    welch = ex.analyze(units, [ex.Mean("revenue")], unit=None).iloc[0]
+    welch = ex.analyze(units, [ex.Mean("revenue")], unit=None).table.iloc[0]
     row = boot.iloc[0]
     width = welch["ci_high"] - welch["ci_low"]
     assert row["difference"] == pytest.approx(welch["difference"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import FrozenInstanceError
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,7 @@ from lifetimes.utils import calibration_and_holdout_data, summary_data_from_tran
 from crmlab.datasets import cdnow
 from crmlab.errors import DataContractError, ParameterError
 from crmlab.features import (
+    CustomerSummary,
     calibration_holdout,
     customer_summary,
     monthly_new_customers,
@@ -101,7 +103,7 @@ def reference_summary(orders: pd.DataFrame, as_of: str, freq: str) -> pd.DataFra
 @pytest.mark.parametrize("as_of", ["2022-03-31", "2021-09-15 12:00"])
 def test_summary_equals_lifetimes_and_reference(freq, as_of):
     orders = random_orders(seed=1)
-    ours = customer_summary(orders, as_of, freq=freq)
+    ours = customer_summary(orders, as_of, time_unit=freq, period=freq).table
     theirs = lifetimes_summary(orders, as_of, freq)
     reference = reference_summary(orders, as_of, freq)
     assert list(ours.index) == list(theirs.index) == list(reference.index)
@@ -120,8 +122,8 @@ def test_refunds_are_not_purchases_but_are_counted():
             "status": ["refunded"],
         }
     )
-    with_refund = customer_summary(pd.concat([orders, refund]), "2022-01-01")
-    without = customer_summary(orders, "2022-01-01")
+    with_refund = customer_summary(pd.concat([orders, refund]), "2022-01-01").table
+    without = customer_summary(orders, "2022-01-01").table
     pd.testing.assert_frame_equal(with_refund[LIFETIMES_COLUMNS], without[LIFETIMES_COLUMNS])
     assert with_refund.loc["single1", "n_refunds"] == 1
     assert with_refund.loc["single1", "refund_amount"] == pytest.approx(9.99)
@@ -131,42 +133,70 @@ def test_plain_rfm_fields():
     orders = random_orders(seed=3)
     summary = customer_summary(orders, "2022-06-01")
     one = orders[orders["customer_id"] == "7"]
-    row = summary.loc["7"]
+    row = summary.table.loc["7"]
     assert row["n_orders"] == len(one)
-    assert row["total_amount"] == pytest.approx(one["amount"].sum())
+    assert row["revenue"] == pytest.approx(one["amount"].sum())
     assert row["first_order_at"] == one["ordered_at"].min()
     assert row["last_order_at"] == one["ordered_at"].max()
     expected_days = (pd.Timestamp("2022-06-01", tz="UTC") - one["ordered_at"].max()) / pd.Timedelta(
         days=1
     )
     assert row["days_since_last_order"] == pytest.approx(expected_days)
-    assert summary.attrs == {
-        "freq": "D",
-        "freq_multiplier": 1,
-        "as_of": "2022-06-01T00:00:00+00:00",
-    }
+    assert (summary.as_of, summary.time_unit, summary.period) == (
+        pd.Timestamp("2022-06-01", tz="UTC"),
+        "D",
+        "D",
+    )
+    assert summary.table.attrs == {}  # nothing rides along silently
+
+
+def test_the_unit_travels_with_the_summary_and_cannot_be_lost():
+    orders = random_orders(seed=3)
+    days = customer_summary(orders, "2022-06-01", time_unit="D")
+    weeks = customer_summary(orders, "2022-06-01", time_unit="W")
+    np.testing.assert_allclose(days.in_unit("W").table["T"], weeks.table["T"])
+    np.testing.assert_allclose(weeks.in_unit("D").table["recency"], days.table["recency"])
+    months = days.in_unit("M")
+    assert months.time_unit == "M" and months.unit_name == "months"
+    np.testing.assert_allclose(months.table["T"] * 365.25 / 12, days.table["T"])
+    with pytest.raises(FrozenInstanceError):
+        days.time_unit = "W"
+    with pytest.raises(ParameterError, match="time_unit='weeks'"):
+        customer_summary(orders, "2022-06-01", time_unit="weeks")
+
+
+def test_a_summary_made_elsewhere_is_checked_when_wrapped():
+    frame = pd.DataFrame({"frequency": [1.0, 0.0], "recency": [3.0, 0.0], "T": [5.0, 2.0]})
+    wrapped = CustomerSummary.from_frame(frame, "2022-01-01", time_unit="W")
+    assert wrapped.time_unit == "W" and len(wrapped) == 2
+    with pytest.raises(ParameterError, match="recency > T"):
+        CustomerSummary.from_frame(frame.assign(T=[1.0, 2.0]), "2022-01-01", time_unit="W")
+    with pytest.raises(ParameterError, match="lacks|needs column"):
+        CustomerSummary.from_frame(frame.drop(columns="T"), "2022-01-01", time_unit="W")
 
 
 def test_summaries_can_be_saved_as_parquet(tmp_path):
     orders = random_orders(seed=3)
-    customer_summary(orders, "2022-06-01").to_parquet(tmp_path / "s.parquet")
-    calibration_holdout(orders, "2022-01-01", "2022-06-01").to_parquet(tmp_path / "c.parquet")
-    assert pd.read_parquet(tmp_path / "s.parquet").attrs["as_of"].startswith("2022-06-01")
+    customer_summary(orders, "2022-06-01").table.to_parquet(tmp_path / "s.parquet")
+    both = calibration_holdout(orders, "2022-01-01", "2022-06-01")
+    both.lifetimes_frame().to_parquet(tmp_path / "c.parquet")
+    assert len(pd.read_parquet(tmp_path / "c.parquet")) == len(both.calibration)
 
 
 def test_nothing_after_as_of_is_used():
     orders = random_orders(seed=4)
     as_of = pd.Timestamp("2021-08-01 10:30", tz="UTC")
-    before = customer_summary(orders[orders["ordered_at"] <= as_of], as_of)
+    before = customer_summary(orders[orders["ordered_at"] <= as_of], as_of).table
     moved = orders.copy()
     later = moved["ordered_at"] > as_of
+    assert later.any()
     moved.loc[later, "amount"] *= 3  # change the future...
-    pd.testing.assert_frame_equal(customer_summary(moved, as_of), before)  # ...nothing moves
+    pd.testing.assert_frame_equal(customer_summary(moved, as_of).table, before)  # ...nothing moves
 
 
 def test_full_cdnow_equals_lifetimes():
     orders = cdnow().orders
-    ours = customer_summary(orders, "1998-06-30", freq="W")
+    ours = customer_summary(orders, "1998-06-30", time_unit="W", period="W").table
     theirs = lifetimes_summary(orders, "1998-06-30", "W")
     np.testing.assert_allclose(
         ours[LIFETIMES_COLUMNS], theirs.loc[ours.index, LIFETIMES_COLUMNS], rtol=1e-12
@@ -176,7 +206,7 @@ def test_full_cdnow_equals_lifetimes():
 @pytest.mark.parametrize("freq", ["D", "W"])
 def test_calibration_holdout_equals_lifetimes(freq):
     orders = random_orders(seed=5)
-    ours = calibration_holdout(orders, "2021-10-31", "2022-04-30", freq=freq)
+    ours = calibration_holdout(orders, "2021-10-31", "2022-04-30", freq, freq).lifetimes_frame()
     naive = orders.assign(ordered_at=orders["ordered_at"].dt.tz_localize(None))
     theirs = calibration_and_holdout_data(
         naive,
@@ -195,9 +225,9 @@ def test_parquet_files_give_the_same_summary(tmp_path):
     orders = random_orders(seed=6)
     orders.iloc[:2000].to_parquet(tmp_path / "part1.parquet")
     orders.iloc[2000:].to_parquet(tmp_path / "part2.parquet")
-    from_files = customer_summary(str(tmp_path / "*.parquet"), "2022-01-01", freq="W")
+    from_files = customer_summary(str(tmp_path / "*.parquet"), "2022-01-01", "W", "W").table
     pd.testing.assert_frame_equal(
-        from_files, customer_summary(orders, "2022-01-01", freq="W"), check_dtype=False
+        from_files, customer_summary(orders, "2022-01-01", "W", "W").table, check_dtype=False
     )
 
 
@@ -216,7 +246,7 @@ def test_summary_matches_reference_on_arbitrary_logs(days, customers, freq):
             "status": "completed",
         }
     )
-    ours = customer_summary(orders, "2024-05-01", freq=freq)[LIFETIMES_COLUMNS]
+    ours = customer_summary(orders, "2024-05-01", freq, freq).table[LIFETIMES_COLUMNS]
     reference = reference_summary(orders, "2024-05-01", freq)
     np.testing.assert_allclose(ours, reference.loc[ours.index], rtol=1e-12)
     assert (ours["recency"] <= ours["T"]).all() and (ours["frequency"] <= ours["recency"] * 7).all()
@@ -234,8 +264,8 @@ def test_monthly_tables(tiny):
 
 def test_clear_errors():
     orders = random_orders(seed=7)
-    with pytest.raises(ParameterError, match="freq='M'"):
-        customer_summary(orders, "2022-01-01", freq="M")
+    with pytest.raises(ParameterError, match="period='M'"):
+        customer_summary(orders, "2022-01-01", period="M")
     with pytest.raises(DataContractError, match="lacks column.*amount"):
         customer_summary(orders.drop(columns="amount"), "2022-01-01")
     with pytest.raises(DataContractError, match="not timestamps"):

@@ -266,13 +266,14 @@ def test_previous_ids_survive_a_merge_and_new_data():
 def test_planted_duplicates_are_found():
     world = generate(6000, random_state=3)
     result = evaluate(world)
-    assert result["precision"] >= 0.99 and result["recall"] >= 0.95
-    assert result["true_pairs"] == len(world.truth.tables["duplicates"])
-    flagged = result["resolution"].flagged_keys
+    assert result.precision >= 0.99 and result.recall >= 0.95
+    metrics = result.metrics.set_index("metric")["value"]
+    assert metrics["true_pairs"] == len(world.truth.tables["duplicates"])
+    flagged = result.resolution.flagged_keys
     assert "n***@example.com" in set(flagged["value"])  # the planted placeholder e-mail
     # without the name + birth date rule, duplicates with placeholder contacts are missed
     strong_only = evaluate(world, rules=("email", "phone"))
-    assert strong_only["recall"] < result["recall"] or strong_only["recall"] == 1.0
+    assert strong_only.recall < result.recall or strong_only.recall == 1.0
     with pytest.raises(ParameterError, match="truth"):
         evaluate(world.replace(truth=None))
 

@@ -69,8 +69,8 @@ def test_invoice_lines_become_orders_and_every_rule_is_counted(tmp_path):
     assert got.loc["100", "amount"] == 15.0  # 2 x 2.50 + 1 x 10.00, one order
     assert got.loc["100", "ordered_at"] == pd.Timestamp("2010-12-01 08:26", tz="UTC")  # day-first
     assert got.loc["C101", "status"] == "refunded" and got.loc["C101", "amount"] == -5.0
-    summary = customer_summary(data, data.as_of).loc["17850"]
-    assert summary["n_orders"] == 2 and summary["net_amount"] == 15.0
+    summary = customer_summary(data, data.as_of).table.loc["17850"]
+    assert summary["n_orders"] == 2 and summary["net_revenue"] == 15.0
     written = json.loads((tmp_path / "out" / REPORT_FILE).read_text())
     assert written["tables"]["orders"]["rows_written"] == 4
     set_aside = pd.read_parquet(tmp_path / "out" / "_import" / "orders_set_aside.parquet")
@@ -184,7 +184,7 @@ def test_recipe_online_retail(tmp_path):
     assert len(refunds) > 0 and (refunds["amount"] < 0).all()
     assert refunds["order_id"].str.startswith("C").all()
     scores = rfm(data, data.as_of)
-    assert scores["frequency"].sum() == (data.orders["status"] == "completed").sum()
+    assert scores["n_orders"].sum() == (data.orders["status"] == "completed").sum()
 
 
 def test_recipe_crm_export(tmp_path):

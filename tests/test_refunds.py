@@ -43,11 +43,11 @@ def test_a_refund_never_raises_frequency(status):
     raw_before = _orders(buys, status)
     raw_after = _orders(buys + refund, status)
     for frame in (raw_after, _valid(raw_after).orders):  # raw frames too, without validation
-        before = customer_summary(raw_before, AS_OF).loc["c1"]
-        after = customer_summary(frame, AS_OF).loc["c1"]
-        for column in ("frequency", "recency", "n_orders", "last_order_at", "total_amount"):
+        before = customer_summary(raw_before, AS_OF).table.loc["c1"]
+        after = customer_summary(frame, AS_OF).table.loc["c1"]
+        for column in ("frequency", "recency", "n_orders", "last_order_at", "revenue"):
             assert after[column] == before[column], column
-        assert after["net_amount"] == 50.0 and after["refund_amount"] == 30.0
+        assert after["net_revenue"] == 50.0 and after["refund_amount"] == 30.0
 
 
 def test_rfm_monetary_is_net_of_refunds_unless_gross_is_asked():
@@ -60,7 +60,7 @@ def test_rfm_monetary_is_net_of_refunds_unless_gross_is_asked():
     )
     net = rfm(_valid(orders), AS_OF)
     gross = rfm(_valid(orders), AS_OF, monetary="gross")
-    assert net.loc["c1", "monetary"] == 20.0 and gross.loc["c1", "monetary"] == 100.0
+    assert net.loc["c1", "revenue"] == 20.0 and gross.loc["c1", "revenue"] == 100.0
     assert net.loc["c1", "m_score"] < net.loc["c2", "m_score"]
     assert gross.loc["c1", "m_score"] > gross.loc["c2", "m_score"]
 
@@ -88,7 +88,7 @@ def test_a_customer_whose_orders_were_all_cancelled_is_no_champion(linked):
     if linked:  # each cancellation nets its order away: no purchase left
         assert "c0" not in scores.index
     else:
-        assert scores.loc["c0", "monetary"] == 0 and scores.loc["c0", "m_score"] == 1
+        assert scores.loc["c0", "revenue"] == 0 and scores.loc["c0", "m_score"] == 1
         assert scores.loc["c0", "segment"] != "Champions"
 
 
@@ -103,11 +103,11 @@ def test_refund_of_nets_against_its_order_once_known():
     )
     orders["refund_of"] = [None, None, "o1", "o2"]
     orders = _valid(orders).orders
-    april = customer_summary(orders, "2024-04-01").loc["c1"]
-    assert april["n_orders"] == 2 and april["total_amount"] == 60.0 + 60.0  # o1 netted to 60
-    june = customer_summary(orders, AS_OF).loc["c1"]  # o2 refunded in full: no purchase
-    assert june["n_orders"] == 1 and june["frequency"] == 0 and june["total_amount"] == 60.0
-    assert june["net_amount"] == 60.0
+    april = customer_summary(orders, "2024-04-01").table.loc["c1"]
+    assert april["n_orders"] == 2 and april["revenue"] == 60.0 + 60.0  # o1 netted to 60
+    june = customer_summary(orders, AS_OF).table.loc["c1"]  # o2 refunded in full: no purchase
+    assert june["n_orders"] == 1 and june["frequency"] == 0 and june["revenue"] == 60.0
+    assert june["net_revenue"] == 60.0
 
 
 def test_refund_of_must_name_an_order_and_sit_on_a_refund():

@@ -95,6 +95,11 @@ def test_rfm_accepts_a_summary_and_checks_its_date(world):
     pd.testing.assert_frame_equal(segment.rfm(summary), segment.rfm(world, AS_OF))
     with pytest.raises(ParameterError, match="differs from the summary"):
         segment.rfm(summary, "2024-06-30")
+    # a bare table has lost its as_of: refused with a pointer, never a bare KeyError
+    with pytest.raises(ParameterError, match="CustomerSummary"):
+        segment.lifecycle(summary.table)
+    with pytest.raises(ParameterError, match="CustomerSummary"):
+        segment.rfm(summary.table)
 
 
 def test_rfm_mapping_can_be_overridden_but_must_cover_the_grid(world):
@@ -181,7 +186,7 @@ def test_lifecycle_stages_follow_the_thresholds():
         {"fresh": [355], "active": [0, 340], "risk": [0, 300], "lapsed": [0, 250], "gone": [0, 100]}
     )
     limits = {"new_days": 30, "active_days": 30, "at_risk_days": 90, "lapsed_days": 180}
-    stages = segment.lifecycle(orders, AS_OF, **limits)["stage"]
+    stages = segment.lifecycle(orders, AS_OF, **limits).stage
     assert stages.astype(str).to_dict() == {
         "active": "active",
         "fresh": "new",
@@ -192,11 +197,13 @@ def test_lifecycle_stages_follow_the_thresholds():
 
 
 def test_lifecycle_defaults_come_from_the_typical_gap(world):
-    table = segment.lifecycle(world, AS_OF)
-    t = table.attrs["thresholds"]
+    result = segment.lifecycle(world, AS_OF)
+    t = result.thresholds_days
     assert t["active_days"] > 0 and t["at_risk_days"] == 2 * t["active_days"]
     assert t["lapsed_days"] == 4 * t["active_days"]
-    assert set(table["stage"].unique()) == set(segment.STAGES)
+    assert t["new_days"] == t["active_days"]
+    assert set(result.stage.unique()) == set(segment.STAGES)
+    assert result.as_of == pd.Timestamp(AS_OF, tz="UTC")
 
 
 def test_lifecycle_bad_thresholds_and_no_repeaters():
@@ -245,7 +252,7 @@ def test_profile_on_the_world(world):
     assert (table["tickets_per_customer"] >= 0).all()
     champions = table.set_index("segment").loc["Champions"]
     lost = table.set_index("segment").loc["Lost"]
-    assert champions["monetary_mean"] > lost["monetary_mean"]
+    assert champions["revenue_mean"] > lost["revenue_mean"]
 
 
 def test_small_segments_are_suppressed(world):
@@ -272,12 +279,12 @@ def test_suppress_small_cells_rules():
 def planted_blobs(seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
     """Three customer types with very different spend, frequency and recency."""
     rng = np.random.default_rng(seed)
-    centers = [(5, 12, 900), (60, 3, 150), (300, 1, 40)]  # recency_days, frequency, monetary
+    centers = [(5, 12, 900), (60, 3, 150), (300, 1, 40)]  # recency_days, n_orders, revenue
     truth = np.repeat([0, 1, 2], [150, 300, 450])
     rows = [rng.lognormal(np.log(centers[t]), 0.15) for t in truth]
     frame = pd.DataFrame(
         rows,
-        columns=["recency_days", "frequency", "monetary"],
+        columns=["recency_days", "n_orders", "revenue"],
         index=[f"c{i}" for i in range(len(truth))],
     )
     return frame, truth
@@ -314,6 +321,6 @@ def test_cluster_bad_parameters():
     with pytest.raises(ParameterError, match="method"):
         segment.cluster(features, method="dbscan")
     with pytest.raises(ParameterError, match=">= 0"):
-        segment.cluster(features.assign(monetary=-features["monetary"]))
+        segment.cluster(features.assign(revenue=-features["revenue"]))
     with pytest.raises(ParameterError, match="too few"):
         segment.cluster(features.head(5), k=range(2, 9))

@@ -52,7 +52,7 @@ def test_planted_bgnbd_and_gamma_gamma_parameters_are_recovered():
     """Without seasonality, lifetimes' fitters recover what was planted (within 15%)."""
     truth = WorldParams(seasonality=0.0, duplicate_share=0.0)
     world = generate(8_000, random_state=3, params=truth)
-    summary = customer_summary(world, world.as_of, freq="D", freq_multiplier=7)
+    summary = customer_summary(world, world.as_of, time_unit="W").table
     bg = BetaGeoFitter().fit(summary["frequency"], summary["recency"], summary["T"])
     for name in ("r", "alpha", "a", "b"):
         assert bg.params_[name] == pytest.approx(getattr(truth, name), rel=0.15), name

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from .activation import ActivationList, activation_list
 from .container import CRMData, Truth
 from .contract import PII_COLUMNS, TABLE_NAMES, TABLES
 from .load import load, read_table, save, write_table
 from .validate import customers_from_orders, validate
 
 __all__ = [
+    "ActivationList",
     "PII_COLUMNS",
     "TABLES",
     "TABLE_NAMES",
     "CRMData",
     "Truth",
+    "activation_list",
     "customers_from_orders",
     "generate",
     "load",

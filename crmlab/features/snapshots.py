@@ -14,8 +14,8 @@ Who is in a snapshot: customers whose first completed order is before the cutoff
 customer gone for years is not a retention target and would only make the model look good.
 
 Features (times in days, counts of completed orders, money in the data's currency):
-tenure_days, recency_days, n_orders, total_spend, avg_order_value, orders_30d/90d/180d/365d,
-spend_90d/365d, order_trend (orders_90d x 365/90 / orders_365d: 1 = steady, < 1 slowing),
+tenure_days, recency_days, n_orders, revenue, avg_order_value, orders_30d/90d/180d/365d,
+revenue_90d/365d, order_trend (orders_90d x 365/90 / orders_365d: 1 = steady, < 1 slowing),
 ipt_mean_days / ipt_std_days (gaps between orders), recency_vs_gap (recency / mean gap),
 refund_rate (refund rows / all order rows), share_<channel> (channel mix; the channels
 most used before the first cutoff), touchpoints_90d,
@@ -287,14 +287,14 @@ def _hist_sql(channels: list[str]) -> str:
                epoch(k.cutoff - max(o.ordered_at) FILTER (WHERE NOT o.refund)) / 86400.0
                    AS recency_days,
                count(*) FILTER (WHERE NOT o.refund) AS n_orders,
-               coalesce({exact_sum("o.amount", "NOT o.refund")}, 0) AS total_spend,
+               coalesce({exact_sum("o.amount", "NOT o.refund")}, 0) AS revenue,
                {exact_avg("o.amount", "NOT o.refund")} AS avg_order_value,
                {recent(30)} AS orders_30d,
                {recent(90)} AS orders_90d,
                {recent(180)} AS orders_180d,
                {recent(365)} AS orders_365d,
-               coalesce({exact_sum("o.amount", within(90))}, 0) AS spend_90d,
-               coalesce({exact_sum("o.amount", within(365))}, 0) AS spend_365d,
+               coalesce({exact_sum("o.amount", within(90))}, 0) AS revenue_90d,
+               coalesce({exact_sum("o.amount", within(365))}, 0) AS revenue_365d,
                count(*) FILTER (WHERE o.refund) / count(*) AS refund_rate,
                {mix}
         FROM orders_source o JOIN cutoffs_source k ON o.ordered_at <= k.cutoff
@@ -400,8 +400,8 @@ def _sql(channels: list[str], contractual: bool, cutoffs: list[pd.Timestamp]) ->
         GROUP BY c.customer_id, k.cutoff
     )
     SELECT h.customer_id, h.cutoff, {label} AS churned,
-           h.tenure_days, h.recency_days, h.n_orders, h.total_spend, h.avg_order_value,
-           h.orders_30d, h.orders_90d, h.orders_180d, h.orders_365d, h.spend_90d, h.spend_365d,
+           h.tenure_days, h.recency_days, h.n_orders, h.revenue, h.avg_order_value,
+           h.orders_30d, h.orders_90d, h.orders_180d, h.orders_365d, h.revenue_90d, h.revenue_365d,
            CASE WHEN h.orders_365d > 0 THEN h.orders_90d * (365.0 / 90) / h.orders_365d END
                AS order_trend,
            i.ipt_mean_days, i.ipt_std_days,

@@ -27,14 +27,13 @@ from ..errors import ParameterError
 FEATURE_WORDS = {
     "recency_days": ("not recent", "recent"),
     "days_since_last_order": ("not recent", "recent"),
-    "frequency": ("high frequency", "low frequency"),
     "n_orders": ("high frequency", "low frequency"),
-    "monetary": ("high spend", "low spend"),
-    "total_amount": ("high spend", "low spend"),
+    "revenue": ("high spend", "low spend"),
+    "net_revenue": ("high spend", "low spend"),
 }
 
 
-@dataclass
+@dataclass(frozen=True)
 class ClusterResult:
     """Outcome of ``cluster``.
 
