@@ -153,3 +153,15 @@ def test_notebooks_write_narrative_from_data_only_through_escaping_helpers(noteb
     code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
     problems = [call for source in code for call in _unsafe_calls(source)]
     assert problems == [], f"{notebook.name}: use plots.md / plots.styled for {problems}"
+
+
+def test_only_p_values_print_as_p_values():
+    """p_alive and p_churn are probabilities like any number; p_value / p_adjusted keep three
+    significant digits so that a tiny p-value never prints as 0.00."""
+    table = pd.DataFrame(
+        {"p_value": [0.000123], "p_adjusted": [0.000456], "p_alive": [0.123456], "p_churn": [0.5]}
+    )
+    page = plots.styled(table).to_html()
+    assert "0.000123" in page and "0.000456" in page
+    assert "0.12" in page and "0.123" not in page  # two decimals, like other floats
+    assert "0.50" in page

@@ -215,3 +215,50 @@ def test_metrics_can_be_named_and_plain_and_cuped_means_do_not_collide(world):
     assert named.table["metric"].tolist() == ["bought in 14 days"]
     with pytest.raises(ParameterError, match="used twice"):
         ex.analyze(units, [ex.Mean("revenue"), ex.Mean("revenue")])
+
+
+def test_fractional_windows_are_honoured_not_truncated():
+    """window_days=1.5 used to be cut to 1 day by int(); an order 30 hours after assignment
+    is inside a 1.5-day window and outside a 1-day one."""
+    from crmlab.data import CRMData, validate
+
+    at = pd.Timestamp("2024-03-01 12:00", tz="UTC")
+    data = validate(
+        CRMData(
+            customers=pd.DataFrame(
+                {"customer_id": ["a", "b"], "first_seen_at": [at - pd.Timedelta(days=9)] * 2}
+            ),
+            orders=pd.DataFrame(
+                {
+                    "order_id": ["o1"],
+                    "customer_id": ["a"],
+                    "ordered_at": [at + pd.Timedelta(hours=30)],
+                    "amount": [10.0],
+                }
+            ),
+            campaigns=pd.DataFrame(
+                {
+                    "campaign_id": ["C"],
+                    "name": ["c"],
+                    "channel": ["email"],
+                    "start_at": [at],
+                    "end_at": [at + pd.Timedelta(days=5)],
+                }
+            ),
+            assignments=pd.DataFrame(
+                {
+                    "campaign_id": "C",
+                    "customer_id": ["a", "b"],
+                    "variant": ["treatment", "control"],
+                    "assigned_at": [at, at],
+                }
+            ),
+            as_of=at + pd.Timedelta(days=10),
+        )
+    )
+    one_day = experiment_units(data, "C", window_days=1).set_index("customer_id")
+    day_and_half = experiment_units(data, "C", window_days=1.5).set_index("customer_id")
+    assert one_day.loc["a", "n_orders"] == 0 and day_and_half.loc["a", "n_orders"] == 1
+    assert day_and_half.loc["a", "days_to_first_order"] == pytest.approx(1.25)
+    with pytest.raises(ParameterError, match="window_days"):
+        experiment_units(data, "C", window_days="14")

@@ -9,10 +9,10 @@ from .load import load, read_table, save, write_table
 from .validate import customers_from_orders, validate
 
 __all__ = [
-    "ActivationList",
     "PII_COLUMNS",
     "TABLES",
     "TABLE_NAMES",
+    "ActivationList",
     "CRMData",
     "Truth",
     "activation_list",
