@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 SAMPLE := data/sample/crmlab.json
 KERNEL := crmlab
 
-.PHONY: help setup sample-data reports test lint format lab bench clean
+.PHONY: help setup sample-data reports test test-fast lint format lab bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -35,6 +35,11 @@ test: $(STAMP) $(SAMPLE) ## lint, format check, and the whole test suite (unit, 
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+test-fast: $(STAMP) ## daily lane: lint and unit tests, without notebooks, browser and `slow` tests
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest -n 2 tests -m "not slow and not notebook and not browser" $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff lint + format check only
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -6,7 +6,7 @@ Generates a synthetic world (not timed), then times, on this machine:
   1. ``churn.snapshots`` at 6 monthly cutoffs (DuckDB; all features incl. BG/NBD P(alive)),
      and, side by side, the same core features (recency, frequency, spend windows, label)
      written the usual way in pandas, one groupby per cutoff: the ratio is printed;
-  2. ``churn.train`` (time split; calibrated);
+  2. ``churn.fit`` (time split; calibrated);
   3. scoring every customer today and ``churn.evaluate`` on the test cutoff.
 Target (issue 5): under 5 minutes end to end (steps 1-3). Prints peak memory.
 """
@@ -72,21 +72,22 @@ def main() -> None:
     core = pandas_core_features(world.orders, cutoffs, 90)
     t_pandas = time.perf_counter() - t0
     print(
-        f"snapshots: {len(snaps):,} rows x {snaps.shape[1]} columns in {t_snap:.1f} s; pandas, "
+        f"snapshots: {len(snaps):,} rows x {snaps.table.shape[1]} columns in {t_snap:.1f} s; "
+        "pandas, "
         f"7 core columns only ({len(core):,} rows): {t_pandas:.1f} s -> crmlab "
         f"{t_pandas / t_snap:.1f}x the pandas speed while computing "
-        f"{snaps.shape[1] / 7:.0f}x the columns",
+        f"{snaps.table.shape[1] / 7:.0f}x the columns",
         flush=True,
     )
     del core
     train, test = churn.split(snaps)
     t0 = time.perf_counter()
-    model = churn.train(train, args.model)
+    model = churn.fit(train, args.model)
     t_train = time.perf_counter() - t0
     print(f"train {args.model} on {len(train):,} rows: {t_train:.1f} s", flush=True)
     t0 = time.perf_counter()
     now = churn.snapshots(
-        world, [world.as_of], 90, p_alive=True, labelled=False, channels=snaps.attrs["channels"]
+        world, [world.as_of], 90, p_alive=True, labelled=False, channels=snaps.channels
     )
     scores = churn.scores_frame(model, now)
     evaluation = churn.evaluate(model, test, n_boot=200)

@@ -20,6 +20,7 @@ import pandas as pd
 from lifetimes import BetaGeoFitter, GammaGammaFitter
 
 from crmlab import clv
+from crmlab.features import CustomerSummary
 
 
 def simulate_summary(n: int, resolution: str = "weeks", seed: int = 0) -> pd.DataFrame:
@@ -40,14 +41,9 @@ def simulate_summary(n: int, resolution: str = "weeks", seed: int = 0) -> pd.Dat
     T = np.floor(T / step) * step
     nu = rng.gamma(q, 1 / gamma, n)
     spend = np.where(x > 0, rng.gamma(p * safe_x, 1 / (nu * safe_x)), 0.0).round(2)
-    summary = pd.DataFrame(
+    return pd.DataFrame(
         {"frequency": x.astype(float), "recency": recency, "T": T, "monetary_value": spend}
     )
-    summary.attrs.update(
-        freq="W" if resolution == "weeks" else "D",
-        freq_multiplier=1 if resolution == "weeks" else 7,
-    )
-    return summary
 
 
 def timed(label, fn):
@@ -64,11 +60,14 @@ def main() -> None:
     parser.add_argument("--resolution", choices=["weeks", "days"], default="weeks")
     args = parser.parse_args()
     s = simulate_summary(args.customers, args.resolution)
+    summary = CustomerSummary.from_frame(s, "2024-12-31", time_unit="W")
     print(f"time resolution: {args.resolution}")
     patterns = s.groupby(["frequency", "recency", "T"]).ngroups
     print(f"{len(s):,} customers, {patterns:,} distinct (frequency, recency, T) patterns")
-    model, ours = timed("crmlab clv.fit (BG/NBD + Gamma-Gamma, compressed)", lambda: clv.fit(s))
-    _, ours_bg = timed("crmlab clv.fit, BG/NBD alone", lambda: clv.fit(s, spend_model=None))
+    model, ours = timed(
+        "crmlab clv.fit (BG/NBD + Gamma-Gamma, compressed)", lambda: clv.fit(summary)
+    )
+    _, ours_bg = timed("crmlab clv.fit, BG/NBD alone", lambda: clv.fit(summary, spend_model=None))
     repeat = s[(s["frequency"] > 0) & (s["monetary_value"] > 0)]
     bg, theirs_bg = timed(
         "lifetimes BetaGeoFitter", lambda: BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"])
@@ -89,7 +88,7 @@ def main() -> None:
         f"{(theirs_bg + theirs_gg) / ours:.1f}x (target >= 10x); crmlab's times include "
         "standard errors and the log-likelihood"
     )
-    values, _ = timed("CLV, 12 months, every customer", lambda: model.clv(12, 0.10))
+    values, _ = timed("CLV, 12 months, every customer", lambda: model.clv(12, "M", 0.10))
     print(f"  mean CLV {values.mean():.2f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak memory (whole run) {peak:,.0f} MB")

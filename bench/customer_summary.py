@@ -89,12 +89,12 @@ def _contender(name: str, parquet: str, queue) -> None:
 
     if name == "crmlab (parquet)":
         start = time.perf_counter()
-        result = customer_summary(parquet, AS_OF)
+        result = customer_summary(parquet, AS_OF).table
     else:
         orders = pd.read_parquet(parquet)
         start = time.perf_counter()
         if name == "crmlab (DataFrame)":
-            result = customer_summary(orders, AS_OF)
+            result = customer_summary(orders, AS_OF).table
         elif name == "pandas groupby":
             result = pandas_summary(orders, AS_OF)
         else:

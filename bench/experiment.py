@@ -69,7 +69,7 @@ def main() -> None:
     ]
     metrics[-1] = ex.Ratio("revenue", "n_orders") if units["sessions"].sum() == 0 else metrics[-1]
     t0 = time.perf_counter()
-    table = ex.analyze(units, metrics)
+    table = ex.analyze(units, metrics).table
     analysed = time.perf_counter() - t0
     print(f"  analyze, 4 metrics x 2 arms    {analysed:7.2f} s")
     print(f"  total                          {built + analysed:7.2f} s (target < 30 s)")

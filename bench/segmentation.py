@@ -43,13 +43,13 @@ def main() -> None:
     timed(
         "abc (count) + abc (value) + gini",
         lambda: (
-            segment.abc(scores["monetary"]),
-            segment.abc(scores["monetary"], basis="value"),
-            segment.gini(scores["monetary"]),
+            segment.abc(scores["revenue"]),
+            segment.abc(scores["revenue"], basis="value"),
+            segment.gini(scores["revenue"]),
         ),
     )
     print(f"  {'RFM + ABC total':<34} {time.perf_counter() - start:7.2f} s (target < 10 s)")
-    sample = scores[["recency_days", "frequency", "monetary"]].sample(args.sample, random_state=0)
+    sample = scores[["recency_days", "n_orders", "revenue"]].sample(args.sample, random_state=0)
     result = timed(
         f"cluster, k=2..8, {args.sample:,} customers",
         lambda: segment.cluster(sample, k=range(2, 9)),

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from crmlab.data import load
 from crmlab.datasets import cdnow, cdnow_summary
@@ -44,6 +45,7 @@ def test_load_accepts_the_builtin_names():
     assert len(load("cdnow-sample").orders) == 6_919
 
 
+@pytest.mark.slow
 def test_telco_loads_like_cdnow_and_every_builtin_name_is_fingerprinted():
     from crmlab.data.datasets import BUILTIN_DATASETS, TELCO_AS_OF
     from crmlab.reports.fingerprint import data_fingerprint

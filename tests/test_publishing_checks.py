@@ -134,6 +134,7 @@ def _seconds(function, text: str) -> float:
     return time.perf_counter() - started
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "unit",
     ["a" * 50 + "@", "1 2 3 4 5 6 7 8 9 ", "x.y-z_" * 10, "Paul Smith ", "<b title='@'>"],
