@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from typing import Literal
 
+import pandas as pd
+
 from .errors import ParameterError
 
 TimeUnit = Literal["D", "W", "M"]
 DAYS_PER_UNIT: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
 UNIT_NAMES: dict[str, str] = {"D": "days", "W": "weeks", "M": "months"}
-DAYS_PER_MONTH = DAYS_PER_UNIT["M"]
 
 
 def days_per_unit(time_unit: str, name: str = "time_unit") -> float:
@@ -34,8 +35,18 @@ def convert(value: float, from_unit: str, to_unit: str) -> float:
     return value * days_per_unit(from_unit) / days_per_unit(to_unit)
 
 
-def check_positive_days(value, name: str) -> float:
-    """A duration in days that must be a positive number (fractions are honoured)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise ParameterError(f"{name}={value!r} must be a positive number of days.")
+def check_days(value, name: str, allow_zero: bool = False) -> float:
+    """A duration in days that must be a number > 0 (>= 0 with allow_zero); fractions of a
+    day are honoured, never truncated."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not number or not (value >= 0 if allow_zero else value > 0):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ParameterError(
+            f"{name}={value!r} must be a number of days {bound} (fractions of a day are kept)."
+        )
     return float(value)
+
+
+def days_interval(days: float) -> pd.Timedelta:
+    """A duration in days as a timedelta (a DuckDB INTERVAL parameter), to the microsecond."""
+    return pd.Timedelta(microseconds=round(days * 86_400_000_000))

@@ -149,17 +149,20 @@ def telco_data() -> CRMData:
     who left). as_of = TELCO_AS_OF, a nominal date: the data have none."""
     frame = _telco_frame()
     tenure = frame["tenure"].astype(int).to_numpy()
-    first = [TELCO_AS_OF - pd.DateOffset(months=int(m)) for m in tenure]
-    customers = frame.assign(first_seen_at=pd.DatetimeIndex(first))
+    # every date is TELCO_AS_OF minus a whole number of months: compute each once
+    months_before = pd.DatetimeIndex(
+        [TELCO_AS_OF - pd.DateOffset(months=m) for m in range(int(tenure.max(initial=0)) + 1)]
+    )
+    customers = frame.assign(first_seen_at=months_before[tenure])
     owner = np.repeat(np.arange(len(frame)), tenure)
-    month = np.concatenate([np.arange(m) for m in tenure]) if len(tenure) else np.array([])
-    dates = [first[i] + pd.DateOffset(months=int(k)) for i, k in zip(owner, month, strict=True)]
+    month = np.arange(len(owner)) - np.repeat(np.cumsum(tenure) - tenure, tenure)
+    dates = months_before[tenure[owner] - month]  # invoice k: first_seen_at + k months
     ids = frame["customer_id"].to_numpy()[owner]
     orders = pd.DataFrame(
         {
             "order_id": [f"{c}-{k + 1}" for c, k in zip(ids, month, strict=True)],
             "customer_id": ids,
-            "ordered_at": pd.DatetimeIndex(dates),
+            "ordered_at": dates,
             "amount": frame["monthly_charges"].to_numpy(float)[owner],
             "status": "completed",
         }

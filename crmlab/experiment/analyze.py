@@ -25,7 +25,7 @@ from scipy import stats
 
 from ..errors import ParameterError
 from ..features import sufficient_statistics
-from ..intervals import check_alpha
+from ..intervals import check_alpha, z_value
 from .srm import SRMResult, srm
 from .tests import adjust_pvalues, proportion_test, welch_test
 
@@ -108,7 +108,7 @@ def _relative(t: float, c: float, se_t: float, se_c: float, q: float):
 
 
 def _compare(metric: Metric, c: dict, t: dict, pooled: dict, alpha: float) -> dict:
-    q = stats.norm.ppf(1 - alpha / 2)
+    q = z_value(alpha)
     if isinstance(metric, Proportion):
         col = metric.column
         res = proportion_test(c[f"s_{col}"], c["n"], t[f"s_{col}"], t["n"], alpha)

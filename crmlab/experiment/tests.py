@@ -13,6 +13,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from ..errors import ParameterError
+from ..intervals import check_alpha, z_value
 
 
 class ProportionTest(NamedTuple):
@@ -50,11 +51,6 @@ class WelchTest(NamedTuple):
     ci_high: float
 
 
-def _check_alpha(alpha: float) -> None:
-    if not 0 < alpha < 1:
-        raise ParameterError(f"alpha={alpha!r}: give a significance level such as 0.05.")
-
-
 def proportion_test(
     successes_control: float,
     n_control: float,
@@ -63,7 +59,7 @@ def proportion_test(
     alpha: float = 0.05,
 ) -> ProportionTest:
     """Pooled two-proportion z-test and a Wald CI for the difference in proportions."""
-    _check_alpha(alpha)
+    check_alpha(alpha)
     for name, (x, n) in {
         "control": (successes_control, n_control),
         "treatment": (successes_treatment, n_treatment),
@@ -82,7 +78,7 @@ def proportion_test(
         z = diff / se_pooled
         p = 2 * stats.norm.sf(abs(z))
     se = np.sqrt(p1 * (1 - p1) / n_control + p2 * (1 - p2) / n_treatment)
-    q = stats.norm.ppf(1 - alpha / 2)
+    q = z_value(alpha)
     return ProportionTest(p1, p2, diff, float(z), float(p), diff - q * se, diff + q * se)
 
 
@@ -96,7 +92,7 @@ def welch_test(
     alpha: float = 0.05,
 ) -> WelchTest:
     """Welch's t-test from per-arm n, mean and (sample, ddof=1) variance."""
-    _check_alpha(alpha)
+    check_alpha(alpha)
     if min(n_control, n_treatment) < 2:
         raise ParameterError("each arm needs at least two units for a t-test.")
     a, b = var_control / n_control, var_treatment / n_treatment
@@ -130,7 +126,7 @@ def adjust_pvalues(
     method: "holm" (controls the family-wise error rate), "bh" (Benjamini-Hochberg, controls
     the false discovery rate) or None (no correction).
     """
-    _check_alpha(alpha)
+    check_alpha(alpha)
     p = np.asarray(list(p_values), dtype=float)
     if np.isnan(p).any():
         raise ParameterError("p_values contain NaN: a test could not be computed.")

@@ -9,6 +9,7 @@ from ..data.container import CRMData
 from ..data.contract import empty_table
 from ..errors import ParameterError
 from ..sql import exact_sum, sql_identifier, to_pandas
+from ..units import check_days, days_interval
 from .orders_view import OrdersView
 
 
@@ -29,11 +30,8 @@ def experiment_units(
     known = sorted(data.assignments["campaign_id"].unique())
     if campaign_id not in known:
         raise ParameterError(f"campaign_id={campaign_id!r} is unknown; campaigns: {known}.")
-    if not _number(window_days) or window_days <= 0 or not _number(pre_days) or pre_days < 0:
-        raise ParameterError(
-            f"window_days={window_days!r} must be a number > 0 and pre_days={pre_days!r} >= 0 "
-            "(fractions of a day are honoured)."
-        )
+    window = days_interval(check_days(window_days, "window_days"))
+    pre = days_interval(check_days(pre_days, "pre_days", allow_zero=True))
     touchpoints = data.touchpoints
     if touchpoints is None:
         touchpoints = empty_table("touchpoints", ["customer_id", "occurred_at", "kind"])
@@ -72,11 +70,7 @@ def experiment_units(
             FROM a LEFT JOIN o USING (customer_id) LEFT JOIN s USING (customer_id)
             ORDER BY a.customer_id
             """,
-                {
-                    "campaign": campaign_id,
-                    "window": _interval(window_days),
-                    "pre": _interval(pre_days),
-                },
+                {"campaign": campaign_id, "window": window, "pre": pre},
             )
         )
     out["assigned_at"] = pd.to_datetime(out["assigned_at"], utc=True)
@@ -84,15 +78,6 @@ def experiment_units(
     for col in ("n_orders", "sessions", "pre_orders"):
         out[col] = out[col].astype("int64")
     return out
-
-
-def _number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _interval(days: float) -> pd.Timedelta:
-    """A duration in days as a DuckDB interval parameter, fractions of a day kept."""
-    return pd.Timedelta(microseconds=round(days * 86_400_000_000))
 
 
 def sufficient_statistics(frame: pd.DataFrame, group: str, columns: list[str]) -> pd.DataFrame:
@@ -115,12 +100,3 @@ def sufficient_statistics(frame: pd.DataFrame, group: str, columns: list[str]) -
     finally:
         con.close()
     return out.set_index("grp")
-
-
-def _number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _interval(days: float) -> pd.Timedelta:
-    """A duration in days as a DuckDB interval parameter, fractions of a day kept."""
-    return pd.Timedelta(microseconds=round(days * 86_400_000_000))

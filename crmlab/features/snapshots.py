@@ -38,6 +38,7 @@ from ..data.contract import KIND_DTYPES, empty_table
 from ..data.validate import resolve_as_of
 from ..errors import ParameterError
 from ..sql import exact_avg, exact_stddev_samp, exact_sum, query_frame, sql_literal
+from ..units import check_days, days_interval
 
 _TIMESTAMP = KIND_DTYPES["timestamp"]
 MAX_CHANNELS = 8  # channel-mix columns for the most frequent channels only
@@ -87,7 +88,7 @@ def cutoff_schedule(
     ``as_of`` (so every label window is complete), oldest first."""
     if n_cutoffs < 1 or spacing_days <= 0:
         raise ParameterError(f"n_cutoffs={n_cutoffs} must be >= 1 and spacing_days > 0.")
-    _check_horizon(horizon_days)
+    check_days(horizon_days, "horizon_days")
     last = resolve_as_of(as_of) - pd.Timedelta(days=horizon_days)
     return [last - pd.Timedelta(days=spacing_days * k) for k in range(n_cutoffs - 1, -1, -1)]
 
@@ -111,7 +112,7 @@ def churn_snapshots(
     channels: the channel-mix columns to build; default: the most used before the first
         cutoff. Pass ``training.channels`` when scoring, so the columns match.
     """
-    _check_horizon(horizon_days)
+    check_days(horizon_days, "horizon_days")
     cuts = sorted({resolve_as_of(c) for c in ([cutoffs] if _scalar(cutoffs) else cutoffs)})
     if not cuts:
         raise ParameterError("cutoffs is empty: give at least one timestamp.")
@@ -125,7 +126,7 @@ def churn_snapshots(
         frame = query_frame(
             con,
             _sql(channels, cancellations is not None, cuts),
-            {"h": _micros(horizon_days), "active": active_within_days},
+            {"h": days_interval(horizon_days), "active": active_within_days},
         )
     finally:
         con.close()
@@ -155,22 +156,8 @@ def churn_snapshots(
     )
 
 
-def _micros(days: float) -> int:
-    """A duration in days as whole microseconds (DuckDB intervals), fractions kept."""
-    return round(days * 86_400_000_000)
-
-
 def _scalar(value) -> bool:
     return isinstance(value, (str, pd.Timestamp)) or hasattr(value, "year")
-
-
-def _check_horizon(horizon_days) -> None:
-    if (
-        isinstance(horizon_days, bool)
-        or not isinstance(horizon_days, int | float)
-        or not (horizon_days > 0)
-    ):
-        raise ParameterError(f"horizon_days={horizon_days!r} must be a positive number of days.")
 
 
 def _check_cutoffs(data: CRMData, cuts: list[pd.Timestamp], horizon_days: float) -> None:
@@ -350,11 +337,11 @@ def _sql(channels: list[str], contractual: bool, cutoffs: list[pd.Timestamp]) ->
     label = (
         """CASE WHEN EXISTS (SELECT 1 FROM cancellations_source x WHERE x.customer_id =
                h.customer_id AND x.cancelled_at > h.cutoff
-               AND x.cancelled_at <= h.cutoff + to_microseconds($h)) THEN 1 ELSE 0 END"""
+               AND x.cancelled_at <= h.cutoff + $h) THEN 1 ELSE 0 END"""
         if contractual
         else """CASE WHEN EXISTS (SELECT 1 FROM orders_source x WHERE x.customer_id =
                h.customer_id AND NOT x.refund AND x.ordered_at > h.cutoff
-               AND x.ordered_at <= h.cutoff + to_microseconds($h)) THEN 0 ELSE 1 END"""
+               AND x.ordered_at <= h.cutoff + $h) THEN 0 ELSE 1 END"""
     )
     cancelled_before = (
         """AND NOT EXISTS (SELECT 1 FROM cancellations_source x WHERE x.customer_id =
