@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import matplotlib.dates
 import matplotlib.pyplot as plt
 import matplotlib.ticker
 import pandas as pd
@@ -147,6 +148,8 @@ def hbar(labels, values, title: str, xlabel: str, ax=None, fmt: str = "{:,.0f}")
         ax.text(v, y, " " + fmt.format(v), va="center", fontsize=9)
     ax.set(title=title, xlabel=xlabel)
     ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter(fmt.replace("{:", "{x:")))
+    # each bar carries its value, so a few ticks suffice; more overlap on big money amounts
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4))
     ax.margins(x=0.15)
     return ax
 
@@ -268,8 +271,17 @@ def lines(
         ax.axvline(vline, color=PALETTE[5], ls="--", lw=1)
         ax.text(vline, ax.get_ylim()[1] * 0.95, " " + vline_label, color=PALETTE[5], va="top")
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    _readable_dates(ax, frame[x])
     ax.legend()
     return ax
+
+
+def _readable_dates(ax, values: pd.Series) -> None:
+    """A date axis with a few concise ticks: full dates side by side overlap."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        dates = matplotlib.dates.AutoDateLocator(minticks=3, maxticks=6)
+        ax.xaxis.set_major_locator(dates)
+        ax.xaxis.set_major_formatter(matplotlib.dates.ConciseDateFormatter(dates))
 
 
 def histogram(values: pd.Series, title: str, xlabel: str, log: bool = True, ax=None):
@@ -286,6 +298,10 @@ def histogram(values: pd.Series, title: str, xlabel: str, log: bool = True, ax=N
     ax.hist(positive, bins=bins, color=PALETTE[0])
     if log and len(positive) > 1:
         ax.set_xscale("log")
+        # the house style turns math text off (values from data must stay text), so the log
+        # axis' default 10^k labels would print as raw math markup; plain numbers instead
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.6g}"))
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set(title=title, xlabel=xlabel, ylabel="customers")
     return ax
 
@@ -355,5 +371,6 @@ def curves(
         high = max(tidy[x].max(), tidy[y].max())
         ax.plot([low, high], [low, high], color="grey", ls="--", lw=1, label="reference")
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    _readable_dates(ax, tidy[x])
     ax.legend()
     return ax

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import html
+import itertools
 import json
 import re
 
@@ -165,3 +166,40 @@ def test_only_p_values_print_as_p_values():
     assert "0.000123" in page and "0.000456" in page
     assert "0.12" in page and "0.123" not in page  # two decimals, like other floats
     assert "0.50" in page
+
+
+def test_log_histogram_ticks_are_plain_numbers_under_the_house_style():
+    """Math text is off in the house style, so log-axis labels must not be math markup
+    (the CLV histogram used to show "$\\mathdefault{10^{2}}$" under its axis)."""
+    import matplotlib.pyplot as plt
+
+    plots.use_house_style()
+    ax = plots.histogram(pd.Series([0.5, 3.0, 40.0, 900.0, 12_000.0]), "CLV", "CLV")
+    ax.figure.canvas.draw()
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    plt.close(ax.figure)
+    assert labels and not any("$" in text or "mathdefault" in text for text in labels)
+    assert "1,000" in labels or "100" in labels
+
+
+def test_tick_labels_do_not_overlap_on_money_bars_and_date_lines():
+    """Revenue per segment (big amounts) and the cumulative tracking chart (dates) used to
+    print their tick labels on top of each other in a half-width panel."""
+    import matplotlib.pyplot as plt
+
+    plots.use_house_style()
+
+    def overlapping(ax) -> bool:
+        ax.figure.canvas.draw()
+        renderer = ax.figure.canvas.get_renderer()
+        boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
+        return any(a.overlaps(b) for a, b in itertools.pairwise(boxes))
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.5))
+    plots.hbar(list("abc"), [1_953_198, 1_757_200, 130_592], "Revenue", "revenue", ax=left)
+    months = pd.DataFrame(
+        {"period": pd.date_range("2023-01-01", periods=24, freq="MS", tz="UTC"), "y": range(24)}
+    )
+    plots.lines(months, "period", {"y": "actual"}, "Tracking", "", "purchases", ax=right)
+    assert not overlapping(left) and not overlapping(right)
+    plt.close(fig)
