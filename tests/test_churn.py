@@ -187,6 +187,8 @@ def test_bad_parameters_say_what_to_change(world):
         churn.fit(one_class, model="svm")
     with pytest.raises(ParameterError, match="horizon_days"):
         churn.snapshots(world, [world.as_of - pd.Timedelta(days=200)], "90")
+    with pytest.raises(ParameterError, match="must be a CRMData"):
+        churn.snapshots(world.orders, [world.as_of - pd.Timedelta(days=200)], H)
 
 
 def test_time_split_and_reproducible_training(fitted):

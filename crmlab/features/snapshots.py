@@ -112,6 +112,11 @@ def churn_snapshots(
     channels: the channel-mix columns to build; default: the most used before the first
         cutoff. Pass ``training.channels`` when scoring, so the columns match.
     """
+    if not isinstance(data, CRMData):
+        raise ParameterError(
+            f"data must be a CRMData (crmlab.data.load), not {type(data).__name__}: snapshots "
+            "read orders, customers and, where present, touchpoints, tickets and surveys."
+        )
     check_days(horizon_days, "horizon_days")
     cuts = sorted({resolve_as_of(c) for c in ([cutoffs] if _scalar(cutoffs) else cutoffs)})
     if not cuts:
