@@ -123,31 +123,19 @@ def _import(args) -> int:
 
 def _run_reports(args) -> int:
     from .reports import KERNEL_NAME, load_catalogue, run_catalogue
-    from .reports.catalogue import catalogue_demo_mode
     from .reports.paths import PRIVATE_DIR
 
-    catalogue = load_catalogue(args.catalogue)
-    unknown = set(args.names) - {r.name for r in catalogue}
-    if unknown:
-        print(f"error: unknown report(s) {sorted(unknown)}", file=sys.stderr)
-        return 2
-    chosen = [
-        r
-        for r in catalogue
-        if (not args.names or r.name in args.names)
-        and (not args.tag or set(args.tag) & set(r.tags))
-    ]
     results = run_catalogue(
-        chosen,
+        load_catalogue(args.catalogue),
         args.out,
-        root=Path(args.catalogue).resolve().parent,
+        names=args.names,
+        tags=args.tag or (),
         kernel=args.kernel or KERNEL_NAME,
         jobs=args.jobs,
         force=args.force,
         cell_timeout=args.timeout,
         wait=not args.no_wait,
-        catalogue=catalogue,
-        demo=args.demo or catalogue_demo_mode(args.catalogue),
+        demo=args.demo,
     )
     failed = [r for r in results if r.status == "failed"]
     for r in failed:
@@ -166,14 +154,13 @@ def _run_reports(args) -> int:
 
 def _list_reports(args) -> int:
     from .reports import KERNEL_NAME, load_catalogue, read_status
-    from .reports.catalogue import catalogue_demo_mode
-    from .reports.runner import with_demo_mode
+    from .reports.demo_policy import with_demo_mode
     from .reports.status import why_due
 
-    demo = catalogue_demo_mode(args.catalogue)  # as `reports run` would set it
-    catalogue = [with_demo_mode(r, demo) for r in load_catalogue(args.catalogue)]
+    loaded = load_catalogue(args.catalogue)
+    catalogue = [with_demo_mode(r, loaded.demo) for r in loaded]  # as `reports run` sets it
     status = read_status(args.out, echo=lambda message: print(f"note: {message}"))
-    root = Path(args.catalogue).resolve().parent
+    root = loaded.root
     print(f"{'report':<28} {'tags':<14} {'last status':<12} {'last run (UTC)':<20} due")
     for r in catalogue:
         entry = status.get(r.name, {})

@@ -13,7 +13,7 @@ from crmlab.data import CRMData, generate
 ROOT = Path(__file__).resolve().parents[1]
 
 # pytest-xdist runs two workers, and each starts kernels (nbval, report runs): one OpenMP
-# thread per process keeps them from busy-waiting against each other (crmlab.reports.runner
+# thread per process keeps them from busy-waiting against each other (crmlab.reports.kernels
 # .share_cores does the same for `crmlab reports run --jobs N`).
 for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")

@@ -61,9 +61,7 @@ def published(tmp_path):
         )
     )
     reports = load_catalogue(tmp_path / "reports.yaml")
-    [result] = run_catalogue(
-        reports, tmp_path / "reports", root=tmp_path, echo=lambda *_: None, demo=True
-    )
+    [result] = run_catalogue(reports, tmp_path / "reports", echo=lambda *_: None, demo=True)
     assert result.status == "ok", result.error
     handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path / "reports"))
     handler.log_message = lambda *args: None

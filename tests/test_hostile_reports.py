@@ -49,8 +49,8 @@ def runs(tmp_path_factory):
     (root / "reports.yaml").write_text(yaml.safe_dump(catalogue, allow_unicode=True))
     reports = load_catalogue(root / "reports.yaml")
     quiet = {"echo": lambda *_: None, "demo": True, "jobs": 2}
-    first = run_catalogue(reports, root / "first", root=root, **quiet)
-    second = run_catalogue(reports, root / "second", root=root, force=True, **quiet)
+    first = run_catalogue(reports, root / "first", **quiet)
+    second = run_catalogue(reports, root / "second", force=True, **quiet)
     return root, reports, first, second
 
 

@@ -157,11 +157,11 @@ def test_a_cached_report_with_damaged_files_is_due(tmp_path):
 
 
 def test_parallel_kernels_share_the_cores_unless_the_user_chose(monkeypatch):
-    from crmlab.reports import runner
+    from crmlab.reports import kernels
 
-    for variable in runner.THREAD_VARIABLES:
+    for variable in kernels.THREAD_VARIABLES:
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("MKL_NUM_THREADS", "3")  # the user's choice stays
     monkeypatch.setattr(os, "cpu_count", lambda: 8)
-    runner.share_cores(jobs=2)
+    kernels.share_cores(jobs=2)
     assert os.environ["OMP_NUM_THREADS"] == "4" and os.environ["MKL_NUM_THREADS"] == "3"

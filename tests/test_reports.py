@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 
 import nbformat
 import pytest
@@ -92,6 +93,34 @@ def test_catalogue_problems_are_listed_together(tmp_path):
     assert "missing.ipynb does not exist" in text
     assert "'source'=3 is a int" in text
     assert "unknown keys ['colour']" in text
+
+
+def test_catalogue_is_read_once_and_selects_by_name_and_tag(tmp_path):
+    from crmlab.reports.demo_policy import with_demo_mode
+
+    nb = "notebooks/data_overview.ipynb"
+    path = _catalogue(
+        tmp_path,
+        [
+            {"name": "a", "notebook": nb, "tags": ["data"]},
+            {"name": "b", "notebook": nb, "tags": ["value"]},
+            {"name": "c", "notebook": nb, "tags": ["data", "value"]},
+        ],
+    )
+    catalogue = load_catalogue(path)
+    assert catalogue.names == ("a", "b", "c") and catalogue.demo is False
+    assert catalogue.root == tmp_path.resolve()
+    assert [r.name for r in catalogue.select(tags=["data"])] == ["a", "c"]
+    assert [r.name for r in catalogue.select(["c", "b"], tags=["value"])] == ["b", "c"]
+    assert [r.name for r in catalogue.select()] == ["a", "b", "c"]
+    with pytest.raises(ReportError, match=r"unknown report\(s\) \['x'\].*known: a, b, c"):
+        catalogue.select(["a", "x"])
+    # the notebooks' parameters were read when loading: nothing reads them again
+    (tmp_path / nb).unlink()
+    first = catalogue.reports[0]
+    assert with_demo_mode(first, demo=True) == first  # data_overview has no demo_mode
+    told = replace(first, declared={**first.declared, "demo_mode": False})
+    assert with_demo_mode(told, demo=True).parameters == {"demo_mode": True}
 
 
 def test_parameters_cell_is_parsed(tmp_path):

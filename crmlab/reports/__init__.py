@@ -3,11 +3,15 @@
 Only this package touches papermill and nbconvert.
 """
 
-from .catalogue import Report, load_catalogue, notebook_parameters
-from .runner import KERNEL_NAME, RunResult, due, read_status, run_catalogue, run_report
+from .catalogue import Catalogue, Report, load_catalogue, notebook_parameters
+from .kernels import KERNEL_NAME
+from .publish import RunResult, run_report
+from .runner import run_catalogue
+from .status import due, read_status
 
 __all__ = [
     "KERNEL_NAME",
+    "Catalogue",
     "Report",
     "RunResult",
     "due",

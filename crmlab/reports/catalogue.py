@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,11 @@ _ALLOWED_KEYS = {"name", "notebook", "parameters", "title", "description", "owne
 
 @dataclass(frozen=True)
 class Report:
-    """One entry of the catalogue: a notebook and the parameters to run it with."""
+    """One entry of the catalogue: a notebook and the parameters to run it with.
+
+    ``declared`` is the notebook's parameters cell (names and defaults), read once when the
+    report is made; it is what the catalogue checks against and what the runner consults.
+    """
 
     name: str
     notebook: Path
@@ -35,10 +40,60 @@ class Report:
     description: str = ""
     owner: str = ""
     tags: tuple[str, ...] = ()
+    declared: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.declared is None:
+            object.__setattr__(self, "declared", notebook_parameters(self.notebook))
 
     @property
     def display_title(self) -> str:
         return self.title or self.name.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """``reports.yaml``, read and checked once: its reports in order and its demo choice.
+
+    ``demo``: the catalogue's top-level ``demo: true|false`` (default false) — whether its
+    reports may use the public demo pseudonym key (synthetic or public data only).
+    Relative paths in the catalogue (notebooks, data sources) are relative to ``root``,
+    the folder that holds the file.
+    """
+
+    path: Path
+    reports: tuple[Report, ...]
+    demo: bool = False
+
+    @property
+    def root(self) -> Path:
+        return self.path.resolve().parent
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(r.name for r in self.reports)
+
+    def __iter__(self) -> Iterator[Report]:
+        return iter(self.reports)
+
+    def __len__(self) -> int:
+        return len(self.reports)
+
+    def select(self, names: Iterable[str] = (), tags: Iterable[str] = ()) -> tuple[Report, ...]:
+        """The reports named (all when none are), keeping those with one of ``tags`` (any
+        when none are given), in catalogue order. ReportError for a name not in it."""
+        names, tags = set(names), set(tags)
+        unknown = names - set(self.names)
+        if unknown:
+            raise ReportError(
+                f"unknown report(s) {sorted(unknown)} in {self.path} "
+                f"(known: {', '.join(self.names)})"
+            )
+        return tuple(
+            r
+            for r in self.reports
+            if (not names or r.name in names) and (not tags or tags & set(r.tags))
+        )
 
 
 def is_data_parameter(name: str) -> bool:
@@ -57,16 +112,6 @@ class Expression:
     """A parameter default that is code, not a literal (e.g. ``range(2, 9)``)."""
 
     source: str
-
-
-def catalogue_demo_mode(path: str | Path = "reports.yaml") -> bool:
-    """The catalogue's top-level ``demo: true|false`` (default false): whether its reports may
-    use the public demo pseudonym key (synthetic or public data only)."""
-    raw = _read_yaml(Path(path))
-    demo = raw.get("demo", False) if isinstance(raw, dict) else False
-    if not isinstance(demo, bool):
-        raise ReportError(f"{path}: 'demo' must be true or false, not {demo!r}")
-    return demo
 
 
 def _read_yaml(path: Path):
@@ -115,21 +160,25 @@ def notebook_parameters(notebook: str | Path) -> dict[str, Any]:
     return params
 
 
-def load_catalogue(path: str | Path = "reports.yaml") -> list[Report]:
+def load_catalogue(path: str | Path = "reports.yaml") -> Catalogue:
     """Read and check the catalogue; every problem found is listed in one ReportError.
 
     Checks: known keys, names and tags that are safe file names (``NAME_RULE``), unique
     names, notebook is an existing file, parameters form a mapping, every parameter is
     declared in the notebook's parameters cell and has the type of its default (None
     defaults accept anything; ints are accepted where floats are expected), parameters the
-    runner sets are not set here, and output paths stay inside the output folder.
+    runner sets are not set here, output paths stay inside the output folder, and ``demo``
+    (optional) is true or false.
     """
     path = Path(path)
     raw = _read_yaml(path)
     entries = raw.get("reports") if isinstance(raw, dict) else None
     if not isinstance(entries, list) or not entries:
         raise ReportError(f"{path} needs a non-empty list under the key 'reports'")
+    demo = raw.get("demo", False)
     problems: list[str] = []
+    if not isinstance(demo, bool):
+        problems.append(f"{path}: 'demo' must be true or false, not {demo!r}")
     reports: list[Report] = []
     seen: set[str] = set()
     for i, entry in enumerate(entries, 1):
@@ -142,7 +191,7 @@ def load_catalogue(path: str | Path = "reports.yaml") -> list[Report]:
             reports.append(report)
     if problems:
         raise ReportError("the report catalogue has problems:\n  - " + "\n  - ".join(problems))
-    return reports
+    return Catalogue(path, tuple(reports), demo)
 
 
 def _read_entry(entry, where: str, root: Path) -> tuple[Report | None, list[str]]:
@@ -188,6 +237,7 @@ def _read_entry(entry, where: str, root: Path) -> tuple[Report | None, list[str]
         description=str(entry.get("description", "")),
         owner=str(entry.get("owner", "")),
         tags=tuple(t for t in tags if isinstance(t, str)),
+        declared=declared,
     )
     return report, problems
 

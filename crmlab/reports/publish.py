@@ -19,14 +19,14 @@ from pathlib import Path
 
 from ..data import read_table
 from ..errors import ReportError
-from .catalogue import Report, notebook_parameters
+from .catalogue import Report
 from .html_scan import scan_page
+from .kernels import KERNEL_NAME
 from .paths import PRIVATE_DIR, OutputFolder
 from .pii_gate import GateCache, PIIGate, notebook_text, page_text
 from .provenance import provenance
 from .render import to_html
 
-KERNEL_NAME = "crmlab"  # registered in the project's venv by `make` (ipykernel --sys-prefix)
 EXPORT_SUFFIXES = (".csv", ".parquet")
 
 
@@ -68,7 +68,7 @@ def run_report(
     gate = PIIGate()
     try:
         try:
-            declared = notebook_parameters(report.notebook)
+            declared = report.declared
             gate = gates.for_parameters({**declared, **report.parameters})
             pm.execute_notebook(
                 str(report.notebook),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .catalogue import Report
 from .fingerprint import cache_parts, key_of
+from .kernels import KERNEL_NAME
 from .paths import OutputFolder
 
 STATUS_FILE = "_status.json"
@@ -64,6 +65,12 @@ def why_due(
         changed = [part for part in now if before.get(part) != now[part]]
         return f"{', '.join(changed) or 'inputs'} changed"
     return _damage(Path(out_dir), report.name)
+
+
+def due(report: Report, out_dir: Path, root: Path, kernel: str = KERNEL_NAME) -> bool:
+    """True when the report has never succeeded, something it depends on changed, or its
+    published files are missing or damaged (``why_due`` says which)."""
+    return why_due(report, Path(out_dir), Path(root), kernel) is not None
 
 
 def _damage(out_dir: Path, name: str) -> str | None:
