@@ -117,3 +117,59 @@ def test_refund_of_must_name_an_order_and_sit_on_a_refund():
         _valid(orders)
     rules = set(info.value.report()["rule"])
     assert {"refund_of is not an order_id of orders", "refund_of needs status 'refunded'"} <= rules
+
+
+def _linked(rows, links):
+    """Orders (id, customer, date, amount) with refund_of taken from ``links`` {refund: order}."""
+    orders = _orders(rows)
+    orders["refund_of"] = orders["order_id"].map(links)
+    return _valid(orders)
+
+
+def test_churn_snapshots_net_refunds_known_at_each_cutoff():
+    from crmlab.features import churn_snapshots
+
+    data = _linked(
+        [
+            ("o1", "c1", "2024-01-10", 100.0),
+            ("o2", "c1", "2024-02-10", 60.0),
+            ("r2", "c1", "2024-03-01", -60.0),  # o2 refunded in full, known from March 1
+            ("r1", "c1", "2024-03-05", -40.0),  # o1 partly refunded
+            ("o3", "c2", "2024-01-20", 50.0),
+            ("o4", "c2", "2024-02-25", 20.0),  # c2 buys after both cutoffs
+            ("o5", "c2", "2024-03-20", 20.0),
+        ],
+        {"r2": "o2", "r1": "o1"},
+    )
+    snap = churn_snapshots(data, ["2024-02-20", "2024-03-10"], horizon_days=30)
+    c1 = snap.table.set_index(["customer_id", "cutoff"]).xs("c1")
+    feb, mar = c1.iloc[0], c1.iloc[1]
+    # on Feb 20 nothing was refunded yet: two purchases, gross money
+    assert (feb["n_orders"], feb["revenue"], feb["refund_rate"]) == (2, 160.0, 0.0)
+    assert feb["ipt_mean_days"] == 31.0
+    # on Mar 10 o2 is gone (refunded in full) and o1 is worth 60: one purchase, no gap
+    assert (mar["n_orders"], mar["revenue"], mar["avg_order_value"]) == (1, 60.0, 60.0)
+    assert mar["recency_days"] == mar["tenure_days"] == 60.0 and pd.isna(mar["ipt_mean_days"])
+    assert mar["refund_rate"] == 0.5  # two of four order rows are refunds
+
+
+def test_a_purchase_refunded_in_full_within_the_label_window_is_no_purchase():
+    from crmlab.features import churn_snapshots
+
+    data = _linked(
+        [
+            ("a0", "kept", "2024-01-05", 10.0),
+            ("a1", "kept", "2024-02-10", 30.0),
+            ("ra", "kept", "2024-04-01", -30.0),  # refunded after the window closed
+            ("b0", "gone", "2024-01-05", 10.0),
+            ("b1", "gone", "2024-02-10", 30.0),
+            ("rb", "gone", "2024-02-20", -30.0),  # refunded within the window
+            ("c0", "part", "2024-01-05", 10.0),
+            ("c1", "part", "2024-02-10", 30.0),
+            ("rc", "part", "2024-02-20", -10.0),  # partly refunded: still a purchase
+        ],
+        {"ra": "a1", "rb": "b1", "rc": "c1"},
+    )
+    snap = churn_snapshots(data, ["2024-02-01"], horizon_days=28)
+    churned = snap.table.set_index("customer_id")["churned"].to_dict()
+    assert churned == {"kept": 0, "gone": 1, "part": 0}

@@ -4,7 +4,12 @@ One row per (customer, cutoff). Features use only events known at the cutoff (at
 it: the house rule for every ``as_of``); the label looks only at (cutoff, cutoff + horizon].
 An event exactly at the cutoff is a feature, never the label.
 
-Non-contractual label (a shop): ``churned`` = no completed order in (cutoff, cutoff +
+A purchase is a completed order net of the refunds that name it (``refund_of``) once they
+are known: at the cutoff for features, at the end of the label window for the label (the
+same definition as ``features.OrdersView``). An order refunded in full by then is no
+purchase.
+
+Non-contractual label (a shop): ``churned`` = no purchase in (cutoff, cutoff +
 horizon]. Contractual label (a subscription): pass ``cancellations`` (customer_id,
 cancelled_at); ``churned`` = cancelled in the window, and customers who cancelled before the
 cutoff are not in the snapshot.
@@ -125,12 +130,13 @@ def churn_snapshots(
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
-        top = _register(con, data, cuts, cancellations)
-        channels = top if channels is None else list(channels)
+        linked = _register(con, data, cuts, cancellations)
+        con.execute(_known_sql(linked))
+        channels = _top_channels(con) if channels is None else list(channels)
         con.execute(_hist_sql(channels))
         frame = query_frame(
             con,
-            _sql(channels, cancellations is not None, cuts),
+            _sql(channels, cancellations is not None, cuts, linked),
             {"h": days_interval(horizon_days), "active": active_within_days},
         )
     finally:
@@ -187,23 +193,41 @@ def _check_cutoffs(data: CRMData, cuts: list[pd.Timestamp], horizon_days: float)
         )
 
 
-def _register(con, data: CRMData, cuts, cancellations) -> list[str]:
-    """Views over the data set's tables (empty stand-ins for absent ones); returns channels."""
+def _register(con, data: CRMData, cuts, cancellations) -> bool:
+    """Views over the data set's tables (empty stand-ins for absent ones). True when refunds
+    name their orders (``refund_of``), so purchases are netted per cutoff."""
     orders = data.orders
     status = orders["status"] if "status" in orders else pd.Series("completed", orders.index)
     channel = orders["channel"] if "channel" in orders else pd.Series("unknown", orders.index)
+    refund = status.eq("refunded").to_numpy()
+    order_id = orders["order_id"] if "order_id" in orders else pd.Series(None, orders.index)
     con.register(
         "orders_source",
         pd.DataFrame(
             {
                 "customer_id": orders["customer_id"],
+                "order_id": order_id,
                 "ordered_at": orders["ordered_at"],
                 "amount": orders["amount"],
-                "refund": status.eq("refunded").to_numpy(),
+                "refund": refund,
                 "channel": channel.fillna("unknown").astype(str),
             }
         ),
     )
+    linked = "refund_of" in orders and "order_id" in orders
+    if linked:
+        links = orders.loc[refund & orders["refund_of"].notna().to_numpy()]
+        linked = not links.empty
+        con.register(
+            "links_source",
+            pd.DataFrame(
+                {
+                    "refund_of": links["refund_of"],
+                    "refunded_at": links["ordered_at"],
+                    "amount": links["amount"],
+                }
+            ),
+        )
     con.register("cutoffs_source", pd.DataFrame({"cutoff": pd.DatetimeIndex(cuts)}))
     customers = data.customers
     signup = (
@@ -235,13 +259,38 @@ def _register(con, data: CRMData, cuts, cancellations) -> list[str]:
         cancel = cancellations[["customer_id", "cancelled_at"]].copy()
         cancel["cancelled_at"] = pd.to_datetime(cancel["cancelled_at"], utc=True)
         con.register("cancellations_source", cancel)
-    # Chosen from orders before the first cutoff, so later events cannot change the columns.
+    return linked
+
+
+def _top_channels(con) -> list[str]:
+    """The most used channels, chosen from purchases known at the first cutoff (so later
+    events cannot change the columns)."""
     top = con.execute(
-        "SELECT channel FROM orders_source WHERE ordered_at <= (SELECT min(cutoff) FROM "
-        "cutoffs_source) AND NOT refund GROUP BY channel ORDER BY count(*) DESC, channel "
-        f"LIMIT {MAX_CHANNELS}"
+        "SELECT channel FROM known WHERE purchase AND cutoff = (SELECT min(cutoff) FROM "
+        f"cutoffs_source) GROUP BY channel ORDER BY count(*) DESC, channel LIMIT {MAX_CHANNELS}"
     ).fetchall()
     return [row[0] for row in top]
+
+
+def _known_sql(linked: bool) -> str:
+    """View ``known``: every order row known at each cutoff, with ``amount`` net of the
+    refunds naming it that are known by then and ``purchase`` (a completed order not refunded
+    in full). Without linked refunds a purchase is simply a completed order."""
+    if not linked:
+        return """CREATE TEMP VIEW known AS
+            SELECT o.customer_id, k.cutoff, o.ordered_at, o.channel, o.refund, o.amount,
+                   NOT o.refund AS purchase
+            FROM orders_source o JOIN cutoffs_source k ON o.ordered_at <= k.cutoff"""
+    return f"""CREATE TEMP VIEW known AS
+        WITH netted AS (
+            SELECT l.refund_of AS order_id, k.cutoff, {exact_sum("l.amount")} AS refunded
+            FROM links_source l JOIN cutoffs_source k ON l.refunded_at <= k.cutoff
+            GROUP BY l.refund_of, k.cutoff)
+        SELECT o.customer_id, k.cutoff, o.ordered_at, o.channel, o.refund,
+               o.amount + coalesce(n.refunded, 0) AS amount,
+               NOT o.refund AND o.amount + coalesce(n.refunded, 0) > 0 AS purchase
+        FROM orders_source o JOIN cutoffs_source k ON o.ordered_at <= k.cutoff
+        LEFT JOIN netted n ON n.order_id = o.order_id AND n.cutoff = k.cutoff"""
 
 
 def _treated(data: CRMData) -> pd.DataFrame:
@@ -266,39 +315,39 @@ def _hist_sql(channels: list[str]) -> str:
     mix = _mix(channels)
 
     def within(days: int) -> str:
-        return f"NOT o.refund AND o.ordered_at > k.cutoff - to_days({days})"
+        return f"purchase AND ordered_at > cutoff - to_days({days})"
 
     def recent(days: int) -> str:
         return f"count(*) FILTER (WHERE {within(days)})"
 
     return f"""
     CREATE TEMP TABLE hist AS
-        SELECT o.customer_id, k.cutoff,
-               epoch(k.cutoff - min(o.ordered_at) FILTER (WHERE NOT o.refund)) / 86400.0
+        SELECT customer_id, cutoff,
+               epoch(cutoff - min(ordered_at) FILTER (WHERE purchase)) / 86400.0
                    AS tenure_days,
-               epoch(k.cutoff - max(o.ordered_at) FILTER (WHERE NOT o.refund)) / 86400.0
+               epoch(cutoff - max(ordered_at) FILTER (WHERE purchase)) / 86400.0
                    AS recency_days,
-               count(*) FILTER (WHERE NOT o.refund) AS n_orders,
-               coalesce({exact_sum("o.amount", "NOT o.refund")}, 0) AS revenue,
-               {exact_avg("o.amount", "NOT o.refund")} AS avg_order_value,
+               count(*) FILTER (WHERE purchase) AS n_orders,
+               coalesce({exact_sum("amount", "purchase")}, 0) AS revenue,
+               {exact_avg("amount", "purchase")} AS avg_order_value,
                {recent(30)} AS orders_30d,
                {recent(90)} AS orders_90d,
                {recent(180)} AS orders_180d,
                {recent(365)} AS orders_365d,
-               coalesce({exact_sum("o.amount", within(90))}, 0) AS revenue_90d,
-               coalesce({exact_sum("o.amount", within(365))}, 0) AS revenue_365d,
-               count(*) FILTER (WHERE o.refund) / count(*) AS refund_rate,
+               coalesce({exact_sum("amount", within(90))}, 0) AS revenue_90d,
+               coalesce({exact_sum("amount", within(365))}, 0) AS revenue_365d,
+               count(*) FILTER (WHERE refund) / count(*) AS refund_rate,
                {mix}
-        FROM orders_source o JOIN cutoffs_source k ON o.ordered_at <= k.cutoff
-        GROUP BY o.customer_id, k.cutoff
-        HAVING count(*) FILTER (WHERE NOT o.refund) > 0
+        FROM known
+        GROUP BY customer_id, cutoff
+        HAVING count(*) FILTER (WHERE purchase) > 0
     """
 
 
 def _mix(channels: list[str]) -> str:
     return ",\n".join(
-        f"count(*) FILTER (WHERE NOT o.refund AND o.channel = {sql_literal(c)})"
-        f' / count(*) FILTER (WHERE NOT o.refund) AS "share_{_safe(c)}"'
+        f"count(*) FILTER (WHERE purchase AND channel = {sql_literal(c)})"
+        f' / count(*) FILTER (WHERE purchase) AS "share_{_safe(c)}"'
         for c in channels
     )
 
@@ -338,15 +387,42 @@ def _touch_sql(cutoffs: list[pd.Timestamp]) -> str:
     """
 
 
-def _sql(channels: list[str], contractual: bool, cutoffs: list[pd.Timestamp]) -> str:
+def _gaps_sql(linked: bool) -> str:
+    """CTE ``gaps``: days between a customer's consecutive purchases, per cutoff. Without
+    linked refunds the purchases of a cutoff are a prefix of one sequence, so the gaps are
+    computed once (a window over the orders, not over orders x cutoffs)."""
+    if linked:  # an order refunded in full drops out of the sequence from then on
+        return """gaps AS (
+        SELECT customer_id, cutoff,
+               epoch(ordered_at - lag(ordered_at) OVER (PARTITION BY customer_id, cutoff
+                     ORDER BY ordered_at)) / 86400.0 AS gap
+        FROM known WHERE purchase)"""
+    return """once AS (
+        SELECT customer_id, ordered_at,
+               epoch(ordered_at - lag(ordered_at) OVER (PARTITION BY customer_id
+                     ORDER BY ordered_at)) / 86400.0 AS gap
+        FROM orders_source WHERE NOT refund),
+    gaps AS (
+        SELECT g.customer_id, k.cutoff, g.gap
+        FROM once g JOIN cutoffs_source k ON g.ordered_at <= k.cutoff)"""
+
+
+def _sql(channels: list[str], contractual: bool, cutoffs: list[pd.Timestamp], linked: bool) -> str:
+    # a purchase in the label window: net of the refunds known when the window closes
+    not_refunded = (
+        """AND x.amount + coalesce((SELECT sum(l.amount) FROM links_source l
+               WHERE l.refund_of = x.order_id AND l.refunded_at <= h.cutoff + $h), 0) > 0"""
+        if linked
+        else ""
+    )
     label = (
         """CASE WHEN EXISTS (SELECT 1 FROM cancellations_source x WHERE x.customer_id =
                h.customer_id AND x.cancelled_at > h.cutoff
                AND x.cancelled_at <= h.cutoff + $h) THEN 1 ELSE 0 END"""
         if contractual
-        else """CASE WHEN EXISTS (SELECT 1 FROM orders_source x WHERE x.customer_id =
+        else f"""CASE WHEN EXISTS (SELECT 1 FROM orders_source x WHERE x.customer_id =
                h.customer_id AND NOT x.refund AND x.ordered_at > h.cutoff
-               AND x.ordered_at <= h.cutoff + $h) THEN 0 ELSE 1 END"""
+               AND x.ordered_at <= h.cutoff + $h {not_refunded}) THEN 0 ELSE 1 END"""
     )
     cancelled_before = (
         """AND NOT EXISTS (SELECT 1 FROM cancellations_source x WHERE x.customer_id =
@@ -355,18 +431,12 @@ def _sql(channels: list[str], contractual: bool, cutoffs: list[pd.Timestamp]) ->
         else ""
     )
     return f"""
-    WITH gaps AS (
-        SELECT customer_id, ordered_at,
-               epoch(ordered_at - lag(ordered_at) OVER (PARTITION BY customer_id
-                     ORDER BY ordered_at)) / 86400.0 AS gap
-        FROM orders_source WHERE NOT refund
-    ),
+    WITH {_gaps_sql(linked)},
     ipt AS (
-        SELECT g.customer_id, k.cutoff, {exact_avg("g.gap")} AS ipt_mean_days,
-               {exact_stddev_samp("g.gap")} AS ipt_std_days
-        FROM gaps g JOIN cutoffs_source k ON g.ordered_at <= k.cutoff
-        WHERE g.gap IS NOT NULL
-        GROUP BY g.customer_id, k.cutoff
+        SELECT customer_id, cutoff, {exact_avg("gap")} AS ipt_mean_days,
+               {exact_stddev_samp("gap")} AS ipt_std_days
+        FROM gaps WHERE gap IS NOT NULL
+        GROUP BY customer_id, cutoff
     ),
     touch AS ({_touch_sql(cutoffs)}),
     tick AS (
