@@ -154,6 +154,7 @@ def test_contractual_label_from_cancellations(world):
     snaps = described.table
     assert not snaps["customer_id"].isin(ids[:50]).any()
     in_window = snaps["customer_id"].isin(ids[50:300])
+    assert in_window.sum() > 100 and (~in_window).sum() > 100
     assert (snaps.loc[in_window, "churned"] == 1).all() and (
         snaps.loc[~in_window, "churned"] == 0
     ).all()
@@ -425,7 +426,8 @@ def test_unlabelled_snapshots_score_today_with_the_training_columns(world):
     today = churn.snapshots(
         world, [world.as_of], H, labelled=False, channels=["web", "kiosk"]
     ).table
-    assert "churned" not in today and (today["cutoff"] == world.as_of).all()
+    assert len(today) > 100 and "churned" not in today
+    assert (today["cutoff"] == world.as_of).all()
     assert {"share_web", "share_kiosk"} <= set(today.columns) and "share_app" not in today
     assert (today["share_kiosk"] == 0).all()
 

@@ -42,8 +42,9 @@ def test_rfm_on_the_world(world):
     assert set(r["segment"].cat.categories) == set(segment.SEGMENT_ORDER)
     assert r["rfm_code"].str.fullmatch(r"[1-5]{3}").all()
     # best recency/frequency/monetary customers are Champions, the opposite are Lost
-    assert (r.loc[r["rfm_code"] == "555", "segment"] == "Champions").all()
-    assert (r.loc[r["rfm_code"] == "111", "segment"] == "Lost").all()
+    best, worst = r.loc[r["rfm_code"] == "555", "segment"], r.loc[r["rfm_code"] == "111", "segment"]
+    assert len(best) > 10 and len(worst) > 10
+    assert (best == "Champions").all() and (worst == "Lost").all()
 
 
 def test_rfm_scores_follow_the_values():
