@@ -2,15 +2,17 @@
 (fitted with the ``lifetimes`` package), P(alive), expected purchases and CLV."""
 
 from .evaluate import Evaluation, evaluate
-from .explain import parameter_table, recency_frequency_grid, retention_targets
-from .model import CLVModel, fit
+from .explain import fit_notes, parameter_table, recency_frequency_grid, retention_targets
+from .model import CLVModel, FitDiagnostics, fit
 from .value import value_by_segment, value_table
 
 __all__ = [
     "CLVModel",
     "Evaluation",
+    "FitDiagnostics",
     "evaluate",
     "fit",
+    "fit_notes",
     "parameter_table",
     "recency_frequency_grid",
     "retention_targets",

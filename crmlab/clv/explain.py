@@ -11,7 +11,9 @@ from ..errors import ParameterError
 from ..features import CustomerSummary
 from ..intervals import log_scale_interval
 from ..units import TimeUnit
-from .model import CLVModel
+from .model import MODEL_NAMES, CLVModel
+
+ALIVE = 0.95  # "alive for sure" in the fit notes
 
 PARAMETER_MEANINGS = {
     "r": "shape of purchase rates across customers",
@@ -102,3 +104,42 @@ def retention_targets(
     chosen = frame[(frame["clv"] >= cut) & (frame["p_alive_change"] <= -min_drop)]
     columns = ["clv", "p_alive_before", "p_alive", "p_alive_change", "expected_purchases"]
     return chosen.sort_values("clv", ascending=False).head(n)[columns]
+
+
+def fit_notes(model: CLVModel, nearly_everyone: float = 0.9) -> list[str]:
+    """What a reader must know about the fit, in plain sentences (empty when nothing):
+    a refit where lifetimes failed, dropout at its boundary (the no-dropout limit), P(alive)
+    above 0.95 for at least ``nearly_everyone`` of the customers, no evidence of dropout,
+    and weakly identified parameters."""
+    d, name = model.diagnostics, MODEL_NAMES[model.model]
+    notes = []
+    if d.fitted_by == "crmlab":
+        notes.append(
+            f"lifetimes could not fit {name} ({d.refit_reason}); crmlab refitted it by "
+            "bounded maximum likelihood."
+        )
+    if d.limit:
+        notes.append(
+            f"{name}'s dropout parameters ({', '.join(d.at_boundary)}) are at their boundary: "
+            "the data show no evidence of customers leaving within this window. Predictions "
+            "use the no-dropout limit (NBD): P(alive) = 1 for everyone, and each customer's "
+            "expected purchases follow their own purchase rate."
+        )
+        return notes
+    share = float((model.p_alive() > ALIVE).mean())
+    if share >= nearly_everyone:
+        notes.append(
+            f"P(alive) ≈ 1 for nearly everyone ({share:.0%} of customers above {ALIVE}): the "
+            "data show little evidence of customers leaving within this window."
+        )
+    if d.dropout_p_value >= 0.05:
+        notes.append(
+            f"{name} fits no better than a model without dropout (likelihood-ratio test "
+            f"p = {d.dropout_p_value:.2g}): read P(alive) with caution."
+        )
+    if d.weak:
+        notes.append(
+            f"Weakly identified: {', '.join(d.weak)} (standard error larger than the estimate, "
+            "or none): the data barely pin these down; read their values with caution."
+        )
+    return notes

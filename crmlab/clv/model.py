@@ -14,45 +14,60 @@ from __future__ import annotations
 import contextlib
 import io
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from lifetimes import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
+from lifetimes import GammaGammaFitter
 from lifetimes.utils import ConvergenceError
 
 from ..errors import ModelFitError, ParameterError
 from ..features import CustomerSummary
 from ..units import UNIT_NAMES, TimeUnit, convert, days_per_unit
+from .boundary import NBDLimit, dropout_test, lifetimes_fitter, refit
+from .likelihood import FITTERS, compress, purchase_loglik, spend_loglik, standard_errors
 
 PurchaseModel = Literal["bgnbd", "pareto_nbd", "mbgnbd"]
-_FITTERS = {"bgnbd": BetaGeoFitter, "pareto_nbd": ParetoNBDFitter, "mbgnbd": ModifiedBetaGeoFitter}
+MODEL_NAMES = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD", "pareto_nbd": "Pareto/NBD", "nbd": "NBD"}
 MAX_SHAPE = 1e4  # a shape or rate parameter beyond this means the fit ran off to infinity
 SPEND_CORRELATION_LIMIT = 0.3
 
 
-def compress(summary: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
-    """Unique rows of ``columns`` with their counts, and each customer's row number in them."""
-    missing = summary[columns].isna().any()
-    if missing.any():
-        raise ParameterError(
-            f"the summary has missing values in {list(missing[missing].index)}; every customer "
-            "needs frequency, recency and T (and monetary_value for spend)."
-        )
-    grouped = summary[columns].groupby(columns, sort=True)
-    patterns = grouped.size().rename("weight").reset_index()
-    return patterns, grouped.ngroup().to_numpy()
+@dataclass(frozen=True)
+class FitDiagnostics:
+    """How a purchase model was fitted and what the data could and could not pin down.
+
+    fitted_by: "lifetimes", or "crmlab" (its bounded refit) when lifetimes raised or ran
+        off to a boundary; refit_reason says which.
+    limit: "nbd" when the dropout parameters are at their boundary and the model is the
+        no-dropout limit (P(alive) = 1 for everyone), else None.
+    at_boundary: parameters that ran to a bound of the bounded refit.
+    weak: parameters whose standard error exceeds the estimate or cannot be computed.
+    dropout_statistic / dropout_p_value: likelihood ratio against the NBD (no dropout); a
+        small p-value means the data show customers leaving.
+    """
+
+    fitted_by: str = "lifetimes"
+    refit_reason: str = ""
+    limit: str | None = None
+    at_boundary: tuple[str, ...] = ()
+    weak: tuple[str, ...] = ()
+    dropout_statistic: float = float("nan")
+    dropout_p_value: float = float("nan")
 
 
 @dataclass
 class CLVModel:
     """A fitted purchase model (+ optional spend model) and the summary it was fitted on.
 
-    params / standard_errors: the purchase model's estimates (lifetimes' names, e.g. r,
-    alpha, a, b; rates per ``time_unit``); spend_params / spend_standard_errors for
-    Gamma-Gamma (p, q, v = gamma). log_likelihood: total log-likelihood of the purchase
-    model. time_unit: the summary's unit of recency and T, in which the model was fitted.
+    model: the model asked for ("bgnbd", "pareto_nbd", "mbgnbd"). params / standard_errors:
+    the purchase model's estimates (lifetimes' names, e.g. r, alpha, a, b; rates per
+    ``time_unit``; only r and alpha at the no-dropout limit, see ``diagnostics``);
+    spend_params / spend_standard_errors for Gamma-Gamma (p, q, v = gamma). log_likelihood:
+    total log-likelihood of the purchase model. time_unit: the summary's unit of recency and
+    T, in which the model was fitted. diagnostics: how it was fitted, boundary and weakly
+    identified parameters, and the evidence for dropout.
     """
 
     model: str
@@ -65,22 +80,44 @@ class CLVModel:
     spend_params: pd.Series | None = field(init=False)
     spend_standard_errors: pd.Series | None = field(init=False)
     spend_correlation: float | None = None
+    diagnostics: FitDiagnostics = field(default_factory=FitDiagnostics)
 
     def __post_init__(self):
         patterns, _ = compress(self.summary.table, ["frequency", "recency", "T"])
-        loglik = _purchase_loglik(self.model, patterns)
+        loglik = purchase_loglik(self.fitted_model, patterns)
         self.params = self.purchase_fitter.params_.copy()
         self.log_likelihood = loglik(np.log(self.params.to_numpy(float)))
-        self.standard_errors = _standard_errors(loglik, self.params)
+        self.standard_errors = standard_errors(loglik, self.params)
+        weak = self.standard_errors.isna() | (self.standard_errors > self.params)
+        statistic, p_value = (
+            (0.0, 1.0) if self.diagnostics.limit else dropout_test(self.log_likelihood, patterns)
+        )
+        self.diagnostics = replace(
+            self.diagnostics,
+            weak=tuple(self.params.index[weak.to_numpy()]),
+            dropout_statistic=statistic,
+            dropout_p_value=p_value,
+        )
         self.spend_params = self.spend_standard_errors = None
         if self.spend_fitter is not None:
             summary = self.summary.table
             repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
             spend_patterns, _ = compress(repeat, ["frequency", "monetary_value"])
             self.spend_params = self.spend_fitter.params_.copy()
-            self.spend_standard_errors = _standard_errors(
-                _spend_loglik(spend_patterns), self.spend_params
+            self.spend_standard_errors = standard_errors(
+                spend_loglik(spend_patterns), self.spend_params
             )
+
+    @property
+    def fitted_model(self) -> str:
+        """The model whose parameters were estimated: ``model``, or "nbd" at the limit."""
+        return self.diagnostics.limit or self.model
+
+    @property
+    def model_name(self) -> str:
+        """ "BG/NBD", or "BG/NBD at its no-dropout limit (NBD)"."""
+        name = MODEL_NAMES[self.model]
+        return f"{name} at its no-dropout limit (NBD)" if self.diagnostics.limit else name
 
     @property
     def time_unit(self) -> str:
@@ -179,60 +216,6 @@ class CLVModel:
         return pd.Series(discounted[codes] * spend.to_numpy(), index=spend.index, name="clv")
 
 
-def _purchase_loglik(model: str, patterns: pd.DataFrame):
-    """Total log-likelihood in the data's own time unit, as a function of log-parameters.
-
-    (lifetimes optimizes on rescaled time and averages over customers; published
-    log-likelihoods are totals in the original unit, which is what this returns.)
-    """
-    f = patterns["frequency"].to_numpy(float)
-    r = patterns["recency"].to_numpy(float)
-    t = patterns["T"].to_numpy(float)
-    w = patterns["weight"].to_numpy(float)
-    fitter = _FITTERS[model]
-    if model == "pareto_nbd":  # natural-scale parameters; divides by the mean weight
-        return lambda lp: float(
-            -fitter._negative_log_likelihood(np.exp(lp), f, r, t, w, 0.0) * w.mean()
-        )
-    return lambda lp: float(-fitter._negative_log_likelihood(lp, f, r, t, w, 0.0) * w.sum())
-
-
-def _spend_loglik(patterns: pd.DataFrame):
-    f = patterns["frequency"].to_numpy(float)
-    m = patterns["monetary_value"].to_numpy(float)
-    w = patterns["weight"].to_numpy(float)
-    return lambda lp: float(-GammaGammaFitter._negative_log_likelihood(lp, f, m, w, 0.0) * w.sum())
-
-
-def _standard_errors(loglik, params: pd.Series, step: float = 1e-4) -> pd.Series:
-    """Standard errors from the observed information (numerical Hessian in log-parameters,
-    mapped back by the delta method: se(theta) = theta * se(log theta))."""
-    x0 = np.log(params.to_numpy(float))
-    k = len(x0)
-
-    def at(i: int, j: int, di: float, dj: float) -> float:
-        x = x0.copy()
-        x[i] += di
-        x[j] += dj
-        return loglik(x)
-
-    hess = np.empty((k, k))
-    for i in range(k):
-        for j in range(i, k):
-            hess[i, j] = hess[j, i] = (
-                at(i, j, step, step)
-                - at(i, j, step, -step)
-                - at(i, j, -step, step)
-                + at(i, j, -step, -step)
-            ) / (4 * step * step)
-    try:
-        cov = np.linalg.inv(-hess)
-    except np.linalg.LinAlgError:
-        return pd.Series(np.nan, index=params.index)
-    se = params.to_numpy(float) * np.sqrt(np.clip(np.diag(cov), 0, None))
-    return pd.Series(se, index=params.index)
-
-
 def _quiet(fn, *args, **kwargs):
     """lifetimes prints the optimizer output before raising; keep it out of reports."""
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
@@ -257,7 +240,7 @@ def fit(
         fit runs off to extreme values.
     Raises ModelFitError with advice when the optimizer fails or the estimates degenerate.
     """
-    if model not in _FITTERS:
+    if model not in FITTERS:
         raise ParameterError(f"model={model!r}: use 'bgnbd', 'pareto_nbd' or 'mbgnbd'.")
     if spend_model not in ("gamma_gamma", None):
         raise ParameterError(f"spend_model={spend_model!r}: use 'gamma_gamma' or None.")
@@ -275,7 +258,19 @@ def fit(
     if len(table) < 10:
         raise ModelFitError(f"only {len(table)} customers: too few to fit {model}.")
     patterns, _ = compress(table, ["frequency", "recency", "T"])
-    fitter = _FITTERS[model](penalizer_coef=penalizer)
+    purchase_fitter, diagnostics = _fit_purchases(model, patterns, penalizer)
+    spend_fitter, correlation = None, None
+    if spend_model:
+        spend_fitter, correlation = _fit_spend(table, penalizer)
+    return CLVModel(
+        model, purchase_fitter, spend_fitter, summary, correlation, diagnostics=diagnostics
+    )
+
+
+def _fit_purchases(model: str, patterns: pd.DataFrame, penalizer: float):
+    """lifetimes' fit; where it raises or runs off to a boundary, crmlab's bounded refit
+    (``boundary.refit``), which may end at the no-dropout limit."""
+    fitter = FITTERS[model](penalizer_coef=penalizer)
     # Pareto/NBD starts from random numbers drawn from numpy's global state; fixed starting
     # values keep its fits reproducible.
     start = {"initial_params": np.ones(4)} if model == "pareto_nbd" else {}
@@ -288,28 +283,29 @@ def fit(
             weights=patterns["weight"],
             **start,
         )
+        problem = _degenerate(fitter.params_)
     except (ConvergenceError, np.linalg.LinAlgError, ValueError) as exc:
-        raise ModelFitError(
-            f"{model} did not converge ({type(exc).__name__}). Try penalizer=0.01, more data "
-            "(a longer calibration period), or another model."
-        ) from exc
-    _check_degenerate(model, fitter.params_, penalizer)
-    spend_fitter, correlation = None, None
-    if spend_model:
-        spend_fitter, correlation = _fit_spend(table, penalizer)
-    return CLVModel(model, fitter, spend_fitter, summary, spend_correlation=correlation)
+        problem = f"lifetimes raised {type(exc).__name__}"
+    if problem is None:
+        return fitter, FitDiagnostics()
+    outcome = refit(model, patterns)
+    diagnostics = FitDiagnostics(
+        fitted_by="crmlab",
+        refit_reason=problem,
+        limit=outcome.limit,
+        at_boundary=outcome.at_boundary,
+    )
+    if outcome.limit:
+        return NBDLimit(outcome.params), diagnostics
+    return lifetimes_fitter(model, outcome.params), diagnostics
 
 
-def _check_degenerate(model: str, params: pd.Series, penalizer: float) -> None:
+def _degenerate(params: pd.Series) -> str | None:
+    """Why the estimates are unusable (infinite, or run off to zero or infinity), or None."""
     bad = [
         f"{k}={v:.3g}" for k, v in params.items() if not np.isfinite(v) or v > MAX_SHAPE or v < 1e-6
     ]
-    if bad:
-        raise ModelFitError(
-            f"{model} estimates degenerated ({', '.join(bad)}): the data cannot pin the model "
-            f"down. Try penalizer={max(penalizer * 10, 0.01):g}, a longer calibration period, "
-            "or another model (e.g. 'pareto_nbd')."
-        )
+    return f"lifetimes' estimates degenerated: {', '.join(bad)}" if bad else None
 
 
 def _fit_spend(summary: pd.DataFrame, penalizer: float) -> tuple[GammaGammaFitter, float]:
@@ -336,5 +332,9 @@ def _fit_spend(summary: pd.DataFrame, penalizer: float) -> tuple[GammaGammaFitte
         raise ModelFitError(
             f"Gamma-Gamma did not converge ({type(exc).__name__}); try penalizer=0.01."
         ) from exc
-    _check_degenerate("gamma_gamma", spend.params_, penalizer)
+    if problem := _degenerate(spend.params_):
+        raise ModelFitError(
+            f"Gamma-Gamma: {problem}; the spend data cannot pin the model down. Try "
+            f"penalizer={max(penalizer * 10, 0.01):g}, or spend_model=None."
+        )
     return spend, correlation
