@@ -125,6 +125,38 @@ def crm_export(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
     return clients, frame.sort_values("Order #")
 
 
+def wholesale(rng: np.random.Generator) -> pd.DataFrame:
+    """A wholesaler's invoice lines over one year: 300 trade customers who all keep buying
+    (each at their own steady rate, nobody leaves: BG/NBD's dropout is unidentifiable),
+    dates as dd/mm/yyyy, credit notes 'CN<invoice>' with negative quantities."""
+    rows, invoice = [], 70001
+    start, end = pd.Timestamp("2023-01-02"), pd.Timestamp("2023-12-29")
+    for c in range(300):
+        customer = f"TR{5000 + c}"
+        first = start + pd.Timedelta(days=int(rng.integers(0, 120)))
+        rate_per_day = rng.gamma(2.0, 1 / 28)  # mean one order a fortnight
+        when = first
+        while when <= end:
+            lines = int(rng.integers(1, 4))
+            for k in rng.choice(len(PRODUCTS) - 1, size=lines, replace=False):
+                code, text, price = PRODUCTS[k]
+                rows.append(
+                    (f"{invoice}", when, customer, code, text, int(rng.integers(6, 49)), price)
+                )
+            if rng.random() < 0.03:  # a credit note for the first line, a few days later
+                code, text, qty, price = rows[-1][3], rows[-1][4], rows[-1][5], rows[-1][6]
+                later = when + pd.Timedelta(days=int(rng.integers(2, 10)))
+                rows.append((f"CN{invoice}", later, customer, code, text, -qty, price))
+            invoice += 1
+            when = when + pd.Timedelta(days=max(1, int(rng.exponential(1 / rate_per_day))))
+    frame = pd.DataFrame(
+        rows, columns=["Invoice", "Date", "Account", "Item", "Description", "Qty", "Unit price"]
+    )
+    frame = frame[frame["Date"] <= end].sort_values(["Date", "Invoice"], kind="stable")
+    frame["Date"] = frame["Date"].dt.strftime("%d/%m/%Y")
+    return frame
+
+
 def shop_database_sql(rng: np.random.Generator) -> str:
     """SQL that creates a small web-shop schema (customers, orders with a status column)."""
     lines = [
@@ -165,6 +197,10 @@ def main() -> None:
     database = HERE / "postgres"
     database.mkdir(exist_ok=True)
     (database / "shop.sql").write_text(shop_database_sql(rng))
+    trade = HERE / "wholesale"  # its own generator: the files above stay byte-identical
+    trade.mkdir(exist_ok=True)
+    with gzip.GzipFile(trade / "invoices.csv.gz", "wb", mtime=0) as f:
+        f.write(wholesale(np.random.default_rng(15)).to_csv(index=False).encode())
 
 
 if __name__ == "__main__":

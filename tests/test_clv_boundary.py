@@ -3,6 +3,9 @@ the boundary (the NBD limit), says so, and still predicts. Published fits stay u
 
 from __future__ import annotations
 
+import warnings
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -125,3 +128,38 @@ def test_fit_notes_say_in_words_what_the_fit_could_not_pin_down(world):
     assert clv.fit_notes(cdnow, nearly_everyone=share + 0.01) == []
     [alive] = clv.fit_notes(cdnow, nearly_everyone=share - 0.01)
     assert alive.startswith(f"P(alive) ≈ 1 for nearly everyone ({share:.0%} of customers")
+
+
+def test_a_wholesalers_export_gets_a_value_model_and_a_holdout_check(tmp_path):
+    """examples/wholesale: trade accounts that all keep buying through the year."""
+    import shutil
+
+    from crmlab.data import load
+    from crmlab.features import customer_summary
+
+    from .conftest import ROOT
+
+    folder = Path(shutil.copytree(ROOT / "examples" / "wholesale", tmp_path / "wholesale"))
+    data = load(folder / "wholesale.yaml")
+    assert data.orders["customer_id"].nunique() == 300
+    summary = customer_summary(data, data.as_of, time_unit="W")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # lifetimes' own complaints on its way to failing
+        model = clv.fit(summary)
+    assert model.diagnostics.limit == "nbd", model.diagnostics
+    notes = " ".join(clv.fit_notes(model))
+    assert "no evidence of customers leaving" in notes
+    # order values hardly differ between accounts: Gamma-Gamma's spread runs to infinity
+    assert model.diagnostics.spend_limit and "average spend per purchase" in notes
+    repeat = summary.table[summary.table["frequency"] > 0]
+    mean = (repeat["frequency"] * repeat["monetary_value"]).sum() / repeat["frequency"].sum()
+    assert model.expected_spend().eq(mean).all()
+    values = clv.value_table(model, 12, "M", 0.1)
+    assert values["clv"].gt(0).all() and values["p_alive"].eq(1).all()
+    check = clv.evaluate(data, "2023-09-30", "2023-12-31", time_unit="W")
+    metrics = check.metrics.set_index("metric")["value"]
+    assert abs(metrics["relative error of the total"]) < 0.15  # the limit model predicts well
+    assert check.tracking["predicted_cumulative"].is_monotonic_increasing
+    ranked = clv.compare(data, "2023-09-30", "2023-12-31", models=("bgnbd", "mbgnbd"))
+    assert ranked["fitted_as"].str.endswith("no-dropout limit (NBD)").all()
+    assert ranked["parameters"].tolist() == [2, 2] and (ranked["note"] == "").all()

@@ -56,6 +56,8 @@ def test_notebooks_read_no_undeclared_names(path):
             bound.add((node.asname or node.name).split(".")[0])
         elif isinstance(node, ast.arg):
             bound.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
     read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     assert read <= bound, f"undeclared names: {sorted(read - bound)}"
 

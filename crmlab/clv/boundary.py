@@ -51,8 +51,29 @@ class NBDLimit:
         rate = (r + np.asarray(frequency, float)) / (alpha + np.asarray(T, float))
         return rate * t_in_model_units
 
+    def expected_number_of_purchases_up_to_time(self, t_in_model_units):
+        """Repeat purchases a new customer makes in (0, t]: r t / alpha."""
+        return self.params_["r"] / self.params_["alpha"] * np.asarray(t_in_model_units, float)
+
     def conditional_probability_alive(self, frequency, recency, T):
         return np.ones(len(np.asarray(frequency)))
+
+
+class SpendLimit:
+    """Gamma-Gamma's limit without spread between customers (q, v -> infinity with the mean
+    fixed): every customer's expected spend per purchase is the average spend per purchase,
+    sum(x * zbar) / sum(x) over repeat customers. Answers lifetimes' spend call."""
+
+    def __init__(self, frequency, monetary_value):
+        x, z = np.asarray(frequency, float), np.asarray(monetary_value, float)
+        mean = float(np.sum(x * z) / np.sum(x))
+        # per-customer averages vary as sigma^2 / x around the mean
+        sigma2 = float(np.sum(x * (z - mean) ** 2) / max(len(x) - 1, 1))
+        self.params_ = pd.Series({"mean_spend": mean})
+        self.standard_errors_ = pd.Series({"mean_spend": np.sqrt(sigma2 / np.sum(x))})
+
+    def conditional_expected_average_profit(self, frequency, monetary_value):
+        return np.full(len(np.asarray(frequency)), self.params_["mean_spend"])
 
 
 @dataclass(frozen=True)

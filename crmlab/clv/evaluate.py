@@ -7,9 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..errors import CRMLabError
 from ..features import CalibrationHoldout, calibration_holdout, purchase_tracking
 from ..units import TimeUnit, days_per_unit
-from .model import CLVModel, fit
+from .model import MODEL_NAMES, CLVModel, fit
 
 
 @dataclass(frozen=True)
@@ -116,3 +117,62 @@ def _tracking(orders, fitted: CLVModel, both: CalibrationHoldout, period: str) -
     )
     out["in_calibration"] = out["period"] <= cal_end
     return out
+
+
+def compare(
+    orders,
+    calibration_end,
+    observation_end,
+    models: tuple[str, ...] = ("bgnbd", "pareto_nbd", "mbgnbd"),
+    time_unit: TimeUnit = "W",
+    period: str = "D",
+    penalizer: float = 0.0,
+) -> pd.DataFrame:
+    """Which purchase model fits and predicts best: each fitted on the calibration period
+    and checked on the holdout (``evaluate``).
+
+    One row per model: model, fitted_as (the model, or its no-dropout limit), parameters
+    (number estimated), log_likelihood (calibration, total), aic (2k - 2 LL: lower is
+    better), mae and rmse (holdout purchases per customer), total_error (relative error of
+    total holdout purchases) and note (why a model could not be fitted; its numbers are
+    then empty). Sorted by AIC.
+    """
+    rows = []
+    for name in models:
+        try:
+            check = evaluate(
+                orders, calibration_end, observation_end, name, time_unit, period, penalizer
+            )
+        except CRMLabError as exc:
+            rows.append({"model": MODEL_NAMES.get(name, name), "note": str(exc)})
+            continue
+        fitted, metrics = check.model, check.metrics.set_index("metric")["value"]
+        k = len(fitted.params)
+        rows.append(
+            {
+                "model": MODEL_NAMES[name],
+                "fitted_as": fitted.model_name,
+                "parameters": k,
+                "log_likelihood": fitted.log_likelihood,
+                "aic": 2 * k - 2 * fitted.log_likelihood,
+                "mae": metrics["MAE per customer"],
+                "rmse": metrics["RMSE per customer"],
+                "total_error": metrics["relative error of the total"],
+                "note": "",
+            }
+        )
+    columns = [
+        "model",
+        "fitted_as",
+        "parameters",
+        "log_likelihood",
+        "aic",
+        "mae",
+        "rmse",
+        "total_error",
+        "note",
+    ]
+    table = pd.DataFrame(rows).reindex(columns=columns)
+    table["parameters"] = table["parameters"].astype("Int64")
+    table["note"] = table["note"].fillna("")
+    return table.sort_values("aic", na_position="last", kind="stable").reset_index(drop=True)

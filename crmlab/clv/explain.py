@@ -25,6 +25,7 @@ PARAMETER_MEANINGS = {
     "p": "spend per purchase: Gamma shape",
     "q": "spend level across customers: Gamma shape",
     "v": "spend level across customers: Gamma scale (gamma in the papers)",
+    "mean_spend": "average spend per purchase (Gamma-Gamma without spread between customers)",
 }
 
 
@@ -110,7 +111,8 @@ def fit_notes(model: CLVModel, nearly_everyone: float = 0.9) -> list[str]:
     """What a reader must know about the fit, in plain sentences (empty when nothing):
     a refit where lifetimes failed, dropout at its boundary (the no-dropout limit), P(alive)
     above 0.95 for at least ``nearly_everyone`` of the customers, no evidence of dropout,
-    and weakly identified parameters."""
+    spend without spread between customers (Gamma-Gamma's limit), and weakly identified
+    parameters."""
     d, name = model.diagnostics, MODEL_NAMES[model.model]
     notes = []
     if d.fitted_by == "crmlab":
@@ -125,21 +127,33 @@ def fit_notes(model: CLVModel, nearly_everyone: float = 0.9) -> list[str]:
             "use the no-dropout limit (NBD): P(alive) = 1 for everyone, and each customer's "
             "expected purchases follow their own purchase rate."
         )
-        return notes
+    else:
+        notes += _alive_notes(model, name, nearly_everyone)
+    if d.spend_limit:
+        notes.append(
+            "Spend per purchase varies too little between customers for Gamma-Gamma to tell "
+            "them apart: every customer's expected spend is the average spend per purchase "
+            f"({model.spend_params['mean_spend']:,.2f})."
+        )
+    if d.weak:
+        notes.append(
+            f"Weakly identified: {', '.join(d.weak)} (standard error larger than the estimate, "
+            "or none): the data barely pin these down; read their values with caution."
+        )
+    return notes
+
+
+def _alive_notes(model: CLVModel, name: str, nearly_everyone: float) -> list[str]:
+    notes = []
     share = float((model.p_alive() > ALIVE).mean())
     if share >= nearly_everyone:
         notes.append(
             f"P(alive) ≈ 1 for nearly everyone ({share:.0%} of customers above {ALIVE}): the "
             "data show little evidence of customers leaving within this window."
         )
-    if d.dropout_p_value >= 0.05:
+    if model.diagnostics.dropout_p_value >= 0.05:
         notes.append(
             f"{name} fits no better than a model without dropout (likelihood-ratio test "
-            f"p = {d.dropout_p_value:.2g}): read P(alive) with caution."
-        )
-    if d.weak:
-        notes.append(
-            f"Weakly identified: {', '.join(d.weak)} (standard error larger than the estimate, "
-            "or none): the data barely pin these down; read their values with caution."
+            f"p = {model.diagnostics.dropout_p_value:.2g}): read P(alive) with caution."
         )
     return notes

@@ -15,6 +15,7 @@ import contextlib
 import io
 import warnings
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -25,7 +26,7 @@ from lifetimes.utils import ConvergenceError
 from ..errors import ModelFitError, ParameterError
 from ..features import CustomerSummary
 from ..units import UNIT_NAMES, TimeUnit, convert, days_per_unit
-from .boundary import NBDLimit, dropout_test, lifetimes_fitter, refit
+from .boundary import NBDLimit, SpendLimit, dropout_test, lifetimes_fitter, refit
 from .likelihood import FITTERS, compress, purchase_loglik, spend_loglik, standard_errors
 
 PurchaseModel = Literal["bgnbd", "pareto_nbd", "mbgnbd"]
@@ -43,6 +44,8 @@ class FitDiagnostics:
     limit: "nbd" when the dropout parameters are at their boundary and the model is the
         no-dropout limit (P(alive) = 1 for everyone), else None.
     at_boundary: parameters that ran to a bound of the bounded refit.
+    spend_limit: Gamma-Gamma's spread between customers ran to infinity: everyone's expected
+        spend is the average spend per purchase (``boundary.SpendLimit``).
     weak: parameters whose standard error exceeds the estimate or cannot be computed.
     dropout_statistic / dropout_p_value: likelihood ratio against the NBD (no dropout); a
         small p-value means the data show customers leaving.
@@ -52,6 +55,7 @@ class FitDiagnostics:
     refit_reason: str = ""
     limit: str | None = None
     at_boundary: tuple[str, ...] = ()
+    spend_limit: bool = False
     weak: tuple[str, ...] = ()
     dropout_statistic: float = float("nan")
     dropout_p_value: float = float("nan")
@@ -74,50 +78,65 @@ class CLVModel:
     purchase_fitter: object
     spend_fitter: object | None
     summary: CustomerSummary
+    spend_correlation: float | None = None
+    fit_info: FitDiagnostics = field(default_factory=FitDiagnostics, repr=False)
     params: pd.Series = field(init=False)
-    standard_errors: pd.Series = field(init=False)
     log_likelihood: float = field(init=False)
     spend_params: pd.Series | None = field(init=False)
-    spend_standard_errors: pd.Series | None = field(init=False)
-    spend_correlation: float | None = None
-    diagnostics: FitDiagnostics = field(default_factory=FitDiagnostics)
 
     def __post_init__(self):
-        patterns, _ = compress(self.summary.table, ["frequency", "recency", "T"])
-        loglik = purchase_loglik(self.fitted_model, patterns)
+        self._patterns_fitted = compress(self.summary.table, ["frequency", "recency", "T"])[0]
         self.params = self.purchase_fitter.params_.copy()
-        self.log_likelihood = loglik(np.log(self.params.to_numpy(float)))
-        self.standard_errors = standard_errors(loglik, self.params)
+        self.log_likelihood = self._loglik(np.log(self.params.to_numpy(float)))
+        self.spend_params = None if self.spend_fitter is None else self.spend_fitter.params_.copy()
+
+    @property
+    def _loglik(self):
+        return purchase_loglik(self.fitted_model, self._patterns_fitted)
+
+    # Standard errors and the dropout test cost a Hessian and an NBD fit: computed when asked
+    # (reports ask; churn's P(alive) per cutoff does not).
+    @cached_property
+    def standard_errors(self) -> pd.Series:
+        return standard_errors(self._loglik, self.params)
+
+    @cached_property
+    def spend_standard_errors(self) -> pd.Series | None:
+        if self.spend_fitter is None:
+            return None
+        if isinstance(self.spend_fitter, SpendLimit):
+            return self.spend_fitter.standard_errors_
+        summary = self.summary.table
+        repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
+        spend_patterns, _ = compress(repeat, ["frequency", "monetary_value"])
+        return standard_errors(spend_loglik(spend_patterns), self.spend_params)
+
+    @cached_property
+    def diagnostics(self) -> FitDiagnostics:
+        """How the model was fitted (``fit_info``) plus weak parameters and the dropout test."""
         weak = self.standard_errors.isna() | (self.standard_errors > self.params)
         statistic, p_value = (
-            (0.0, 1.0) if self.diagnostics.limit else dropout_test(self.log_likelihood, patterns)
+            (0.0, 1.0)
+            if self.fit_info.limit
+            else dropout_test(self.log_likelihood, self._patterns_fitted)
         )
-        self.diagnostics = replace(
-            self.diagnostics,
+        return replace(
+            self.fit_info,
             weak=tuple(self.params.index[weak.to_numpy()]),
             dropout_statistic=statistic,
             dropout_p_value=p_value,
         )
-        self.spend_params = self.spend_standard_errors = None
-        if self.spend_fitter is not None:
-            summary = self.summary.table
-            repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
-            spend_patterns, _ = compress(repeat, ["frequency", "monetary_value"])
-            self.spend_params = self.spend_fitter.params_.copy()
-            self.spend_standard_errors = standard_errors(
-                spend_loglik(spend_patterns), self.spend_params
-            )
 
     @property
     def fitted_model(self) -> str:
         """The model whose parameters were estimated: ``model``, or "nbd" at the limit."""
-        return self.diagnostics.limit or self.model
+        return self.fit_info.limit or self.model
 
     @property
     def model_name(self) -> str:
         """ "BG/NBD", or "BG/NBD at its no-dropout limit (NBD)"."""
         name = MODEL_NAMES[self.model]
-        return f"{name} at its no-dropout limit (NBD)" if self.diagnostics.limit else name
+        return f"{name} at its no-dropout limit (NBD)" if self.fit_info.limit else name
 
     @property
     def time_unit(self) -> str:
@@ -262,9 +281,9 @@ def fit(
     spend_fitter, correlation = None, None
     if spend_model:
         spend_fitter, correlation = _fit_spend(table, penalizer)
-    return CLVModel(
-        model, purchase_fitter, spend_fitter, summary, correlation, diagnostics=diagnostics
-    )
+        limit = isinstance(spend_fitter, SpendLimit)
+        diagnostics = replace(diagnostics, spend_limit=limit)
+    return CLVModel(model, purchase_fitter, spend_fitter, summary, correlation, diagnostics)
 
 
 def _fit_purchases(model: str, patterns: pd.DataFrame, penalizer: float):
@@ -308,7 +327,7 @@ def _degenerate(params: pd.Series) -> str | None:
     return f"lifetimes' estimates degenerated: {', '.join(bad)}" if bad else None
 
 
-def _fit_spend(summary: pd.DataFrame, penalizer: float) -> tuple[GammaGammaFitter, float]:
+def _fit_spend(summary: pd.DataFrame, penalizer: float) -> tuple[object, float]:
     repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
     if len(repeat) < 10:
         raise ModelFitError(
@@ -332,6 +351,8 @@ def _fit_spend(summary: pd.DataFrame, penalizer: float) -> tuple[GammaGammaFitte
         raise ModelFitError(
             f"Gamma-Gamma did not converge ({type(exc).__name__}); try penalizer=0.01."
         ) from exc
+    if max(spend.params_["q"], spend.params_["v"]) > MAX_SHAPE:  # no spread: the limit
+        return SpendLimit(repeat["frequency"], repeat["monetary_value"]), correlation
     if problem := _degenerate(spend.params_):
         raise ModelFitError(
             f"Gamma-Gamma: {problem}; the spend data cannot pin the model down. Try "
