@@ -98,7 +98,11 @@ def test_publish_then_failure_keeps_the_last_good_report(project):
 def test_cache_hits_and_misses(project):
     root, catalogue = project
     out = root / "reports"
-    reports = catalogue(_entry("a"))
+    # the cache does not depend on what the notebook does: a two-cell notebook is enough
+    _small_notebook(root, 'print("counted", source)')
+    reports = catalogue(
+        {"name": "a", "notebook": "notebooks/leaky.ipynb", "parameters": {"source": "data/small"}}
+    )
     lines: list[str] = []
     assert [r.status for r in run_catalogue(reports, out, echo=lines.append)] == ["ok"]
     cells = [line for line in lines if "running cell" in line]
@@ -115,9 +119,9 @@ def test_cache_hits_and_misses(project):
     save(generate(300, random_state=3), root / "data" / "small")
     assert [r.status for r in run_catalogue(reports, out, **QUIET)] == ["ok"]
     # changed notebook -> re-run
-    nb = root / "notebooks" / "data_overview.ipynb"
+    nb = root / "notebooks" / "leaky.ipynb"
     content = json.loads(nb.read_text())
-    content["cells"][0]["source"] = "# Data overview (edited)\n"
+    content["cells"][1]["source"] = 'print("edited", source)\n'
     nb.write_text(json.dumps(content))
     assert [r.status for r in run_catalogue(reports, out, **QUIET)] == ["ok"]
     # a deleted HTML is not a cache hit
@@ -158,7 +162,10 @@ def test_a_second_run_waits_or_stops_with_a_message(project):
 def test_killed_run_leaves_reports_consistent(project):
     root, catalogue = project
     out = root / "reports"
-    catalogue(_entry("a"))
+    _small_notebook(root, "import time\ntime.sleep(3)  # long enough to be killed mid-run\nsource")
+    catalogue(
+        {"name": "a", "notebook": "notebooks/leaky.ipynb", "parameters": {"source": "data/small"}}
+    )
     cmd = [
         sys.executable,
         "-m",
@@ -263,7 +270,8 @@ def test_campaign_report_reads_a_flat_export(project):
     assert "no pre-period columns" in page_text(html)
 
 
-def _leaky_notebook(root, code):
+def _small_notebook(root, code):
+    """notebooks/leaky.ipynb: a parameters cell (``source``) and one cell of ``code``."""
     import nbformat
 
     nb = nbformat.v4.new_notebook()
@@ -293,7 +301,7 @@ def _leaky_notebook(root, code):
 def test_pii_gate_stops_a_leaking_report(project, code, finding):
     root, catalogue = project
     out = root / "reports"
-    _leaky_notebook(root, code)
+    _small_notebook(root, code)
     reports = catalogue({"name": "leaky", "notebook": "notebooks/leaky.ipynb"})
     [result] = run_catalogue(reports, out, **QUIET)
     assert result.status == "failed" and "PII gate" in result.error and finding in result.error
@@ -305,7 +313,7 @@ def test_pii_gate_stops_a_leaking_report(project, code, finding):
 
 def test_masked_and_aggregated_values_pass_the_gate(project):
     root, catalogue = project
-    _leaky_notebook(
+    _small_notebook(
         root,
         "from crmlab.data import load, privacy\n"
         "c = load(source, pii=True).customers\n"
