@@ -70,7 +70,7 @@ def _card(report: Report, entry: dict, stale: bool, out_dir: Path) -> str:
         f'<div class="card" id="{name}"><h3>{heading}</h3>',
         f'<span class="badge {state}">{html_text(label)}</span>',
         f"<p>{html_text(report.description)}</p>" if report.description else "",
-        f'<p class="meta">last success: {html_text(entry.get("last_success", "never"))} UTC'
+        f'<p class="meta">{_last_success(entry)}'
         + (f" &middot; took {html_text(took)}s" if took is not None else "")
         + "</p>",
         f'<p class="meta">parameters: <code>{html_text(params or "defaults")}</code></p>',
@@ -109,3 +109,9 @@ def write_index(
     )
     page = _PAGE.format(csp=CSP_META, summary=summary, groups=sections)
     return output.write_text("index.html", page)
+
+
+def _last_success(entry: dict) -> str:
+    """'last success: 2024-05-01 10:00 UTC', or 'never succeeded' (escaped)."""
+    when = entry.get("last_success")
+    return f"last success: {html_text(when)} UTC" if when else "never succeeded"

@@ -80,6 +80,10 @@ def run_report(
                 # another's kernel start, which then could not find its data)
                 resources={"metadata": {"path": str(root)}},
                 progress_bar=False,
+                # the kernel talks to this process over loopback TCP, and ipykernel warns about
+                # unencrypted TCP on every start: kernel log lines below ERROR stay out of the
+                # run log (the notebook's own warnings and errors are unaffected)
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
                 execution_timeout=cell_timeout,
                 log_output=False,
                 **_cell_hook(report, on_cell),
