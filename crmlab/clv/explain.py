@@ -11,6 +11,7 @@ from ..errors import ParameterError
 from ..features import CustomerSummary
 from ..intervals import log_scale_interval
 from ..units import TimeUnit
+from .boundary import DROPOUT_LEVEL
 from .model import MODEL_NAMES, CLVModel
 
 ALIVE = 0.95  # "alive for sure" in the fit notes
@@ -151,7 +152,7 @@ def _alive_notes(model: CLVModel, name: str, nearly_everyone: float) -> list[str
             f"P(alive) ≈ 1 for nearly everyone ({share:.0%} of customers above {ALIVE}): the "
             "data show little evidence of customers leaving within this window."
         )
-    if model.diagnostics.dropout_p_value >= 0.05:
+    if model.diagnostics.dropout_p_value >= DROPOUT_LEVEL:
         notes.append(
             f"{name} fits no better than a model without dropout (likelihood-ratio test "
             f"p = {model.diagnostics.dropout_p_value:.2g}): read P(alive) with caution."

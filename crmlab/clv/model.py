@@ -106,8 +106,7 @@ class CLVModel:
             return None
         if isinstance(self.spend_fitter, SpendLimit):
             return self.spend_fitter.standard_errors_
-        summary = self.summary.table
-        repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
+        repeat = _repeat_buyers(self.summary.table)
         spend_patterns, _ = compress(repeat, ["frequency", "monetary_value"])
         return standard_errors(spend_loglik(spend_patterns), self.spend_params)
 
@@ -277,13 +276,12 @@ def fit(
     if len(table) < 10:
         raise ModelFitError(f"only {len(table)} customers: too few to fit {model}.")
     patterns, _ = compress(table, ["frequency", "recency", "T"])
-    purchase_fitter, diagnostics = _fit_purchases(model, patterns, penalizer)
+    purchase_fitter, fit_info = _fit_purchases(model, patterns, penalizer)
     spend_fitter, correlation = None, None
     if spend_model:
         spend_fitter, correlation = _fit_spend(table, penalizer)
-        limit = isinstance(spend_fitter, SpendLimit)
-        diagnostics = replace(diagnostics, spend_limit=limit)
-    return CLVModel(model, purchase_fitter, spend_fitter, summary, correlation, diagnostics)
+        fit_info = replace(fit_info, spend_limit=isinstance(spend_fitter, SpendLimit))
+    return CLVModel(model, purchase_fitter, spend_fitter, summary, correlation, fit_info)
 
 
 def _fit_purchases(model: str, patterns: pd.DataFrame, penalizer: float):
@@ -308,15 +306,15 @@ def _fit_purchases(model: str, patterns: pd.DataFrame, penalizer: float):
     if problem is None:
         return fitter, FitDiagnostics()
     outcome = refit(model, patterns)
-    diagnostics = FitDiagnostics(
+    fit_info = FitDiagnostics(
         fitted_by="crmlab",
         refit_reason=problem,
         limit=outcome.limit,
         at_boundary=outcome.at_boundary,
     )
     if outcome.limit:
-        return NBDLimit(outcome.params), diagnostics
-    return lifetimes_fitter(model, outcome.params), diagnostics
+        return NBDLimit(outcome.params), fit_info
+    return lifetimes_fitter(model, outcome.params), fit_info
 
 
 def _degenerate(params: pd.Series) -> str | None:
@@ -327,8 +325,13 @@ def _degenerate(params: pd.Series) -> str | None:
     return f"lifetimes' estimates degenerated: {', '.join(bad)}" if bad else None
 
 
+def _repeat_buyers(summary: pd.DataFrame) -> pd.DataFrame:
+    """The customers Gamma-Gamma learns from: repeat purchases with positive spend."""
+    return summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
+
+
 def _fit_spend(summary: pd.DataFrame, penalizer: float) -> tuple[object, float]:
-    repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
+    repeat = _repeat_buyers(summary)
     if len(repeat) < 10:
         raise ModelFitError(
             f"only {len(repeat)} customers with repeat purchases and positive spend: too few "
