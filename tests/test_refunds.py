@@ -173,3 +173,17 @@ def test_a_purchase_refunded_in_full_within_the_label_window_is_no_purchase():
     snap = churn_snapshots(data, ["2024-02-01"], horizon_days=28)
     churned = snap.table.set_index("customer_id")["churned"].to_dict()
     assert churned == {"kept": 0, "gone": 1, "part": 0}
+
+
+def test_refunds_that_add_up_to_the_order_cancel_it_exactly_in_features_and_label():
+    from crmlab.features import churn_snapshots
+
+    # 0.7 + 0.2 + 0.1 is 0.9999999999999999 in floating point: summed exactly, it is 1.0
+    rows = [("a0", "kept", "2024-01-05", 10.0), ("a1", "kept", "2024-02-10", 30.0)]
+    rows += [("b0", "gone", "2024-01-05", 10.0), ("b1", "gone", "2024-02-10", 1.0)]
+    rows += [(f"r{k}", "gone", "2024-02-20", -v) for k, v in enumerate([0.7, 0.2, 0.1])]
+    data = _linked(rows, {"r0": "b1", "r1": "b1", "r2": "b1"})
+    label = churn_snapshots(data, ["2024-02-01"], horizon_days=28).table
+    assert label.set_index("customer_id")["churned"].to_dict() == {"kept": 0, "gone": 1}
+    later = churn_snapshots(data, ["2024-02-25"], horizon_days=28, labelled=False).table
+    assert later.set_index("customer_id").loc["gone", "n_orders"] == 1  # b1 is no purchase

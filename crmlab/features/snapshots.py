@@ -409,8 +409,9 @@ def _gaps_sql(linked: bool) -> str:
 
 def _sql(channels: list[str], contractual: bool, cutoffs: list[pd.Timestamp], linked: bool) -> str:
     # a purchase in the label window: net of the refunds known when the window closes
+    # (summed exactly, as the features' netting: refunds adding up to the order cancel it)
     not_refunded = (
-        """AND x.amount + coalesce((SELECT sum(l.amount) FROM links_source l
+        f"""AND x.amount + coalesce((SELECT {exact_sum("l.amount")} FROM links_source l
                WHERE l.refund_of = x.order_id AND l.refunded_at <= h.cutoff + $h), 0) > 0"""
         if linked
         else ""
