@@ -157,6 +157,59 @@ def wholesale(rng: np.random.Generator) -> pd.DataFrame:
     return frame
 
 
+def subscribers(rng: np.random.Generator) -> pd.DataFrame:
+    """A telecom operator's churn export: one row per subscriber (3,000), the label "Churn"
+    written T/F (4 rows blank), an account number and a phone number (never features),
+    "Total Charges" as text with a blank for brand-new subscribers, a signup date, and a
+    "Churn Reason" filled in only for churners (a leak). Churn is planted: more likely with
+    many service calls, an international plan, a month-to-month contract, short tenure."""
+    n = 3000
+    months = rng.integers(0, 73, n)
+    contract = rng.choice(["Month-to-month", "One year", "Two year"], n, p=[0.55, 0.25, 0.2])
+    intl = rng.random(n) < 0.12
+    service_calls = rng.poisson(1.6, n)
+    day_mins = rng.normal(180, 50, n).clip(0).round(1)
+    monthly = (20 + day_mins * 0.17 + intl * 9 + rng.normal(0, 5, n)).clip(15).round(2)
+    logit = (
+        -2.4
+        + 0.55 * (service_calls - 1.6)
+        + 1.4 * intl
+        + 1.1 * (contract == "Month-to-month")
+        - 0.025 * months
+        + 0.006 * (day_mins - 180)
+    )
+    churned = rng.random(n) < 1 / (1 + np.exp(-logit))
+    reasons = np.array(["Competitor offer", "Price", "Network quality", "Moved", "Service"])
+    total = np.where(months == 0, " ", (monthly * months).round(2).astype(str))
+    signup = pd.Timestamp("2024-06-01") - pd.to_timedelta(months * 30.4, unit="D")
+    frame = pd.DataFrame(
+        {
+            "Account No": rng.permutation(np.arange(100001, 100001 + n)),
+            "Phone": [
+                f"{rng.integers(200, 999)}-{rng.integers(200, 999)}-{rng.integers(1000, 9999)}"
+                for _ in range(n)
+            ],
+            "State": rng.choice(["CA", "NY", "TX", "WA", "OH", "FL", "IL", "NJ"], n),
+            "Area Code": rng.choice([408, 415, 510], n),
+            "Account Length (months)": months,
+            "Contract": contract,
+            "Intl Plan": np.where(intl, "yes", "no"),
+            "VMail Plan": np.where(rng.random(n) < 0.27, "yes", "no"),
+            "Day Mins": day_mins,
+            "Day Calls": rng.poisson(100, n),
+            "Eve Mins": rng.normal(200, 50, n).clip(0).round(1),
+            "CustServ Calls": service_calls,
+            "Monthly Charge": monthly,
+            "Total Charges": total,
+            "Signup Date": signup.strftime("%Y-%m-%d"),
+            "Churn Reason": np.where(churned, rng.choice(reasons, n), ""),
+            "Churn": np.where(churned, "T", "F"),
+        }
+    )
+    frame.loc[rng.choice(n, 4, replace=False), "Churn"] = ""  # unlabelled rows
+    return frame
+
+
 def shop_database_sql(rng: np.random.Generator) -> str:
     """SQL that creates a small web-shop schema (customers, orders with a status column)."""
     lines = [
@@ -201,6 +254,10 @@ def main() -> None:
     trade.mkdir(exist_ok=True)
     with gzip.GzipFile(trade / "invoices.csv.gz", "wb", mtime=0) as f:
         f.write(wholesale(np.random.default_rng(15)).to_csv(index=False).encode())
+    telecom = HERE / "subscribers"
+    telecom.mkdir(exist_ok=True)
+    with gzip.GzipFile(telecom / "subscribers.csv.gz", "wb", mtime=0) as f:
+        f.write(subscribers(np.random.default_rng(152)).to_csv(index=False).encode())
 
 
 if __name__ == "__main__":

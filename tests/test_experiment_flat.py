@@ -89,11 +89,14 @@ def test_flat_tables_get_clear_errors(tmp_path):
     with pytest.raises(DataContractError, match="not a readable"):
         ex.read_units(tmp_path / "empty.csv")
     (tmp_path / "bad.parquet").write_text("not parquet")
-    with pytest.raises(DataContractError, match="not a readable Parquet"):
+    with pytest.raises(DataContractError, match="not a readable parquet"):
         ex.read_units(tmp_path / "bad.parquet")
     (tmp_path / "x.xlsx").write_text("no")
-    with pytest.raises(ParameterError, match="csv or .parquet"):
+    with pytest.raises(DataContractError, match="x.xlsx is not a readable xlsx file"):
         ex.read_units(tmp_path / "x.xlsx")
+    (tmp_path / "x.json").write_text("{}")
+    with pytest.raises(ParameterError, match=r"give a .csv, .parquet or .xlsx file"):
+        ex.read_units(tmp_path / "x.json")
 
 
 def test_missing_outcomes_stay_missing_and_analyze_names_them():

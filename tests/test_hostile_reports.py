@@ -6,6 +6,7 @@ names and objectives, variants, ticket categories, comments and names with marku
 script, ``javascript:`` links, Markdown and redirects, and lives in a folder whose name is
 markup too. Entries of the catalogue that read the synthetic sample read this world instead;
 CDNOW entries read its 2,357-customer sample (the same code paths, a tenth of the time).
+Entries tagged ``examples`` read the files under examples/ and run in test_example_reports.
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ import pytest
 import yaml
 
 from crmlab.data import generate, read_table, save
+from crmlab.data.datasets import telco_table
 from crmlab.data.hostile import PAYLOADS, make_hostile
 from crmlab.reports import load_catalogue, run_catalogue
 from crmlab.reports.html_scan import scan_page
 
 from .conftest import ROOT
+from .report_tables import page_text, table_with
 from .test_browser import ARTIFACTS, CHROMIUM, FLAGS
 
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
@@ -47,15 +50,16 @@ def runs(tmp_path_factory):
         elif params.get("source") == "cdnow":
             params["source"] = "cdnow-sample"
     (root / "reports.yaml").write_text(yaml.safe_dump(catalogue, allow_unicode=True))
-    reports = load_catalogue(root / "reports.yaml")
+    catalogue = load_catalogue(root / "reports.yaml")
+    reports = [r for r in catalogue if "examples" not in r.tags]
     quiet = {"echo": lambda *_: None, "demo": True, "jobs": 2}
-    first = run_catalogue(reports, root / "first", **quiet)
+    first = run_catalogue(catalogue, root / "first", names=[r.name for r in reports], **quiet)
     # Determinism is a property of a notebook: run each once more, on the hostile data.
     again = {}
     for report in reports:
         if report.parameters.get("source") == FOLDER:
             again.setdefault(report.notebook.name, report.name)
-    second = run_catalogue(reports, root / "second", names=again.values(), force=True, **quiet)
+    second = run_catalogue(catalogue, root / "second", names=again.values(), force=True, **quiet)
     return root, reports, first, second
 
 
@@ -68,6 +72,10 @@ def test_every_report_publishes_on_hostile_data(runs):
         page = (root / "first" / f"{report.name}.html").read_text()
         assert scan_page(page).active == []  # no tag or attribute from the data is live
         assert "passed the publishing checks" in page  # the footer says what was checked
+    telco, table = (root / "first" / "churn_telco.html").read_text(), telco_table()
+    rate = (table["churn"] == "Yes").mean()
+    assert f"{len(table):,} subscribers in telco, {rate:.1%} churned" in page_text(telco)
+    assert table_with(telco, "column", "reason")["column"].tolist() == ["customer_id"]
     page = (root / "first" / "campaign_ab_cmp01.html").read_text()
     assert "alert(" in page  # the payloads are there, as text
     assert "shop &lt;img src=x onerror=alert(99)&gt;" in page  # the folder name, escaped

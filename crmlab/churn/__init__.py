@@ -13,6 +13,7 @@ from .explain import dependence, importance
 from .model import ChurnModel, fit, scores_frame, split
 from .retention import Survival, cohort_retention, lifetimes_from_orders, survival
 from .snapshots import snapshots
+from .subscribers import default_group, feature_column, still_subscribed, subscriber_value
 from .targeting import ContactList, targets
 
 __all__ = [
@@ -24,8 +25,10 @@ __all__ = [
     "by_group",
     "cohort_retention",
     "cutoff_schedule",
+    "default_group",
     "dependence",
     "evaluate",
+    "feature_column",
     "fit",
     "gains_table",
     "importance",
@@ -34,6 +37,8 @@ __all__ = [
     "scores_frame",
     "snapshots",
     "split",
+    "still_subscribed",
+    "subscriber_value",
     "survival",
     "targets",
 ]

@@ -6,6 +6,10 @@ keeps: an assumption to take from past retention tests);
 expected net = expected saved value - cost_per_contact.
 Customers are taken in order of value at risk while the net is positive and the budget lasts,
 and only customers who may be marketed to (``crmlab.data.privacy.marketable``).
+
+Without a value (``value=None``: a subscriber table with no charge column) customers are
+ranked by P(churn) and taken while the budget lasts; expected_saved then counts customers
+kept (P(churn) x save_rate), and the money figures (net, ROI) are not defined (NaN).
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from ..errors import ParameterError
 class ContactList:
     """table: customer_key, p_churn, value, value_at_risk, expected_saved, expected_net,
     cumulative_cost; riskiest value first. contacted, cost, expected_saved, expected_net and
-    roi total the list; no_consent counts scored customers left out for lack of consent."""
+    roi total the list; no_consent counts scored customers left out for lack of consent.
+    saved_unit: "money" (expected_saved in the data's currency) or "customers" (no value
+    was given: expected_saved counts customers kept)."""
 
     table: pd.DataFrame
     contacted: int
@@ -32,11 +38,12 @@ class ContactList:
     expected_net: float
     roi: float
     no_consent: int
+    saved_unit: str = "money"
 
 
 def targets(
     scores: pd.DataFrame,
-    value: pd.Series,
+    value: pd.Series | None,
     budget: float,
     cost_per_contact: float,
     save_rate: float,
@@ -45,7 +52,8 @@ def targets(
 ) -> ContactList:
     """The contact list within ``budget`` (see the module docstring).
 
-    scores: customer_id and p_churn (one row per customer). value: money per customer_id.
+    scores: customer_id and p_churn (one row per customer). value: money per customer_id, or
+        None to rank by risk alone (see the module docstring).
     key: the pseudonymization key (``crmlab.data.privacy.pseudonym_key``); the list carries
         ``customer_key`` only, never the raw id.
     marketable: True/False per customer_id (``crmlab.data.privacy.marketable``); customers
@@ -63,7 +71,8 @@ def targets(
     if scores["customer_id"].duplicated().any():
         raise ParameterError("scores has a customer more than once; score one snapshot.")
     table = scores[["customer_id", "p_churn"]].copy()
-    table["value"] = table["customer_id"].map(value)
+    by_risk = value is None
+    table["value"] = 1.0 if by_risk else table["customer_id"].map(value)
     missing = int(table["value"].isna().sum())
     if missing:
         raise ParameterError(f"{missing} scored customer(s) have no value; fill them (e.g. 0).")
@@ -77,9 +86,12 @@ def targets(
     table = table[allowed.to_numpy()]
     table["value_at_risk"] = table["p_churn"] * table["value"]
     table["expected_saved"] = table["value_at_risk"] * save_rate
-    table["expected_net"] = table["expected_saved"] - cost_per_contact
+    table["expected_net"] = np.nan if by_risk else table["expected_saved"] - cost_per_contact
     table = table.sort_values("value_at_risk", ascending=False, kind="stable")
-    table = table[table["expected_net"] > 0]
+    if by_risk:
+        table["value"] = np.nan
+    else:
+        table = table[table["expected_net"] > 0]
     n = len(table) if cost_per_contact == 0 else int(min(len(table), budget // cost_per_contact))
     chosen = table.iloc[:n].copy()
     chosen["cumulative_cost"] = cost_per_contact * np.arange(1, n + 1)
@@ -92,7 +104,8 @@ def targets(
         contacted=n,
         cost=cost,
         expected_saved=saved,
-        expected_net=saved - cost,
-        roi=(saved - cost) / cost if cost else np.nan,
+        expected_net=np.nan if by_risk else saved - cost,
+        roi=(saved - cost) / cost if cost and not by_risk else np.nan,
         no_consent=no_consent,
+        saved_unit="customers" if by_risk else "money",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .activation import ActivationList, activation_list
 from .container import CRMData, Truth
 from .contract import PII_COLUMNS, TABLE_NAMES, TABLES
+from .flat_files import read_flat
 from .load import load, read_table, save, write_table
 from .validate import customers_from_orders, validate
 
@@ -19,6 +20,7 @@ __all__ = [
     "customers_from_orders",
     "generate",
     "load",
+    "read_flat",
     "read_table",
     "save",
     "validate",

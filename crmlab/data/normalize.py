@@ -62,7 +62,8 @@ def _as_integer(values: pd.Series) -> pd.Series:
     return whole.astype("Int64")
 
 
-def _as_boolean(values: pd.Series) -> pd.Series:
+def as_boolean(values: pd.Series) -> pd.Series:
+    """True/False from booleans or text (yes/no, true/false, 1/0, ...); anything else missing."""
     if pd.api.types.is_bool_dtype(values):
         return values.astype("boolean")
     text = values.astype("str").str.strip().str.lower()
@@ -81,7 +82,7 @@ _CONVERTERS = {
     "timestamp": as_utc,
     "number": as_number,
     "integer": _as_integer,
-    "boolean": _as_boolean,
+    "boolean": as_boolean,
     "text": _as_text,
 }
 

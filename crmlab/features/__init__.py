@@ -6,7 +6,8 @@ single definition of a purchase in ``orders_view``.
 
 - ``customer_summary`` / ``calibration_holdout``: lifetimes' frequency / recency / T /
   monetary_value, as a ``CustomerSummary`` that carries its ``as_of`` and ``time_unit``.
-- ``churn_snapshots``: point-in-time churn features and labels (``Snapshots``).
+- ``churn_snapshots``: point-in-time churn features and labels (``Snapshots``);
+  ``subscriber_snapshots``: the same from a one-row-per-subscriber table.
 - ``experiment_units`` / ``sufficient_statistics``: per-unit outcomes of a campaign test
   and the per-arm sums every two-sample test needs.
 - ``monthly_orders`` / ``monthly_new_customers`` / ``purchase_tracking``: calendar series.
@@ -18,6 +19,7 @@ from .calendar import monthly_new_customers, monthly_orders, purchase_tracking
 from .experiment import experiment_units, sufficient_statistics
 from .orders_view import OrdersSource, OrdersView
 from .snapshots import Snapshots, churn_snapshots, cutoff_schedule
+from .subscribers import subscriber_snapshots
 from .summary import CalibrationHoldout, CustomerSummary, calibration_holdout, customer_summary
 
 __all__ = [
@@ -34,5 +36,6 @@ __all__ = [
     "monthly_new_customers",
     "monthly_orders",
     "purchase_tracking",
+    "subscriber_snapshots",
     "sufficient_statistics",
 ]

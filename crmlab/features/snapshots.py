@@ -60,6 +60,8 @@ class Snapshots:
     horizon_days: the label window after each cutoff (None for a cross-sectional table).
     channels: the channel-mix columns built (pass them when scoring, so columns match).
     label: what churned means. split: how this part was split off (see ``churn.split``).
+    excluded: (column, reason) for each column of a subscriber table kept out of the
+        features (``subscriber_snapshots``). unlabelled: rows left out for a blank label.
     """
 
     table: pd.DataFrame
@@ -69,6 +71,8 @@ class Snapshots:
     channels: tuple[str, ...] = ()
     label: str = "no order in horizon"
     split: str = ""
+    excluded: tuple[tuple[str, str], ...] = ()
+    unlabelled: int = 0
 
     def __len__(self) -> int:
         return len(self.table)
@@ -80,6 +84,11 @@ class Snapshots:
     @property
     def cutoffs(self) -> list[pd.Timestamp]:
         return sorted(self.table["cutoff"].dropna().unique()) if "cutoff" in self.table else []
+
+    @property
+    def excluded_table(self) -> pd.DataFrame:
+        """The excluded columns as a table: column, reason."""
+        return pd.DataFrame(list(self.excluded), columns=["column", "reason"])
 
     def with_table(self, table: pd.DataFrame, **changes) -> Snapshots:
         """The same description over other rows (a split, a subset)."""

@@ -1,0 +1,94 @@
+"""End to end: the catalogue's example entries (tag ``examples``) on the export-shaped files
+under examples/, each compared with the library's numbers on the same file."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from crmlab import churn, clv, features
+from crmlab.data import load, read_flat
+from crmlab.data.privacy import DEMO_KEY, marketable
+from crmlab.reports import load_catalogue, run_catalogue
+
+from .conftest import ROOT
+from .report_tables import page_text, table_with
+
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """The real catalogue's example entries, run in a copy of the project."""
+    root = tmp_path_factory.mktemp("examples")
+    for folder in ("notebooks", "examples"):
+        shutil.copytree(ROOT / folder, root / folder)
+    shutil.copy(ROOT / "reports.yaml", root / "reports.yaml")
+    catalogue = load_catalogue(root / "reports.yaml")
+    results = run_catalogue(
+        catalogue, root / "reports", tags=["examples"], demo=True, jobs=2, echo=lambda *_: None
+    )
+    chosen = {r.name: r for r in catalogue if "examples" in r.tags}
+    return root, chosen, {r.name: r for r in results}
+
+
+def _page(published, name: str) -> str:
+    root, _, results = published
+    assert results[name].status == "ok", results[name].error
+    return (root / "reports" / f"{name}.html").read_text()
+
+
+def test_churn_report_on_a_subscriber_export(published):
+    """examples/subscribers: T/F label, blank labels, an account number, a phone column, a
+    signup date and a leak column; the report names what it left out and why."""
+    root, chosen, _ = published
+    html = _page(published, "churn_subscribers_example")
+    params = chosen["churn_subscribers_example"].parameters
+    raw = read_flat(root / params["table_source"])
+    snaps = features.subscriber_snapshots(raw, params["label"], params["churned_values"])
+    shown = table_with(html, "column", "reason")
+    assert shown.to_dict("list") == snaps.excluded_table.to_dict("list")
+    text = page_text(html)
+    rate = snaps.table["churned"].mean()
+    assert f"({len(snaps):,} subscribers in {params['table_source']}, {rate:.1%} churned)" in text
+    assert f"{snaps.unlabelled:,} rows with a blank Churn were left out" in text
+    # the model's test metrics are the library's on the same file, seed and split
+    train, test = churn.split(snaps, random_state=0)
+    model = churn.fit(train, params["model"], random_state=0)
+    metrics = churn.evaluate(model, test, random_state=0).metrics.set_index("scorer")
+    auc = table_with(html, "scorer", "auc").set_index("scorer").loc["model", "auc"]
+    assert auc == f"{metrics.loc['model', 'auc']:,.2f}" and metrics.loc["model", "auc"] > 0.7
+    # contacts: subscribers still with us, valued at 12 monthly charges
+    now = churn.still_subscribed(snaps)
+    value = churn.subscriber_value(now, params["value_column"], params["value_multiplier"])
+    scores = churn.scores_frame(model, now)
+    contact = churn.targets(
+        scores, value, 5000.0, 2.0, 0.1, DEMO_KEY, marketable(now.table, "assumed")
+    )
+    assert f"{contact.contacted:,} subscribers to contact for {contact.cost:,.0f}" in text
+    assert f"Scored {len(now):,} subscribers who have not churned" in text
+    # the phone numbers never reach the page; groups are the contract types
+    assert not any(phone in html for phone in raw["Phone"].head(50))
+    groups = table_with(html, "group", "observed_churn")["group"].tolist()
+    assert groups == sorted(raw["Contract"].unique())
+
+
+def test_customer_value_report_on_a_wholesalers_export(published):
+    """examples/wholesale: dropout and spend spread cannot be estimated; the report still
+    publishes, with the library's numbers and its notes on what the data could not show."""
+    from crmlab.features import customer_summary
+
+    root, chosen, _ = published
+    html = _page(published, "customer_value_wholesale_example")
+    data = load(root / chosen["customer_value_wholesale_example"].parameters["source"])
+    model = clv.fit(customer_summary(data, "2023-12-31", time_unit="W"))
+    text = page_text(html)
+    notes = clv.fit_notes(model)
+    assert len(notes) == 3 and all(note in text for note in notes)
+    shown = table_with(html, "parameter", "estimate", "ci_low")
+    expected = clv.parameter_table(model)
+    assert shown["parameter"].tolist() == expected["parameter"].tolist()
+    assert shown["estimate"].tolist() == [f"{v:,.2f}" for v in expected["estimate"]]
+    ranked = table_with(html, "fitted_as", "aic")
+    assert len(ranked) == 3 and ranked["fitted_as"].str.endswith("limit (NBD)").all()
