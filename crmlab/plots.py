@@ -7,6 +7,7 @@ import hashlib
 import matplotlib.dates
 import matplotlib.pyplot as plt
 import matplotlib.ticker
+import numpy as np
 import pandas as pd
 import seaborn as sns
 
@@ -73,6 +74,8 @@ def styled(table: pd.DataFrame, percent: tuple[str, ...] = (), caption: str = ""
             formats[column] = lambda v: "" if pd.isna(v) else f"{v:%Y-%m-%d %H:%M}"
         elif pd.api.types.is_integer_dtype(series):
             formats[column] = "{:,}"
+        elif pd.api.types.is_float_dtype(series) and _whole(series):
+            formats[column] = "{:,.0f}"  # counts kept as floats (holdout purchases): 21,387
         elif pd.api.types.is_float_dtype(series):
             formats[column] = "{:,.2f}"
         elif not pd.api.types.is_bool_dtype(series):
@@ -85,6 +88,44 @@ def styled(table: pd.DataFrame, percent: tuple[str, ...] = (), caption: str = ""
         .format_index(escape="html", axis=1)
     )
     return styler.set_caption(html_text(caption)) if caption else styler
+
+
+def styled_readout(table: pd.DataFrame, level: str = "95%"):
+    """An experiment read-out table (``experiment.analyze(...).table``) for stakeholders, in
+    the width of a page: per metric and arm the control and treatment values, the difference
+    with its interval in one column, the relative lift, the adjusted p-value and the decision.
+    Shares print in % with two decimals and their differences in percentage points (a
+    0.3-point lift shows as +0.30 pt); means and ratios with thousands separators. Arm sizes,
+    raw p-values and lift intervals stay in the data (the notebook shows sizes elsewhere).
+    level: the intervals' level label."""
+    cuped = "variance_reduction" in table and table["variance_reduction"].notna().any()
+    rows = []
+    for r in table.to_dict("records"):
+        share = r.get("kind") == "proportion"
+        value = (lambda v: f"{v:.2%}") if share else (lambda v: f"{v:,.2f}")
+        change = (lambda v: f"{100 * v:+.2f}") if share else (lambda v: f"{v:+,.2f}")
+        unit = " pt" if share else ""
+        row = {
+            "metric": r["metric"],
+            "arm": r["arm"],
+            "control": value(r["control_value"]),
+            "treatment": value(r["treatment_value"]),
+            "difference": change(r["difference"]) + unit,
+            f"{level} CI": f"{change(r['ci_low'])} to {change(r['ci_high'])}{unit}",
+            "relative_lift": f"{r['relative_lift']:+.1%}",
+            "p_adjusted": f"{r['p_adjusted']:.3g}",
+            "significant": "yes" if r["significant"] else "no",
+        }
+        if cuped:
+            reduction = r.get("variance_reduction")
+            row["CUPED variance cut"] = "" if _missing(reduction) else f"{reduction:.0%}"
+        rows.append(row)
+    return styled(pd.DataFrame(rows))
+
+
+def _whole(series: pd.Series) -> bool:
+    values = series.dropna().to_numpy()
+    return len(values) > 0 and bool(np.all(np.isfinite(values) & (values == np.round(values))))
 
 
 def kpi_line(labels, values, separator: str = " &nbsp;·&nbsp; "):

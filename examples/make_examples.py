@@ -210,6 +210,31 @@ def subscribers(rng: np.random.Generator) -> pd.DataFrame:
     return frame
 
 
+def email_test(rng: np.random.Generator) -> pd.DataFrame:
+    """An e-mail test exported from a marketing tool: 45,000 users, three mutually exclusive
+    arms (control and two subject lines), one row per user, no CRM ids. Planted purchase
+    rates: control 3.0 %, subject_A 3.3 %, subject_B 3.7 %; opens 20 / 24 / 26 %."""
+    n = 45_000
+    arm = rng.choice(["control", "subject_A", "subject_B"], n)
+    returning = rng.random(n) < 0.4
+    opens = {"control": 0.20, "subject_A": 0.24, "subject_B": 0.26}
+    buys = {"control": 0.030, "subject_A": 0.033, "subject_B": 0.037}
+    opened = rng.random(n) < np.vectorize(opens.get)(arm)
+    rate = np.vectorize(buys.get)(arm) * np.where(returning, 1.3, 0.8)
+    bought = rng.random(n) < rate
+    value = np.where(bought, rng.gamma(2.0, 30.0, n).round(2), 0.0)
+    return pd.DataFrame(
+        {
+            "User ID": [f"u{i:06d}" for i in rng.permutation(n)],
+            "Group": arm,
+            "Customer Type": np.where(returning, "returning", "new"),
+            "Opened": opened,
+            "Purchased": bought.astype(int),
+            "Order Value": value,
+        }
+    )
+
+
 def shop_database_sql(rng: np.random.Generator) -> str:
     """SQL that creates a small web-shop schema (customers, orders with a status column)."""
     lines = [
@@ -254,6 +279,10 @@ def main() -> None:
     trade.mkdir(exist_ok=True)
     with gzip.GzipFile(trade / "invoices.csv.gz", "wb", mtime=0) as f:
         f.write(wholesale(np.random.default_rng(15)).to_csv(index=False).encode())
+    mail = HERE / "ab_test"
+    mail.mkdir(exist_ok=True)
+    with gzip.GzipFile(mail / "email_test.csv.gz", "wb", mtime=0) as f:
+        f.write(email_test(np.random.default_rng(153)).to_csv(index=False).encode())
     telecom = HERE / "subscribers"
     telecom.mkdir(exist_ok=True)
     with gzip.GzipFile(telecom / "subscribers.csv.gz", "wb", mtime=0) as f:

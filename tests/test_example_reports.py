@@ -13,7 +13,7 @@ from crmlab.data.privacy import DEMO_KEY, marketable
 from crmlab.reports import load_catalogue, run_catalogue
 
 from .conftest import ROOT
-from .report_tables import page_text, table_with
+from .report_tables import page_text, report_tables, table_with
 
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 
@@ -92,3 +92,33 @@ def test_customer_value_report_on_a_wholesalers_export(published):
     assert shown["estimate"].tolist() == [f"{v:,.2f}" for v in expected["estimate"]]
     ranked = table_with(html, "fitted_as", "aic")
     assert len(ranked) == 3 and ranked["fitted_as"].str.endswith("limit (NBD)").all()
+
+
+def test_campaign_report_on_a_three_arm_export(published):
+    """examples/ab_test: an e-mail tool's per-user export, two subject lines against control,
+    no customer ids; metrics default to the outcome columns, segments come from the export."""
+    from crmlab import experiment as ex
+
+    root, chosen, _ = published
+    html = _page(published, "campaign_email_example")
+    params = chosen["campaign_email_example"].parameters
+    units = ex.read_units(root / params["units_source"], columns=params["column_map"])
+    metrics = ex.default_metrics(units)
+    assert [m.name for m in metrics] == ["converted", "Opened", "Order Value"]
+    readout = ex.analyze(units, metrics, control="control")
+    text = page_text(html)
+    said = ex.verdict(readout, metrics[0], units)
+    assert said in text and said.count("Ship ") == 1 and "Head to head" in said
+    assert (
+        f"Data: {params['units_source']} (an exported per-unit table), "
+        f"{len(units):,} units in 3 arms" in text
+    )
+    assert "outcomes over" not in text  # the export defines no outcome window
+    shown = table_with(html, "metric", "arm", "treatment", "difference")
+    first = readout.table.iloc[0]
+    assert shown["treatment"].iloc[0] == f"{first['treatment_value']:.2%}"
+    assert shown["difference"].iloc[0] == f"{100 * first['difference']:+.2f} pt"
+    by_type = ex.by_segment(units, params["segment_by"], metrics[:1], control="control")
+    labels = (by_type["segment"] + ": " + by_type["metric"]).tolist()
+    readouts = [t for t in report_tables(html) if "relative_lift" in t]
+    assert len(readouts) == 2 and readouts[1]["metric"].tolist() == labels

@@ -174,8 +174,12 @@ def test_readout_pieces(world):
         ex.standard_metrics(["clicks"])
     readout = ex.analyze(units, metrics)
     table = readout.table
-    assert ex.verdict(readout, "converted").startswith("Ship treatment: converted +")
-    assert "(95% CI" in ex.verdict(readout, "converted")
+    said, row = ex.verdict(readout, "converted"), table.iloc[0]
+    shares = f"{row['treatment_value']:.2%} vs {row['control_value']:.2%} for control"
+    assert said.startswith(f"Ship treatment: converted {shares}")
+    assert f"({100 * row['difference']:+.2f} pt, 95% CI {100 * row['ci_low']:+.2f} to" in said
+    means = ex.verdict(readout, "revenue")
+    assert f"({table.iloc[1]['relative_lift']:+.1%}, 95% CI" in means
     flat = dataclasses.replace(readout, table=table.assign(significant=False))
     assert ex.verdict(flat, "converted").startswith("Inconclusive for treatment")
     worse = dataclasses.replace(readout, table=table.assign(difference=-table["difference"]))
@@ -201,7 +205,7 @@ def test_alpha_other_than_005_is_honoured_everywhere(world):
     assert n["ci_high"] - n["ci_low"] == pytest.approx(
         (w["ci_high"] - w["ci_low"]) * 1.644854 / 1.959964, rel=1e-4
     )
-    assert "(90% CI" in ex.verdict(narrow, "converted")
+    assert " pt, 90% CI " in ex.verdict(narrow, "converted")
     with pytest.raises(ParameterError, match="alpha"):
         ex.analyze(units, metrics, alpha=5)
 

@@ -171,3 +171,72 @@ def test_nonparametric_errors():
         ex.nonparametric(units.fillna(0), "y", control="c", n_boot=10)
     with pytest.raises(ParameterError, match="must both be"):
         ex.nonparametric(units, "z", control="c")
+
+
+def test_default_metrics_are_the_outcome_columns_present():
+    units = ex.read_units(_export(400), columns={"group": "variant", "spend_before": "pre_spend"})
+    units["account"] = range(1000, 1400)  # distinct whole numbers: an id, not an outcome
+    units["segment"] = np.where(units.index % 2, "new", "returning")
+    chosen = ex.default_metrics(units, unit="user")
+    assert chosen == [ex.Proportion("purchased"), ex.Mean("spend", covariate="pre_spend")]
+    renamed = units.rename(columns={"purchased": "bought", "spend": "converted"})
+    renamed["converted"] = (renamed["converted"] > 0).astype(int)
+    assert [m.name for m in ex.default_metrics(renamed, unit="user")] == ["converted", "bought"]
+    with pytest.raises(ParameterError, match="no numeric outcome column"):
+        ex.default_metrics(units[["variant", "segment"]])
+
+
+def test_segments_by_a_column_of_a_table_without_customer_ids():
+    units = ex.read_units(
+        _export(4000),
+        columns={"group": "variant", "group_": "x"} if False else {"group": "variant"},
+    )
+    units = units.drop(columns="user").assign(device=np.where(units.index % 3, "app", "web"))
+    units.loc[5, "device"] = None
+    metric = [ex.Proportion("purchased")]
+    table = ex.by_segment(units, "device", metric, control="A", min_cell_size=50)
+    assert set(table["segment"]) == {"app", "web", "unknown"}
+    web = table.set_index("segment").loc["web"]
+    direct = ex.analyze(units[units["device"] == "web"], metric, control="A", unit=None).table.iloc[
+        0
+    ]
+    assert web["difference"] == pytest.approx(direct["difference"])
+    with pytest.raises(ParameterError, match="segment column 'country' is not in the units"):
+        ex.by_segment(units, "country", metric, control="A")
+    by_id = pd.Series("all", index=[f"u{i}" for i in range(4000)])
+    with pytest.raises(ParameterError, match="no 'customer_id' column to look segments up by"):
+        ex.by_segment(units, by_id, metric, control="A")
+
+
+def _three_arms(n: int = 30_000, rates=(0.030, 0.033, 0.040), seed: int = 4) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    arm = rng.choice(["control", "A", "B"], n)
+    rate = np.select([arm == "control", arm == "A"], rates[:2], rates[2])
+    return pd.DataFrame({"variant": arm, "bought": (rng.random(n) < rate).astype(int)})
+
+
+def test_with_several_arms_the_verdict_ships_only_the_best_and_compares_it_head_to_head():
+    units = _three_arms()
+    metric = ex.Proportion("bought")
+    readout = ex.analyze(units, [metric], unit=None)
+    rows = readout.table.set_index("arm")
+    said = ex.verdict(readout, metric, units)
+    assert said.count("Ship ") == 1 and said.startswith("Ship B: bought ")
+    b = rows.loc["B"]
+    assert f"{b['treatment_value']:.2%} vs {b['control_value']:.2%} for control" in said
+    assert f"({100 * b['difference']:+.2f} pt," in said
+    pair = ex.analyze(units[units["variant"] != "control"], [metric], control="A", unit=None)
+    head = pair.table.iloc[0]
+    assert f"Head to head, B: bought {head['treatment_value']:.2%} vs " in said
+    assert f"p = {head['p_value']:.3g}" in said
+    better = "B is better than A." if head["significant"] else "cannot tell B and A apart."
+    assert said.endswith(better)
+    a = rows.loc["A"]
+    expected_a = "A also beats control" if a["significant"] else "Inconclusive for A"
+    assert expected_a in said
+    # two arms that do the same: neither is shipped twice, the head-to-head says so
+    same = _three_arms(rates=(0.03, 0.045, 0.045))
+    readout = ex.analyze(same, [metric], unit=None)
+    said = ex.verdict(readout, metric, same)
+    assert said.count("Ship ") == 1 and "also beats control" in said
+    assert said.endswith("apart.")

@@ -21,7 +21,7 @@ from crmlab.reports import load_catalogue, run_catalogue
 from crmlab.reports.lock import RunLock
 
 from .conftest import ROOT
-from .report_tables import page_text, table_with
+from .report_tables import page_text, report_tables, table_with
 
 pytestmark = pytest.mark.notebook
 QUIET = {"echo": lambda *_: None}
@@ -252,17 +252,24 @@ def test_campaign_report_reads_a_flat_export(project):
     units = ex.read_units(root / "export.csv", columns=params["column_map"])
     metrics = ex.standard_metrics(params["metrics"])
     readout = ex.analyze(units, metrics, control="A")
-    assert ex.verdict(readout, "converted") in page_text(html)
-    shown = table_with(html, "metric", "arm", "n_control", "difference", "p_value")
+    assert ex.verdict(readout, metrics[0], units) in page_text(html)
+    shown = table_with(html, "metric", "arm", "control", "difference", "p_adjusted")
     expected = readout.table
     assert shown["metric"].tolist() == expected["metric"].tolist() == ["converted", "spend"]
-    assert shown["n_control"].tolist() == [f"{n:,}" for n in expected["n_control"]]
-    assert shown["difference"].tolist() == [f"{d:,.2f}" for d in expected["difference"]]
-    assert shown["p_value"].tolist() == [f"{p:.3g}" for p in expected["p_value"]]
+    share, spend = expected.iloc[0], expected.iloc[1]  # a share in % and pt, a mean as is
+    assert shown["control"].tolist() == [
+        f"{share['control_value']:.2%}",
+        f"{spend['control_value']:,.2f}",
+    ]
+    assert shown["difference"].tolist() == [
+        f"{100 * share['difference']:+.2f} pt",
+        f"{spend['difference']:+,.2f}",
+    ]
+    assert shown["p_adjusted"].tolist() == [f"{p:.3g}" for p in expected["p_adjusted"]]
     tails = table_with(html, "prob_superiority")  # money metric: the heavy-tail check
     assert tails["metric"].tolist() == ["spend"]
-    devices = table_with(html, "segment", "too_small")  # the breakdown by device
-    assert sorted(devices["segment"]) == ["ios", "web"]
+    readouts = [t for t in report_tables(html) if "relative_lift" in t]  # overall, by device
+    assert readouts[1]["metric"].tolist() == ["ios: converted", "web: converted"]
     roi = ex.roi(units, 0.5, 100.0, value="spend", control="A", treatment="B")
     shown_roi = table_with(html, *roi.columns)
     assert shown_roi.iloc[0].tolist() == [

@@ -6,13 +6,14 @@ flat per-unit tables exported from elsewhere are read by ``read_units``
 """
 
 from ..data.flat_units import read_units
-from .analyze import Mean, Proportion, Ratio, Readout, analyze
+from .analyze import Mean, Proportion, Ratio, Readout, analyze, metric_kind
 from .business import by_segment, roi
 from .power import mde, sample_size
 from .readout import (
     STANDARD_METRICS,
     balance,
     cumulative_conversion,
+    default_metrics,
     standard_metrics,
     verdict,
 )
@@ -40,7 +41,9 @@ __all__ = [
     "balance",
     "by_segment",
     "cumulative_conversion",
+    "default_metrics",
     "mde",
+    "metric_kind",
     "nonparametric",
     "proportion_test",
     "read_units",

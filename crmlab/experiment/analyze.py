@@ -77,6 +77,11 @@ class Ratio:
 Metric = Proportion | Mean | Ratio
 
 
+def metric_kind(metric: Metric) -> str:
+    """ "proportion", "mean" or "ratio": how a metric's values read (shares print as %)."""
+    return {Proportion: "proportion", Mean: "mean", Ratio: "ratio"}[type(metric)]
+
+
 @dataclass(frozen=True)
 class Readout:
     """An experiment read-out. table: one row per metric x treatment arm (see ``analyze``).
@@ -219,9 +224,10 @@ def analyze(
     metrics: Proportion / Mean / Ratio objects with distinct names (``label=`` renames).
     expected_shares: designed share per arm for the SRM check (default: equal).
     unit: the unit id column, checked for units in two arms (None to skip).
-    Returns a ``Readout``: its table has metric, arm, n_control, n_treatment, control,
-    treatment, difference, ci_low, ci_high (level 1 - alpha), relative_lift, lift_ci_low,
-    lift_ci_high, p_value, p_adjusted, significant (and CUPED details for adjusted means).
+    Returns a ``Readout``: its table has metric, kind ("proportion", "mean", "ratio"), arm,
+    n_control, n_treatment, method, control_value, treatment_value, difference, ci_low,
+    ci_high (level 1 - alpha), relative_lift, lift_ci_low, lift_ci_high, p_value,
+    p_adjusted, significant (and CUPED details for adjusted means).
     An SRM mismatch also raises a warning, because every number is then suspect.
     """
     check_alpha(alpha)
@@ -273,6 +279,7 @@ def analyze(
                 continue
             row = {
                 "metric": metric.name,
+                "kind": metric_kind(metric),
                 "arm": arm,
                 "n_control": int(per_arm[control]["n"]),
                 "n_treatment": int(per_arm[arm]["n"]),

@@ -74,7 +74,7 @@ def roi(
 
 def by_segment(
     units: pd.DataFrame,
-    segments: pd.Series,
+    segments: pd.Series | str,
     metrics: list[Metric],
     variant: str = "variant",
     control: str = "control",
@@ -85,10 +85,27 @@ def by_segment(
 ) -> pd.DataFrame:
     """The same analysis within each segment, corrected across all segments x metrics x arms.
 
-    segments: segment label per unit id (index = ``unit`` values). Segments where an arm has
-    fewer than min_cell_size units are listed with ``too_small`` True and no numbers.
+    segments: a column of ``units`` by name (missing labels become "unknown"), or a segment
+        label per unit id (index = ``unit`` values, e.g. a customers column). Segments where
+        an arm has fewer than min_cell_size units are listed with ``too_small`` True and no
+        numbers.
     """
-    labelled = units.assign(segment=units[unit].map(segments))
+    if isinstance(segments, str):
+        if segments not in units:
+            raise ParameterError(
+                f"segment column {segments!r} is not in the units table; columns: "
+                f"{list(units.columns)}."
+            )
+        labelled = units.assign(
+            segment=units[segments].astype("str").where(units[segments].notna(), "unknown")
+        )
+    elif unit not in units:
+        raise ParameterError(
+            f"the units table has no {unit!r} column to look segments up by; pass the name "
+            "of a segment column of the units table instead."
+        )
+    else:
+        labelled = units.assign(segment=units[unit].map(segments))
     if labelled["segment"].isna().any():
         raise ParameterError(
             f"{int(labelled['segment'].isna().sum())} unit(s) have no segment; give every "

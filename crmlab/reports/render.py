@@ -43,6 +43,15 @@ _STYLE = """<style>
 .crmlab-footer table { border-collapse: collapse; }
 .crmlab-footer td { padding: .1rem .6rem .1rem 0; vertical-align: top; }
 .jp-Notebook { max-width: 1100px; margin: 0 auto; }
+/* Wide tables wrap inside the page instead of running off it, on screen and on paper. */
+.jp-OutputArea-output table { max-width: 100%; }
+.jp-OutputArea-output td, .jp-OutputArea-output th { white-space: normal;
+  overflow-wrap: anywhere; }
+@media print {
+  .jp-Notebook, .crmlab-header, .crmlab-footer { max-width: none; }
+  .jp-OutputArea-output table { font-size: 8pt; }
+  .jp-OutputArea-output img { max-width: 100%; height: auto; }
+}
 </style>"""
 
 
