@@ -33,11 +33,24 @@ def use_house_style() -> None:
     )
 
 
+def compact_number(value: float) -> str:
+    """A number short enough for an axis tick: 950, 1.2k, 35k, 1.2M, 3.4B (no overlap on
+    big money amounts); small numbers keep up to three significant digits (0.25)."""
+    size = abs(value)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if size >= limit:
+            return f"{value / limit:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+COMPACT_TICKS = matplotlib.ticker.FuncFormatter(lambda v, _: compact_number(v))
+
+
 def monthly_bars(
-    monthly: pd.DataFrame, value: str, title: str, ylabel: str, ax=None, fmt: str = "{x:,.0f}"
+    monthly: pd.DataFrame, value: str, title: str, ylabel: str, ax=None, fmt: str | None = None
 ):
     """Bar chart of one column of a month-indexed table (e.g. ``features.monthly_orders``);
-    ``fmt`` formats the y axis (``"{x:.0%}"`` for shares)."""
+    ``fmt`` formats the y axis (``"{x:.0%}"`` for shares; default: compact, 1.2M)."""
     ax = ax or plt.subplots()[1]
     labels = pd.to_datetime(monthly["month"]).dt.strftime("%Y-%m")
     ax.bar(labels, monthly[value], color=PALETTE[0])
@@ -45,7 +58,9 @@ def monthly_bars(
     ax.set_xticks(range(0, len(labels), step))
     ax.set_xticklabels(labels[::step], rotation=45, ha="right")
     ax.set(title=title, ylabel=ylabel, xlabel="")
-    ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter(fmt))
+    ax.yaxis.set_major_formatter(
+        matplotlib.ticker.StrMethodFormatter(fmt) if fmt else COMPACT_TICKS
+    )
     return ax
 
 
@@ -181,14 +196,16 @@ def _axes(ax, size=None):
 
 
 def hbar(labels, values, title: str, xlabel: str, ax=None, fmt: str = "{:,.0f}"):
-    """Horizontal bars with their values written at the end (one colour, largest on top)."""
+    """Horizontal bars with their values written at the end (``fmt``) and compact ticks
+    (1.2M) unless ``fmt`` is a share or other custom format (one colour, largest on top)."""
     ax = _axes(ax, (9, 0.35 * len(labels) + 1.2))
     labels = [str(label) for label in labels]
     ax.barh(labels[::-1], list(values)[::-1], color=PALETTE[0])
     for y, v in enumerate(list(values)[::-1]):
         ax.text(v, y, " " + fmt.format(v), va="center", fontsize=9)
     ax.set(title=title, xlabel=xlabel)
-    ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter(fmt.replace("{:", "{x:")))
+    custom = matplotlib.ticker.StrMethodFormatter(fmt.replace("{:", "{x:"))
+    ax.xaxis.set_major_formatter(COMPACT_TICKS if fmt == "{:,.0f}" else custom)
     # each bar carries its value, so a few ticks suffice; more overlap on big money amounts
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4))
     ax.margins(x=0.15)
@@ -312,6 +329,7 @@ def lines(
         ax.axvline(vline, color=PALETTE[5], ls="--", lw=1)
         ax.text(vline, ax.get_ylim()[1] * 0.95, " " + vline_label, color=PALETTE[5], va="top")
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    ax.yaxis.set_major_formatter(COMPACT_TICKS)
     _readable_dates(ax, frame[x])
     ax.legend()
     return ax
@@ -341,7 +359,7 @@ def histogram(values: pd.Series, title: str, xlabel: str, log: bool = True, ax=N
         ax.set_xscale("log")
         # the house style turns math text off (values from data must stay text), so the log
         # axis' default 10^k labels would print as raw math markup; plain numbers instead
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.6g}"))
+        ax.xaxis.set_major_formatter(COMPACT_TICKS)
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set(title=title, xlabel=xlabel, ylabel="customers")
     return ax

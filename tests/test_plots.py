@@ -103,3 +103,30 @@ def test_histogram_counts_every_positive_value_once():
     linear = plots.histogram(values, "CLV", "CLV", log=False)
     assert sum(bar.get_height() for bar in linear.patches) == 5
     assert linear.get_xscale() == "linear"
+
+
+def test_big_numbers_make_compact_ticks_that_never_overlap():
+    assert [plots.compact_number(v) for v in (0.25, 950, 1200, 35_000, 1_234_567, 3.4e9)] == [
+        "0.25",
+        "950",
+        "1.2k",
+        "35k",
+        "1.23M",
+        "3.4B",
+    ]
+    assert plots.compact_number(-2_500_000) == "-2.5M"
+    months = pd.DataFrame(
+        {
+            "month": pd.date_range("2024-01-01", periods=3, freq="MS"),
+            "revenue": [1.1e6, 2.4e6, 3.9e6],
+        }
+    )
+    ax = plots.monthly_bars(months, "revenue", "Revenue", "revenue")
+    ax.figure.canvas.draw()
+    ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert ticks and all(t == "0" or (t[-1] in "kM" and len(t) <= 4) for t in ticks)
+    ax = plots.hbar(["a", "b"], [2_500_000, 1_000_000], "Revenue", "revenue")
+    ax.figure.canvas.draw()
+    assert all(len(t.get_text()) <= 5 for t in ax.get_xticklabels())
+    assert [t.get_text() for t in ax.texts] == [" 1,000,000", " 2,500,000"]  # exact on the bars
+    plt.close("all")

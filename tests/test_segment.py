@@ -325,3 +325,30 @@ def test_cluster_bad_parameters():
         segment.cluster(features.assign(revenue=-features["revenue"]))
     with pytest.raises(ParameterError, match="too few"):
         segment.cluster(features.head(5), k=range(2, 9))
+
+
+def test_empty_rfm_scores_are_explained():
+    """Most customers bought once: they tie at one percentile rank (mean rank 35.5 of 100:
+    score 2 of 5) and the rest rank above 70 % (scores 4 and 5): no one gets F = 1 or 3."""
+    counts = [1] * 70 + list(range(2, 32))
+    rows = [
+        (
+            f"o{c}-{k}",
+            f"c{c:03d}",
+            pd.Timestamp("2024-01-01", tz="UTC") + pd.Timedelta(days=c + k),
+            10.0 + c,
+        )
+        for c, n in enumerate(counts)
+        for k in range(n)
+    ]
+    orders = pd.DataFrame(rows, columns=["order_id", "customer_id", "ordered_at", "amount"])
+    scores = segment.rfm(orders, "2024-12-31")
+    assert sorted(scores["f_score"].unique()) == [2, 4, 5]
+    assert segment.empty_score_notes(scores) == [
+        "No customer has F score 1 or 3: 70% share the same number of orders (1), and tied "
+        "customers get one score (2)."
+    ]
+    steady = orders.groupby("customer_id").head(1)  # one order each, every day a new one
+    assert [
+        n.split(":")[0] for n in segment.empty_score_notes(segment.rfm(steady, "2024-12-31"))
+    ] == ["No customer has F score 1 or 2 or 3 or 4"]

@@ -9,7 +9,7 @@ from .cluster import ClusterResult, cluster, projection, standardized_means
 from .lifecycle import STAGES, Lifecycle, lifecycle
 from .migration import migration
 from .profile import profile
-from .rfm import DEFAULT_SEGMENTS, SEGMENT_ORDER, rfm
+from .rfm import DEFAULT_SEGMENTS, SEGMENT_ORDER, empty_score_notes, rfm
 
 __all__ = [
     "DEFAULT_SEGMENTS",
@@ -22,6 +22,7 @@ __all__ = [
     "abc_summary",
     "action_table",
     "cluster",
+    "empty_score_notes",
     "gini",
     "headline_kpis",
     "lifecycle",

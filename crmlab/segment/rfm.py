@@ -51,6 +51,33 @@ def quantile_scores(values: pd.Series, bins: int) -> pd.Series:
     return np.ceil(pct * bins).clip(1, bins).astype(int)
 
 
+_SCORE_MEANING = {
+    "r_score": ("R", "recency_days", "days since the last order"),
+    "f_score": ("F", "n_orders", "number of orders"),
+    "m_score": ("M", "revenue", "revenue"),
+}
+
+
+def empty_score_notes(scores: pd.DataFrame, bins: int = 5) -> list[str]:
+    """Sentences for the score levels no customer got because ties share one score (e.g. no
+    F score 1 when most customers bought once: they all tie at the same percentile rank).
+    scores: the table ``rfm`` returns. Empty list when every level of R, F and M is used."""
+    notes = []
+    for column, (letter, source, meaning) in _SCORE_MEANING.items():
+        missing = sorted(set(range(1, bins + 1)) - set(scores[column].unique()))
+        if not missing or source not in scores:
+            continue
+        counts = scores[source].value_counts()
+        tied, share = counts.index[0], counts.iloc[0] / len(scores)
+        score = int(scores.loc[scores[source] == tied, column].iloc[0])
+        levels = " or ".join(str(m) for m in missing)
+        notes.append(
+            f"No customer has {letter} score {levels}: {share:.0%} share the same {meaning} "
+            f"({tied:,.6g}), and tied customers get one score ({score})."
+        )
+    return notes
+
+
 def _to_five(score: pd.Series, bins: int) -> pd.Series:
     return np.ceil(score * 5 / bins).clip(1, 5).astype(int)
 
