@@ -351,4 +351,4 @@ def test_empty_rfm_scores_are_explained():
     steady = orders.groupby("customer_id").head(1)  # one order each, every day a new one
     assert [
         n.split(":")[0] for n in segment.empty_score_notes(segment.rfm(steady, "2024-12-31"))
-    ] == ["No customer has F score 1 or 2 or 3 or 4"]
+    ] == ["No customer has F score 1 or 2 or 4 or 5"]
