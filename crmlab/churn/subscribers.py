@@ -42,12 +42,12 @@ def subscriber_value(
     """Value per customer_id, in the data's currency: ``value_column`` x ``multiplier`` (12
     turns a monthly charge into a year; missing counts as 0), or None when ``value_column``
     is None (``churn.targets`` then ranks by risk alone)."""
-    table = snaps.table.set_index("customer_id")
     if value_column is None:
         return None
     feature_column(snaps, "value_column", value_column, numeric=True)
     if not multiplier > 0:
         raise ParameterError(f"value_multiplier={multiplier!r} must be a positive number.")
+    table = snaps.table.set_index("customer_id")
     return (table[value_column].fillna(0.0) * float(multiplier)).rename("value")
 
 

@@ -72,8 +72,8 @@ def targets(
         raise ParameterError("scores has a customer more than once; score one snapshot.")
     table = scores[["customer_id", "p_churn"]].copy()
     by_risk = value is None
-    table["value"] = 1.0 if by_risk else table["customer_id"].map(value)
-    missing = int(table["value"].isna().sum())
+    table["value"] = np.nan if by_risk else table["customer_id"].map(value)
+    missing = 0 if by_risk else int(table["value"].isna().sum())
     if missing:
         raise ParameterError(f"{missing} scored customer(s) have no value; fill them (e.g. 0).")
     if not isinstance(marketable, pd.Series):
@@ -84,13 +84,12 @@ def targets(
     allowed = table["customer_id"].map(marketable).fillna(False).astype(bool)
     no_consent = int((~allowed).sum())
     table = table[allowed.to_numpy()]
-    table["value_at_risk"] = table["p_churn"] * table["value"]
+    # without a value, the risk itself ranks (and expected_saved counts customers kept)
+    table["value_at_risk"] = table["p_churn"] if by_risk else table["p_churn"] * table["value"]
     table["expected_saved"] = table["value_at_risk"] * save_rate
     table["expected_net"] = np.nan if by_risk else table["expected_saved"] - cost_per_contact
     table = table.sort_values("value_at_risk", ascending=False, kind="stable")
-    if by_risk:
-        table["value"] = np.nan
-    else:
+    if not by_risk:
         table = table[table["expected_net"] > 0]
     n = len(table) if cost_per_contact == 0 else int(min(len(table), budget // cost_per_contact))
     chosen = table.iloc[:n].copy()

@@ -130,19 +130,6 @@ def telco_table() -> pd.DataFrame:
     return frame
 
 
-def _telco_frame() -> pd.DataFrame:
-    frame = telco_table()
-    frame["churned"] = frame.pop("churn").map({"Yes": 1, "No": 0}).astype("int64")
-    frame = frame[
-        ["customer_id", "churned", *[c for c in frame if c not in ("customer_id", "churned")]]
-    ]
-    for column in TELCO_CATEGORICAL:
-        frame[column] = frame[column].astype("str")
-    numeric = [c for c in frame.columns if c not in ("customer_id", "churned", *TELCO_CATEGORICAL)]
-    frame[numeric] = frame[numeric].astype("float64")
-    return frame
-
-
 # The Telco data carry no dates: tenure in months and the monthly charge only. As CRM
 # tables they are dated relative to this nominal as_of (documented, never presented as real).
 TELCO_AS_OF = pd.Timestamp("2018-01-01", tz="UTC")
@@ -153,7 +140,7 @@ def telco_data() -> CRMData:
     with the subscriber columns and ``churned``) and orders (one monthly invoice of
     monthly_charges per month of tenure, the last one a month before as_of for customers
     who left). as_of = TELCO_AS_OF, a nominal date: the data have none."""
-    frame = _telco_frame()
+    frame = telco().table  # typed once, by the subscriber-table path
     tenure = frame["tenure"].astype(int).to_numpy()
     # every date is TELCO_AS_OF minus a whole number of months: compute each once
     months_before = pd.DatetimeIndex(

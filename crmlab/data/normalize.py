@@ -56,6 +56,16 @@ def as_number(values: pd.Series) -> pd.Series:
     return pd.to_numeric(text.mask(text == ""), errors="coerce").astype(float)
 
 
+def looks_like_key(values: pd.Series, min_rows: int = 20) -> bool:
+    """True when a numeric column is every row a different whole number (an account number,
+    a user id): an identifier, never a feature or an outcome. Booleans and columns with
+    fewer than ``min_rows`` values are never keys."""
+    present = values.dropna()
+    if pd.api.types.is_bool_dtype(present) or len(present) < min_rows or not present.is_unique:
+        return False
+    return bool((present == np.round(present)).all())
+
+
 def _as_integer(values: pd.Series) -> pd.Series:
     number = as_number(values)
     whole = number.where(number == np.round(number))

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ..data.normalize import looks_like_key
 from ..errors import ParameterError
 from ..intervals import level_label
 from .analyze import Mean, Metric, Proportion, Ratio, Readout, analyze
@@ -48,7 +49,7 @@ def default_metrics(
         values = units[column]
         if column in skip or str(column).startswith("pre_"):
             continue
-        if not pd.api.types.is_numeric_dtype(values) or _key_like(values):
+        if not pd.api.types.is_numeric_dtype(values) or looks_like_key(values):
             continue  # labels and ids are no outcomes (booleans count as numeric)
         if set(pd.unique(values.dropna())) <= {0, 1}:
             chosen.append(Proportion(column))
@@ -62,13 +63,6 @@ def default_metrics(
         )
     chosen.sort(key=lambda m: m.name != "converted")  # stable: the rest keep their order
     return chosen
-
-
-def _key_like(values: pd.Series) -> bool:
-    present = values.dropna()
-    if pd.api.types.is_bool_dtype(present) or len(present) < 20 or not present.is_unique:
-        return False
-    return bool((present == present.round()).all())
 
 
 def _metric(name: str) -> Metric:

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ..data.normalize import as_boolean, as_number, lost_values
+from ..data.normalize import as_boolean, as_number, looks_like_key, lost_values
 from ..data.personal import looks_like_contact, personal_column_kind
 from ..data.violations import MAX_EXAMPLES, Violation, format_violations
 from ..errors import DataContractError, ParameterError
@@ -108,11 +108,12 @@ def subscriber_snapshots(
             continue
         out[str(column)] = values
     frame = pd.DataFrame(out).reset_index(drop=True)
+    meaning = churned_values or sorted(rows.loc[churned, label].unique(), key=str)
     return Snapshots(
         frame,
         tuple(numeric),
         tuple(categorical),
-        label=f"{label} in {_shown(churned_values or sorted(_seen_churned(table[label])))}",
+        label=f"{label} in {_shown(meaning)}",
         excluded=tuple(excluded),
         unlabelled=int((~labelled).sum()),
     )
@@ -134,10 +135,6 @@ def _token(value) -> str:
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
     return str(value).strip().casefold().rstrip(".").strip()
-
-
-def _seen_churned(values: pd.Series) -> set:
-    return {v for v in values.dropna().unique() if _token(v) in CHURNED_WORDS}
 
 
 def _shown(values) -> str:
@@ -248,11 +245,11 @@ def _feature(name: str, values: pd.Series, churned: pd.Series) -> tuple[str, pd.
         return "a date: turn it into a duration (e.g. months as a customer) first", None
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
         number = as_number(values)
-        return _numeric_or_key(number, n_distinct, len(present))
+        return _numeric_or_key(number)
     text = values.astype("str").where(values.notna())
     number = as_number(text)
     if not len(lost_values(text.mask(text.str.strip() == ""), number)):
-        return _numeric_or_key(number, n_distinct, len(present))
+        return _numeric_or_key(number)
     sample = present.astype("str").head(200)
     if sample.map(looks_like_contact).mean() >= 0.5:
         return "personal data (values are e-mail addresses or phone numbers)", None
@@ -268,11 +265,8 @@ def _feature(name: str, values: pd.Series, churned: pd.Series) -> tuple[str, pd.
     return "categorical", text.str.strip().fillna(MISSING_CATEGORY)
 
 
-def _numeric_or_key(
-    number: pd.Series, n_distinct: int, n_present: int
-) -> tuple[str, pd.Series | None]:
-    whole = number.dropna()
-    if n_present >= 20 and n_distinct == n_present and (whole == np.round(whole)).all():
+def _numeric_or_key(number: pd.Series) -> tuple[str, pd.Series | None]:
+    if looks_like_key(number):
         return "every value a different whole number: an identifier", None
     return "numeric", number.astype("float64")
 
