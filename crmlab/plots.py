@@ -12,6 +12,7 @@ import pandas as pd
 import seaborn as sns
 
 from .escaping import html_text, markdown, markdown_text
+from .units import RELATIVE_CHANGE, SHARE, format_quantity
 
 PALETTE = ["#2563eb", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#64748b"]
 
@@ -74,10 +75,16 @@ def styled(table: pd.DataFrame, percent: tuple[str, ...] = (), caption: str = ""
     in ``_p_value``) print with three significant digits, so a small p-value never shows as
     0.00; other ``p_`` columns (p_alive, p_churn) are probabilities like any number.
 
+    A metric table with a ``value`` and a ``unit`` column (``clv.evaluate(...).metrics``)
+    prints each value in its own row's unit (``crmlab.units.format_quantity``): counts as
+    integers, shares in %, no "300.00" next to a bare 0.02.
+
     Every cell, header and the caption are HTML-escaped (pandas' Styler does not escape by
     default), so values from data always show as text.
     """
     table = _as_text_labels(table)
+    if {"value", "unit"} <= set(table.columns) and pd.api.types.is_numeric_dtype(table["value"]):
+        table = _values_in_units(table)
     formats = {}
     for column in table.columns:
         series = table[column]
@@ -136,6 +143,16 @@ def styled_readout(table: pd.DataFrame, level: str = "95%"):
             row["CUPED variance cut"] = "" if _missing(reduction) else f"{reduction:.0%}"
         rows.append(row)
     return styled(pd.DataFrame(rows))
+
+
+def _values_in_units(table: pd.DataFrame) -> pd.DataFrame:
+    """Each row's value as text in its unit; shares carry their unit in the text (%)."""
+    table = table.copy()
+    table["value"] = [
+        format_quantity(v, u) for v, u in zip(table["value"], table["unit"], strict=True)
+    ]
+    table["unit"] = table["unit"].map(lambda u: "" if u in (SHARE, RELATIVE_CHANGE) else u)
+    return table
 
 
 def _whole(series: pd.Series) -> bool:

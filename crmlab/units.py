@@ -50,3 +50,22 @@ def check_days(value, name: str, allow_zero: bool = False) -> float:
 def days_interval(days: float) -> pd.Timedelta:
     """A duration in days as a timedelta (a DuckDB INTERVAL parameter), to the microsecond."""
     return pd.Timedelta(microseconds=round(days * 86_400_000_000))
+
+
+# Units of reported quantities (the ``unit`` column of metric/value tables). Shares are
+# fractions printed as percentages; every other unit names what is counted or measured
+# ("customers", "weeks", "purchases per customer", a currency code) and prints as a number.
+SHARE, RELATIVE_CHANGE = "share", "relative change"
+
+
+def format_quantity(value, unit: str) -> str:
+    """``value`` as stakeholders read it in ``unit``: shares as 12.3%, relative changes as
+    +2.0%, whole numbers with thousands separators (23,570), other numbers with two
+    decimals (1,944.37); missing values as an empty string."""
+    if value is None or pd.isna(value):
+        return ""
+    if unit == SHARE:
+        return f"{value:.1%}"
+    if unit == RELATIVE_CHANGE:
+        return f"{value:+.1%}"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"

@@ -6,16 +6,31 @@ from __future__ import annotations
 import shutil
 
 import pytest
+import yaml
 
 from crmlab import churn, clv, features
 from crmlab.data import load, read_flat
 from crmlab.data.privacy import DEMO_KEY, marketable
 from crmlab.reports import load_catalogue, run_catalogue
+from crmlab.units import format_quantity
 
 from .conftest import ROOT
 from .report_tables import page_text, report_tables, table_with
 
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
+
+# Added to the copy of the catalogue: the wholesaler's export with a calibration period of
+# two days, too few customers for the holdout fit (the report must still publish).
+SHORT_CALIBRATION = {
+    "name": "customer_value_short_calibration",
+    "notebook": "notebooks/customer_value.ipynb",
+    "tags": ["examples"],
+    "parameters": {
+        "source": "examples/wholesale/wholesale.yaml",
+        "calibration_end": "2023-01-02",
+        "observation_end": "2023-12-31",
+    },
+}
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +39,9 @@ def published(tmp_path_factory):
     root = tmp_path_factory.mktemp("examples")
     for folder in ("notebooks", "examples"):
         shutil.copytree(ROOT / folder, root / folder)
-    shutil.copy(ROOT / "reports.yaml", root / "reports.yaml")
+    entries = yaml.safe_load((ROOT / "reports.yaml").read_text())
+    entries["reports"].append(SHORT_CALIBRATION)
+    (root / "reports.yaml").write_text(yaml.safe_dump(entries, sort_keys=False))
     catalogue = load_catalogue(root / "reports.yaml")
     results = run_catalogue(
         catalogue, root / "reports", tags=["examples"], demo=True, jobs=2, echo=lambda *_: None
@@ -92,6 +109,41 @@ def test_customer_value_report_on_a_wholesalers_export(published):
     assert shown["estimate"].tolist() == [f"{v:,.2f}" for v in expected["estimate"]]
     ranked = table_with(html, "fitted_as", "aic")
     assert len(ranked) == 3 and ranked["fitted_as"].str.endswith("limit (NBD)").all()
+    # the holdout table prints each value in its unit: counts whole, the error in %
+    params = chosen["customer_value_wholesale_example"].parameters
+    check = clv.evaluate(data, params["calibration_end"], params["observation_end"])
+    holdout = table_with(html, "metric", "value", "unit")
+    assert holdout["value"].tolist() == [
+        format_quantity(row.value, row.unit) for row in check.metrics.itertuples()
+    ]
+    assert holdout["value"].iloc[0] == f"{len(check.per_customer):,}"  # customers: no .00
+    assert holdout["value"].iloc[-1].endswith("%")
+
+
+def test_customer_value_report_goes_on_when_the_holdout_check_cannot_run(published):
+    """Two days of calibration: the holdout fit fails; the page says why (the library's own
+    error), draws no holdout charts, notes each model's failure in the comparison, and
+    still shows the fit on all data."""
+    from crmlab.errors import CRMLabError
+    from crmlab.features import customer_summary
+
+    root, chosen, _ = published
+    html = _page(published, "customer_value_short_calibration")
+    params = chosen["customer_value_short_calibration"].parameters
+    data = load(root / params["source"])
+    with pytest.raises(CRMLabError) as failure:
+        clv.evaluate(data, params["calibration_end"], params["observation_end"])
+    text = page_text(html)
+    assert f"The holdout check could not be run: {failure.value}" in text
+    assert "No holdout charts: the check above could not be run." in text
+    assert not any({"metric", "value", "unit"} <= set(t.columns) for t in report_tables(html))
+    ranked = table_with(html, "model", "note")
+    assert (ranked["note"] == str(failure.value)).sum() >= 1
+    model = clv.fit(customer_summary(data, params["observation_end"], time_unit="W"))
+    shown = table_with(html, "parameter", "estimate")
+    assert shown["estimate"].tolist() == [
+        f"{v:,.2f}" for v in clv.parameter_table(model)["estimate"]
+    ]
 
 
 def test_campaign_report_on_a_three_arm_export(published):

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from crmlab import plots
+from crmlab.units import format_quantity
 
 
 @pytest.fixture(autouse=True)
@@ -130,3 +131,33 @@ def test_big_numbers_make_compact_ticks_that_never_overlap():
     assert all(len(t.get_text()) <= 5 for t in ax.get_xticklabels())
     assert [t.get_text() for t in ax.texts] == [" 1,000,000", " 2,500,000"]  # exact on the bars
     plt.close("all")
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [
+        (23570.0, "customers", "23,570"),
+        (1944.37, "purchases", "1,944.37"),
+        (0.0213, "relative change", "+2.1%"),
+        (-0.05, "relative change", "-5.0%"),
+        (0.333, "share", "33.3%"),
+        (float("nan"), "customers", ""),
+    ],
+)
+def test_quantities_print_in_their_unit(value, unit, text):
+    assert format_quantity(value, unit) == text
+
+
+def test_metric_tables_print_each_row_in_its_own_unit():
+    from tests.report_tables import report_tables
+
+    metrics = pd.DataFrame(
+        {
+            "metric": ["customers", "holdout length (weeks)", "MAE", "relative error"],
+            "value": [300.0, 26.0, 1.2345, 0.0213],
+            "unit": ["customers", "weeks", "purchases per customer", "relative change"],
+        }
+    )
+    (shown,) = report_tables(plots.styled(metrics).to_html())
+    assert shown["value"].tolist() == ["300", "26", "1.23", "+2.1%"]
+    assert shown["unit"].tolist() == ["customers", "weeks", "purchases per customer", ""]

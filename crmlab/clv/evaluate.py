@@ -9,15 +9,16 @@ import pandas as pd
 
 from ..errors import CRMLabError
 from ..features import CalibrationHoldout, calibration_holdout, purchase_tracking
-from ..units import TimeUnit, days_per_unit
+from ..units import RELATIVE_CHANGE, TimeUnit, days_per_unit
 from .model import MODEL_NAMES, CLVModel, fit
 
 
 @dataclass(frozen=True)
 class Evaluation:
-    """What ``evaluate`` measured. metrics: metric, value (per-customer MAE and RMSE of
-    holdout purchases, total actual and predicted holdout purchases and their relative
-    error). by_frequency: per calibration frequency (7 means 7+), customers, actual and
+    """What ``evaluate`` measured. metrics: metric, value, unit (per-customer MAE and RMSE
+    of holdout purchases, total actual and predicted holdout purchases and their relative
+    error; ``crmlab.units.format_quantity`` prints a value in its unit).
+    by_frequency: per calibration frequency (7 means 7+), customers, actual and
     predicted mean holdout purchases (the classic chart). tracking: per period, actual and
     predicted cumulative repeat purchases of the cohort (the tracking chart). per_customer:
     actual and predicted per customer. model: the model fitted on the calibration period."""
@@ -75,6 +76,15 @@ def evaluate(
                 float(total_actual),
                 float(total_predicted),
                 float(total_predicted / total_actual - 1),
+            ],
+            "unit": [
+                "customers",
+                fitted.unit_name,
+                "purchases per customer",
+                "purchases per customer",
+                "purchases",
+                "purchases",
+                RELATIVE_CHANGE,
             ],
         }
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..features import CustomerSummary
+from ..units import SHARE, format_quantity
 from ._summary import money, summary_at
 
 # What marketing typically does with each segment (override freely in a notebook).
@@ -29,7 +30,7 @@ def headline_kpis(summary: CustomerSummary, active_days: float = 90) -> pd.DataF
     summary: ``crmlab.features.customer_summary`` output. Active = last purchase at most
     ``active_days`` before the summary's as_of. Repeat rate = share of customers with more
     than one purchase period. Revenue is net of refunds. One row per metric: metric, value,
-    shown (formatted text).
+    unit, shown (the value as text in its unit).
     """
     summary = summary_at(summary, None)
     summary.require(["n_orders", "days_since_last_order"], "headline KPIs")
@@ -54,8 +55,10 @@ def headline_kpis(summary: CustomerSummary, active_days: float = 90) -> pd.DataF
             ],
         }
     )
-    formats = ["{:,.0f}", "{:,.0f}", "{:,.0f}", "{:,.2f}", "{:.1%}"]
-    table["shown"] = [f.format(v) for f, v in zip(formats, table["value"], strict=True)]
+    table["unit"] = ["customers", "customers", "money", "money", SHARE]
+    table["shown"] = [
+        format_quantity(v, u) for v, u in zip(table["value"], table["unit"], strict=True)
+    ]
     return table
 
 

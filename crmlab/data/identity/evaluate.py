@@ -8,6 +8,7 @@ from itertools import combinations
 import pandas as pd
 
 from ...errors import ParameterError
+from ...units import SHARE
 from ..container import CRMData
 from .resolve import Resolution, resolve
 
@@ -77,6 +78,7 @@ def evaluate(world: CRMData, resolution: Resolution | None = None, **resolve_opt
         {
             "metric": ["precision", "recall", "true_pairs", "found_pairs", "correct_pairs"],
             "value": [precision, recall, len(true_pairs), len(found), len(correct)],
+            "unit": [SHARE, SHARE, "pairs", "pairs", "pairs"],
         }
     )
     return Evaluation(
