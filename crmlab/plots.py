@@ -68,12 +68,21 @@ def monthly_bars(
 P_VALUE_COLUMNS = ("p_value", "p_adjusted")  # printed with 3 significant digits
 
 
-def styled(table: pd.DataFrame, percent: tuple[str, ...] = (), caption: str = ""):
+def styled(
+    table: pd.DataFrame,
+    percent: tuple[str, ...] = (),
+    caption: str = "",
+    money: tuple[str, ...] = (),
+    currency: str | None = None,
+):
     """A stakeholder table: no index, thousands separators, dates to the minute, shares in %.
 
-    percent: columns shown as percentages. Columns named in ``P_VALUE_COLUMNS`` (or ending
-    in ``_p_value``) print with three significant digits, so a small p-value never shows as
-    0.00; other ``p_`` columns (p_alive, p_churn) are probabilities like any number.
+    percent: columns shown as percentages. money: columns of amounts, whose headers carry
+    the currency when it is known ("clv_total (GBP)", see ``in_currency``).
+
+    Columns named in ``P_VALUE_COLUMNS`` (or ending in ``_p_value``) print with three
+    significant digits, so a small p-value never shows as 0.00; other ``p_`` columns
+    (p_alive, p_churn) are probabilities like any number.
 
     A metric table with a ``value`` and a ``unit`` column (``clv.evaluate(...).metrics``)
     prints each value in its own row's unit (``crmlab.units.format_quantity``): counts as
@@ -83,6 +92,7 @@ def styled(table: pd.DataFrame, percent: tuple[str, ...] = (), caption: str = ""
     default), so values from data always show as text.
     """
     table = _as_text_labels(table)
+    table = table.rename(columns={c: in_currency(c, currency) for c in money if c in table})
     if {"value", "unit"} <= set(table.columns) and pd.api.types.is_numeric_dtype(table["value"]):
         table = _values_in_units(table)
     formats = {}
@@ -158,6 +168,23 @@ def _values_in_units(table: pd.DataFrame) -> pd.DataFrame:
 def _whole(series: pd.Series) -> bool:
     values = series.dropna().to_numpy()
     return len(values) > 0 and bool(np.all(np.isfinite(values) & (values == np.round(values))))
+
+
+def in_currency(label: str, currency: str | None) -> str:
+    """A label for amounts with their currency: "CLV (GBP)"; the label alone when the
+    currency is not known (``CRMData.currency`` or a notebook's ``currency`` parameter)."""
+    return f"{label} ({currency})" if currency else label
+
+
+def amount(value: float, currency: str | None, decimals: int = 0) -> str:
+    """An amount for a sentence: "12,345 GBP"; the number alone without a currency."""
+    number = f"{value:,.{decimals}f}"
+    return f"{number} {currency}" if currency else number
+
+
+def currency_words(currency: str | None) -> str:
+    """What the report says amounts are in: "GBP", or that the data did not say."""
+    return currency or "the data's currency (not declared; set `currency`)"
 
 
 def kpi_line(labels, values, separator: str = " &nbsp;·&nbsp; "):

@@ -83,7 +83,7 @@ def test_churn_report_on_a_subscriber_export(published):
     contact = churn.targets(
         scores, value, 5000.0, 2.0, 0.1, DEMO_KEY, marketable(now.table, "assumed")
     )
-    assert f"{contact.contacted:,} subscribers to contact for {contact.cost:,.0f}" in text
+    assert f"{contact.contacted:,} subscribers to contact for {contact.cost:,.0f} EUR" in text
     assert f"Scored {len(now):,} subscribers who have not churned" in text
     # the phone numbers never reach the page; groups are the contract types
     assert not any(phone in html for phone in raw["Phone"].head(50))
@@ -102,6 +102,8 @@ def test_customer_value_report_on_a_wholesalers_export(published):
     model = clv.fit(customer_summary(data, "2023-12-31", time_unit="W"))
     text = page_text(html)
     notes = clv.fit_notes(model)
+    assert data.currency == "GBP" and "amounts in GBP" in text  # from the import spec
+    assert {"clv_total (GBP)", "clv_mean (GBP)"} <= set(table_with(html, "segment").columns)
     assert len(notes) == 3 and all(note in text for note in notes)
     shown = table_with(html, "parameter", "estimate", "ci_low")
     expected = clv.parameter_table(model)

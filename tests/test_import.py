@@ -111,6 +111,7 @@ def test_ambiguous_dates_name_the_spec_line_and_the_key(tmp_path):
         (("starts_with(InvoiceNo, 'C')", "InvoiceNo"), r"line 8 .*VARCHAR values.*condition"),
         (("starts_with(InvoiceNo, 'C')", "Quantity > 'x'"), r"line 3 .*cannot be computed"),
         (("Quantity * UnitPrice", "InvoiceDate::DATE"), r"line 6 .*DATE values, not numbers"),
+        (("tables:", "currency: pounds\ntables:"), r"line 2: currency: 'pounds' .*ISO 4217"),
     ],
 )
 def test_spec_errors_name_the_line(tmp_path, change, message):
@@ -180,6 +181,7 @@ def test_recipe_online_retail(tmp_path):
     aside = sum(a["rows"] for a in orders.set_aside)
     assert aside > 0 and orders.rows_written > 0
     data = load(tmp_path / "out")
+    assert data.currency == "GBP"  # declared in the spec, kept in crmlab.json
     refunds = data.orders[data.orders["status"] == "refunded"]
     assert len(refunds) > 0 and (refunds["amount"] < 0).all()
     assert refunds["order_id"].str.startswith("C").all()

@@ -21,9 +21,10 @@ def test_csv_folder_round_trips_through_parquet(tmp_path, tiny):
     folder = _write_csv(tmp_path / "csv", tiny)
     data = load(folder, as_of="2024-03-01")
     assert len(data.orders) == 5 and str(data.orders["ordered_at"].dt.tz) == "UTC"
-    save(data, tmp_path / "pq")
-    again = load(tmp_path / "pq")  # as_of comes back from crmlab.json
-    assert again.as_of == data.as_of
+    assert data.currency is None  # CSV files do not say
+    save(data.replace(currency="EUR"), tmp_path / "pq")
+    again = load(tmp_path / "pq")  # as_of and currency come back from crmlab.json
+    assert again.as_of == data.as_of and again.currency == "EUR"
     pd.testing.assert_frame_equal(again.orders, data.orders)
 
 
@@ -37,7 +38,7 @@ def test_duckdb_file(tmp_path, tiny):
 def test_synthetic_world_keeps_its_truth(tmp_path, world):
     save(world, tmp_path / "w")
     again = load(tmp_path / "w")
-    assert again.truth.params["random_state"] == "7"
+    assert again.truth.params["random_state"] == "7" and again.currency == "GBP"
     pd.testing.assert_frame_equal(
         again.truth.tables["duplicates"], world.truth.tables["duplicates"]
     )

@@ -64,6 +64,11 @@ def test_headline_kpis_by_hand(tiny):
     recent = segment.headline_kpis(summary, active_days=30).set_index("metric")
     assert recent.loc["active customers (last 30 days)", "value"] == 1  # c3, 27 days ago
     assert recent.loc["repeat rate", "shown"] == "33.3%"
+    assert recent.loc["revenue", "shown"] == "22.50" and recent.loc["customers", "shown"] == "3"
+    pounds = segment.headline_kpis(summary, currency="GBP").set_index("metric")
+    assert pounds.loc["revenue", "shown"] == "22.50 GBP"
+    assert pounds.loc["average order value", "unit"] == "GBP"
+    assert pounds.loc["customers", "shown"] == "3"  # counts carry no currency
 
 
 def test_action_table_maps_every_segment_and_leaves_unknown_ones_blank():

@@ -161,3 +161,18 @@ def test_metric_tables_print_each_row_in_its_own_unit():
     (shown,) = report_tables(plots.styled(metrics).to_html())
     assert shown["value"].tolist() == ["300", "26", "1.23", "+2.1%"]
     assert shown["unit"].tolist() == ["customers", "weeks", "purchases per customer", ""]
+
+
+def test_amounts_carry_the_currency_when_it_is_known():
+    from tests.report_tables import report_tables
+
+    assert (
+        plots.in_currency("CLV", "GBP") == "CLV (GBP)" and plots.in_currency("CLV", None) == "CLV"
+    )
+    assert plots.amount(12345.6, "EUR") == "12,346 EUR" and plots.amount(12345.6, None) == "12,346"
+    assert plots.currency_words("USD") == "USD"
+    assert "not declared" in plots.currency_words(None)
+    table = pd.DataFrame({"segment": ["a"], "clv_total": [1234.5], "customers": [3]})
+    (shown,) = report_tables(plots.styled(table, money=("clv_total",), currency="GBP").to_html())
+    assert shown.columns.tolist() == ["segment", "clv_total (GBP)", "customers"]
+    assert shown.iloc[0].tolist() == ["a", "1,234.50", "3"]

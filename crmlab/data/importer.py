@@ -584,7 +584,11 @@ def _write(con, spec: ImportSpec, finals, report: ImportReport, out: Path, repla
                     f"FROM classified_{table} WHERE _reason IS NOT NULL) "
                     f"TO {_lit(target)} (FORMAT parquet)"
                 )
-        meta = {"as_of": report.as_of, "source": f"import spec {spec.path.name}"}
+        meta = {
+            "as_of": report.as_of,
+            "currency": spec.currency,
+            "source": f"import spec {spec.path.name}",
+        }
         (staging / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
         (staging / REPORT_FILE).write_text(json.dumps(report.to_dict(), indent=2) + "\n")
         if out.exists():

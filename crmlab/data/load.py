@@ -27,7 +27,7 @@ from .spec import is_import_spec
 from .validate import OnError, resolve_as_of, validate
 from .violations import Violation, raise_if_any
 
-META_FILE = "crmlab.json"  # optional: {"as_of": "...", "name": "..."} next to the tables
+META_FILE = "crmlab.json"  # optional: {"as_of": "...", "currency": "EUR"} next to the tables
 TRUTH_DIR = "_truth"  # synthetic worlds: what was planted (read by `load`, never validated)
 
 
@@ -51,7 +51,8 @@ def load(
         ignored), or a built-in data set name (``crmlab.data.datasets.BUILTIN_DATASETS``:
         "cdnow", "cdnow-sample", "telco").
     as_of: the data set's "now" (naive means UTC). Default: ``as_of`` in the folder's
-        ``crmlab.json``, else the current time. No event may be later.
+        ``crmlab.json``, else the current time. No event may be later. The currency of
+        amounts comes from ``crmlab.json`` too (``currency``, set by an import spec).
     on_error: "raise" or "quarantine" (see ``crmlab.data.validate``).
     sep, encoding: how CSV files are written.
     pii: keep personal-data columns (identity resolution only). By default they are dropped
@@ -77,7 +78,8 @@ def load(
         raw, meta, truth, p = _read_path(find_path(Path(path)), sep, encoding)
     raw = rename_columns(raw, columns)
     declared = as_of if as_of is not None else meta.get("as_of")
-    data = CRMData(**raw, as_of=declared, source=str(p), truth=truth)
+    currency = meta.get("currency")
+    data = CRMData(**raw, as_of=declared, currency=currency, source=str(p), truth=truth)
     dates = DateRule(dayfirst=dayfirst, timezone=timezone)
     return for_analysis(validate(data, on_error=on_error, dates=dates), pii=pii)
 
@@ -200,7 +202,11 @@ def save(data: CRMData, path: str | Path) -> Path:
     p.mkdir(parents=True, exist_ok=True)
     for name, frame in data.tables().items():
         frame.to_parquet(p / f"{name}.parquet", index=False)
-    meta = {"as_of": None if data.as_of is None else data.as_of.isoformat(), "source": data.source}
+    meta = {
+        "as_of": None if data.as_of is None else data.as_of.isoformat(),
+        "currency": data.currency,
+        "source": data.source,
+    }
     (p / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
     if isinstance(data.truth, Truth):
         folder = p / TRUTH_DIR

@@ -16,7 +16,7 @@ import yaml
 from ..errors import ParameterError
 from .contract import TABLE_NAMES, TABLES
 
-TOP_KEYS = ("as_of", "timezone", "database", "tables")
+TOP_KEYS = ("as_of", "timezone", "currency", "database", "tables")
 TABLE_KEYS = {
     "file": "a file, or a glob for many files (relative to the spec's folder)",
     "database": "a database URL (postgresql://user@host/db) instead of a file",
@@ -60,6 +60,7 @@ class ImportSpec:
     as_of: str | None
     timezone: str
     database: str | None
+    currency: str | None = None
     tables: dict[str, TableRule] = field(default_factory=dict)
 
     @property
@@ -132,6 +133,7 @@ def read_spec(path: str | Path) -> ImportSpec:
         as_of=None if raw.get("as_of") is None else str(raw["as_of"]),
         timezone=str(raw.get("timezone") or "UTC"),
         database=_expand(raw.get("database"), f"{path.name} line {lines.get(('database',))}"),
+        currency=_currency(raw.get("currency"), f"{path.name} line {lines.get(('currency',))}"),
     )
     for table, options in raw["tables"].items():
         where = f"{path.name} line {lines[('tables', table)]}"
@@ -150,6 +152,19 @@ def read_spec(path: str | Path) -> ImportSpec:
         _check_table(spec, rule)
         spec.tables[table] = rule
     return spec
+
+
+def _currency(value, where: str) -> str | None:
+    """The currency of amounts: an ISO 4217 code (three letters, e.g. EUR), upper-cased."""
+    if value is None:
+        return None
+    code = str(value).strip().upper()
+    if len(code) != 3 or not code.isascii() or not code.isalpha():
+        raise ParameterError(
+            f"{where}: currency: {value!r} is not a currency code; use the three-letter "
+            "ISO 4217 code of your amounts, e.g. EUR, GBP or USD."
+        )
+    return code
 
 
 def _check_table(spec: ImportSpec, rule: TableRule) -> None:

@@ -37,6 +37,7 @@ from .container import CRMData, Truth
 from .validate import resolve_as_of, validate
 
 DAY = pd.Timedelta(days=1)
+SYNTHETIC_CURRENCY = "GBP"  # a British world: UK cities, phone numbers and postcodes
 SIGNUP_CHANNELS = ("web", "app", "store", "phone")
 SIGNUP_SHARES = (0.40, 0.30, 0.22, 0.08)
 TICKET_CATEGORIES = ("delivery", "billing", "product", "returns", "account")
@@ -181,6 +182,7 @@ def generate(
         tickets=_numbered(_sorted(tickets, "opened_at", "customer_id"), "K", "ticket_id"),
         surveys=_numbered(_sorted(surveys, "answered_at", "customer_id"), "S", "response_id"),
         as_of=end,
+        currency=SYNTHETIC_CURRENCY,
         source=f"synthetic world (random_state={random_state!r}, n_customers={n_customers:,})",
         truth=truth,
     )

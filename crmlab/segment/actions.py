@@ -24,13 +24,15 @@ SEGMENT_ACTIONS = {
 }
 
 
-def headline_kpis(summary: CustomerSummary, active_days: float = 90) -> pd.DataFrame:
+def headline_kpis(
+    summary: CustomerSummary, active_days: float = 90, currency: str | None = None
+) -> pd.DataFrame:
     """Customers, active customers, revenue, average order value and repeat rate.
 
     summary: ``crmlab.features.customer_summary`` output. Active = last purchase at most
     ``active_days`` before the summary's as_of. Repeat rate = share of customers with more
     than one purchase period. Revenue is net of refunds. One row per metric: metric, value,
-    unit, shown (the value as text in its unit).
+    unit, shown (the value as text in its unit; amounts followed by ``currency`` if given).
     """
     summary = summary_at(summary, None)
     summary.require(["n_orders", "days_since_last_order"], "headline KPIs")
@@ -55,10 +57,13 @@ def headline_kpis(summary: CustomerSummary, active_days: float = 90) -> pd.DataF
             ],
         }
     )
-    table["unit"] = ["customers", "customers", "money", "money", SHARE]
+    amounts = currency or "money"
+    table["unit"] = ["customers", "customers", amounts, amounts, SHARE]
     table["shown"] = [
         format_quantity(v, u) for v, u in zip(table["value"], table["unit"], strict=True)
     ]
+    if currency:
+        table.loc[table["unit"] == currency, "shown"] += f" {currency}"
     return table
 
 
