@@ -32,6 +32,43 @@ FLAGS = [
     "--disable-sync",
 ]
 
+# What a reader of a page cannot see: the page scrolls sideways, or a table reaches beyond
+# the page's width or hides part of itself in a scroll box.
+BEYOND_PAGE_JS = """() => {
+  const limit = document.documentElement.clientWidth;
+  const found = [];
+  const width = document.documentElement.scrollWidth;
+  if (width > limit + 1) found.push(`page scrolls sideways: ${width} > ${limit}`);
+  for (const table of document.querySelectorAll('table')) {
+    let box = table.parentElement, scrolls = false;
+    for (; box; box = box.parentElement) {
+      const clips = getComputedStyle(box).overflowX !== 'visible';
+      if (clips && box.scrollWidth > box.clientWidth + 1) scrolls = true;
+    }
+    const right = Math.round(table.getBoundingClientRect().right);
+    if (right > limit + 1 || scrolls) {
+      found.push(`${table.innerText.slice(0, 40)}: right edge ${right} > ${limit}` +
+                 (scrolls ? ' (in a scroll box)' : ''));
+    }
+  }
+  return found;
+}"""
+PRINT_WIDTH = 718  # A4 (794 px at 96 dpi) less 1 cm margins: the width of a printed page
+
+
+def beyond_page(page) -> dict[str, list[str]]:
+    """Tables a reader cannot see whole, on screen at 1280 px and when printed on A4."""
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    found = {"screen": page.evaluate(BEYOND_PAGE_JS)}
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": PRINT_WIDTH, "height": 1000})
+    found["print"] = page.evaluate(BEYOND_PAGE_JS)
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    return {how: problems for how, problems in found.items() if problems}
+
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(

@@ -31,7 +31,7 @@ from crmlab.reports.html_scan import scan_page
 
 from .conftest import ROOT
 from .report_tables import page_text, table_with
-from .test_browser import ARTIFACTS, CHROMIUM, FLAGS
+from .test_browser import ARTIFACTS, CHROMIUM, FLAGS, beyond_page
 
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 FOLDER = "data/shop <img src=x onerror=alert(99)>"
@@ -122,7 +122,10 @@ def test_same_data_and_parameters_give_identical_outputs(runs):
     not os.path.exists(CHROMIUM) and not os.environ.get("CRMLAB_REQUIRE_BROWSER"),
     reason="Chromium is not installed (CI installs it and sets CRMLAB_REQUIRE_BROWSER=1)",
 )
-def test_no_script_runs_and_no_page_navigates_in_chromium(runs):
+def test_no_script_runs_no_page_navigates_and_every_table_fits_in_chromium(runs):
+    """Every published page in a real browser: no dialog, no navigation, payloads shown as
+    text, and every table inside the page at 1280 px and on a printed A4 page (long
+    payloads included); the campaign page is printed to PDF for a human to look at."""
     from playwright.sync_api import sync_playwright
 
     root, reports, *_ = runs
@@ -132,21 +135,24 @@ def test_no_script_runs_and_no_page_navigates_in_chromium(runs):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     dialogs: list[str] = []
+    too_wide: dict[str, dict] = {}
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("dialog", lambda d: (dialogs.append(f"{page.url}: {d.message}"), d.dismiss()))
             for name in ["index", *(r.name for r in reports)]:
                 url = f"{base}/{quote(name)}.html"
                 assert page.goto(url).ok
                 page.wait_for_timeout(300)  # a refresh or a late handler would act by now
                 assert page.url == url, f"{name} navigated to {page.url}"
+                too_wide[name] = beyond_page(page)
                 if name == "campaign_ab_cmp01":
                     text = page.inner_text("body")
                     assert any(payload in text for payload in PAYLOADS)  # shown as text
                     ARTIFACTS.mkdir(exist_ok=True)
                     page.screenshot(path=str(ARTIFACTS / "hostile_campaign.png"), full_page=True)
+                    page.pdf(path=str(ARTIFACTS / "hostile_campaign.pdf"), format="A4")
             links = page.goto(f"{base}/index.html") and page.eval_on_selector_all(
                 "a", "els => els.map(e => e.getAttribute('href'))"
             )
@@ -155,3 +161,5 @@ def test_no_script_runs_and_no_page_navigates_in_chromium(runs):
     finally:
         server.shutdown()
     assert dialogs == []
+    assert {name: found for name, found in too_wide.items() if found} == {}
+    assert (ARTIFACTS / "hostile_campaign.pdf").stat().st_size > 10_000
