@@ -21,6 +21,7 @@ from typing import Any
 _MARKDOWN_PUNCTUATION = re.compile(r"""([!#$%()*+,\-./:;=?@\[\\\]^_`{|}~])""")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
 _BACKTICKS = re.compile(r"`+")
+_FIELD_IN_CODE_SPAN = re.compile(r"`\{[^{}]*\}`")
 
 
 def html_text(value: Any) -> str:
@@ -82,5 +83,14 @@ def markdown(template: str, /, *args: Any, **values: Any) -> str:
     headings, links); the values are not: each becomes literal text after its format spec
     is applied (``{revenue:,.0f}``), or an inline code span with the conversion ``!c``
     (``{path!c}``). Example: ``markdown("Campaign **{name}**: {n:,} customers", name=..., n=...)``.
+    A field written between backticks in the template is refused: escapes are literal inside
+    a code span, so a bracket would show with its backslash; write ``{name!c}`` instead.
     """
+    inside = _FIELD_IN_CODE_SPAN.search(template)
+    if inside:
+        field = inside.group(0).strip("`")
+        raise ValueError(
+            f"markdown template: write {field[:-1]}!c}} instead of `{field}` (a value inside "
+            "backticks would show its escapes)."
+        )
     return _FORMATTER.format(template, *args, **values)

@@ -72,6 +72,9 @@ def test_format_specs_apply_before_escaping_and_code_spans_are_fenced():
     rendered = _render(markdown("file {p!c}", p="a`b``<i>c</i>"))
     assert "<code>a`b``&lt;i&gt;c&lt;/i&gt;</code>" in rendered
     assert markdown_code("x") == "` x `"
+    with pytest.raises(ValueError, match=r"write \{label!c\} instead"):
+        markdown("blank `{label}` rows", label="Account (no.)")
+    assert _render(markdown("blank {label!c} rows", label="a (b)")).count("a (b)") == 1
     # the template itself is the author's Markdown
     assert "<strong>5</strong>" in _render(markdown("**{n}**", n=5))
 

@@ -70,6 +70,9 @@ def test_churn_report_on_a_subscriber_export(published):
     rate = snaps.table["churned"].mean()
     assert f"({len(snaps):,} subscribers in {params['table_source']}, {rate:.1%} churned)" in text
     assert f"{snaps.unlabelled:,} rows with a blank Churn were left out" in text
+    tenure = params["tenure_column"]
+    assert f"Subscriber table: time is the {tenure} column, in months" in text
+    assert "quarter of their first order" not in text  # no order-cohort text on a flat table
     # the model's test metrics are the library's on the same file, seed and split
     train, test = churn.split(snaps, random_state=0)
     model = churn.fit(train, params["model"], random_state=0)

@@ -268,6 +268,9 @@ def test_campaign_report_reads_a_flat_export(project):
     assert shown["p_adjusted"].tolist() == [f"{p:.3g}" for p in expected["p_adjusted"]]
     tails = table_with(html, "prob_superiority")  # money metric: the heavy-tail check
     assert tails["metric"].tolist() == ["spend"]
+    check = ex.nonparametric(units, "spend", control="A", n_boot=params["n_boot"])
+    assert tails["prob_superiority"].tolist() == [f"{check['prob_superiority'].iloc[0]:.1%}"]
+    assert tails["mw_p_value"].tolist() == [f"{check['mw_p_value'].iloc[0]:.3g}"]
     readouts = [t for t in report_tables(html) if "relative_lift" in t]  # overall, by device
     assert readouts[1]["metric"].tolist() == ["ios: converted", "web: converted"]
     roi = ex.roi(units, 0.5, 100.0, value="spend", control="A", treatment="B")
