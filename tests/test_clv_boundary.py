@@ -13,7 +13,7 @@ from lifetimes import BetaGeoFitter, ModifiedBetaGeoFitter
 from lifetimes.utils import ConvergenceError
 
 from crmlab import clv
-from crmlab.clv.boundary import NBDLimit, dropout_test, refit
+from crmlab.clv.boundary import NBDLimit, dropout_test, fit_nbd, refit
 from crmlab.clv.likelihood import compress, nbd_loglik, purchase_loglik
 from crmlab.datasets import cdnow_summary
 from crmlab.features import CustomerSummary
@@ -104,6 +104,10 @@ def test_the_bounded_refit_reproduces_the_published_fit_where_there_is_dropout()
     for name, value in published.items():
         assert outcome.params[name] == pytest.approx(value, abs=2e-3), name
     assert outcome.log_likelihood == pytest.approx(-9582.4, abs=0.1)
+    # the NBD fitted on the way is the one the dropout test needs: the same number
+    assert outcome.nbd_log_likelihood == pytest.approx(fit_nbd(_patterns(cdnow_summary()))[1])
+    again = dropout_test(outcome.log_likelihood, None, outcome.nbd_log_likelihood)
+    assert again == pytest.approx(dropout_test(outcome.log_likelihood, _patterns(cdnow_summary())))
 
 
 def test_dropout_evidence_is_measured_against_the_nbd(world):

@@ -85,6 +85,7 @@ class Refit:
     limit: str | None  # "nbd" when the no-dropout limit is used
     at_boundary: tuple[str, ...]
     log_likelihood: float
+    nbd_log_likelihood: float  # of the NBD fitted on the way: the dropout test reuses it
 
 
 def fit_nbd(patterns: pd.DataFrame) -> tuple[pd.Series, float]:
@@ -120,20 +121,25 @@ def refit(model: str, patterns: pd.DataFrame) -> Refit:
     params = pd.Series(np.exp(best.x), index=names)
     _, p_value = _lr_test(-best.fun, nbd_ll)
     if not at_bound and best.success and p_value < DROPOUT_LEVEL:
-        return Refit(params, None, (), -best.fun)
+        return Refit(params, None, (), -best.fun, nbd_ll)
     if set(at_bound) - set(DROPOUT[model]):
         raise ModelFitError(
             f"{model}: purchase-rate parameters {sorted(set(at_bound) - set(DROPOUT[model]))} "
             "ran to a bound; the data cannot pin the model down. Use a longer period."
         )
-    return Refit(nbd, "nbd", at_bound or DROPOUT[model], nbd_ll)
+    return Refit(nbd, "nbd", at_bound or DROPOUT[model], nbd_ll, nbd_ll)
 
 
-def dropout_test(log_likelihood: float, patterns: pd.DataFrame) -> tuple[float, float]:
+def dropout_test(
+    log_likelihood: float, patterns: pd.DataFrame, nbd_log_likelihood: float | None = None
+) -> tuple[float, float]:
     """Likelihood-ratio statistic of the fitted model against the NBD (no dropout) and its
     p-value (chi-squared with 2 degrees of freedom: conservative at a boundary). A small
-    p-value means the data show customers leaving."""
-    return _lr_test(log_likelihood, fit_nbd(patterns)[1])
+    p-value means the data show customers leaving. nbd_log_likelihood: the NBD's, when
+    already fitted on the same patterns (else it is fitted here)."""
+    if nbd_log_likelihood is None:
+        nbd_log_likelihood = fit_nbd(patterns)[1]
+    return _lr_test(log_likelihood, nbd_log_likelihood)
 
 
 def _lr_test(log_likelihood: float, nbd_log_likelihood: float) -> tuple[float, float]:

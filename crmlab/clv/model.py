@@ -49,6 +49,7 @@ class FitDiagnostics:
     weak: parameters whose standard error exceeds the estimate or cannot be computed.
     dropout_statistic / dropout_p_value: likelihood ratio against the NBD (no dropout); a
         small p-value means the data show customers leaving.
+    nbd_log_likelihood: the NBD's log-likelihood when the refit already computed it.
     """
 
     fitted_by: str = "lifetimes"
@@ -59,6 +60,7 @@ class FitDiagnostics:
     weak: tuple[str, ...] = ()
     dropout_statistic: float = float("nan")
     dropout_p_value: float = float("nan")
+    nbd_log_likelihood: float | None = None
 
 
 @dataclass
@@ -80,19 +82,21 @@ class CLVModel:
     summary: CustomerSummary
     spend_correlation: float | None = None
     fit_info: FitDiagnostics = field(default_factory=FitDiagnostics, repr=False)
+    patterns: pd.DataFrame | None = field(default=None, repr=False)  # compressed by fit
     params: pd.Series = field(init=False)
     log_likelihood: float = field(init=False)
     spend_params: pd.Series | None = field(init=False)
 
     def __post_init__(self):
-        self._patterns_fitted = compress(self.summary.table, ["frequency", "recency", "T"])[0]
+        if self.patterns is None:
+            self.patterns = compress(self.summary.table, ["frequency", "recency", "T"])[0]
         self.params = self.purchase_fitter.params_.copy()
         self.log_likelihood = self._loglik(np.log(self.params.to_numpy(float)))
         self.spend_params = None if self.spend_fitter is None else self.spend_fitter.params_.copy()
 
     @property
     def _loglik(self):
-        return purchase_loglik(self.fitted_model, self._patterns_fitted)
+        return purchase_loglik(self.fitted_model, self.patterns)
 
     # Standard errors and the dropout test cost a Hessian and an NBD fit: computed when asked
     # (reports ask; churn's P(alive) per cutoff does not).
@@ -117,7 +121,7 @@ class CLVModel:
         statistic, p_value = (
             (0.0, 1.0)
             if self.fit_info.limit
-            else dropout_test(self.log_likelihood, self._patterns_fitted)
+            else dropout_test(self.log_likelihood, self.patterns, self.fit_info.nbd_log_likelihood)
         )
         return replace(
             self.fit_info,
@@ -281,7 +285,7 @@ def fit(
     if spend_model:
         spend_fitter, correlation = _fit_spend(table, penalizer)
         fit_info = replace(fit_info, spend_limit=isinstance(spend_fitter, SpendLimit))
-    return CLVModel(model, purchase_fitter, spend_fitter, summary, correlation, fit_info)
+    return CLVModel(model, purchase_fitter, spend_fitter, summary, correlation, fit_info, patterns)
 
 
 def _fit_purchases(model: str, patterns: pd.DataFrame, penalizer: float):
@@ -311,6 +315,7 @@ def _fit_purchases(model: str, patterns: pd.DataFrame, penalizer: float):
         refit_reason=problem,
         limit=outcome.limit,
         at_boundary=outcome.at_boundary,
+        nbd_log_likelihood=outcome.nbd_log_likelihood,
     )
     if outcome.limit:
         return NBDLimit(outcome.params), fit_info
