@@ -18,6 +18,7 @@ from crmlab.data.identity import (
     normalize_phone,
     resolve,
 )
+from crmlab.data.identity.agreement import dates_agree, names_agree, typing_distance
 from crmlab.errors import DataContractError, ParameterError
 
 
@@ -179,16 +180,67 @@ def test_shared_keys_are_flagged_not_linked():
 
 
 def test_conflicts_are_reported_masked():
-    twins = _records(
+    """One slip in the name and another birth date: one person with a conflict to check."""
+    slip = _records(
         [
             ("web", "x1", "Dana Lee", "dana@example.com", None, "1980-01-01"),
-            ("app", "x2", "Dana Leigh", "dana@example.com", None, "1981-02-02"),
+            ("app", "x2", "Dana Le", "dana@example.com", None, "1981-02-02"),
         ]
     )
-    conflicts = resolve(twins).conflicts.set_index("field")
+    resolution = resolve(slip)
+    assert resolution.crosswalk["customer_id"].nunique() == 1
+    conflicts = resolution.conflicts.set_index("field")
     assert conflicts.loc["birth_date", "examples"] == "1980-**-**, 1981-**-**"
     assert conflicts.loc["name", "examples"] == "D. L."
     assert "dana" not in conflicts.to_string().lower()
+
+
+def test_a_shared_key_never_merges_people_who_differ_in_two_fields():
+    """A household's e-mail or landline: other name and other birth date (or one name,
+    another birth date and another e-mail) keep two people apart; the key is listed."""
+    household = _records(
+        [
+            ("web", "x1", "Dana Lee", "dana@example.com", "+44 7400 123456", "1980-01-01"),
+            ("app", "x2", "Sam Lee", "sam@example.com", "+44 7400 123456", "1975-06-30"),
+            ("web", "x3", "Sam Lee", "sam.sr@example.com", "+44 7400 654321", "1950-03-03"),
+            ("store", "x4", "Sam Lee", None, "+44 7400 654321", "1950-03-04"),
+        ]
+    )
+    resolution = resolve(household)
+    ids = resolution.crosswalk.set_index("source_key")["customer_id"]
+    assert ids["x1"] != ids["x2"]  # one landline, two people
+    assert ids["x3"] == ids["x4"]  # a day off and no e-mail to compare: one person
+    contested = resolution.contested_keys
+    assert contested.to_dict("list") == {
+        "rule": ["phone"],
+        "value": [contested["value"][0]],
+        "records": [2],
+    }
+    assert "123456" not in contested["value"][0] and "dana" not in contested.to_string()
+    summary = resolution.summary().set_index("measure")["value"]
+    assert summary["shared keys with conflicting names and birth dates"] == 1
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "agree"),
+    [
+        ("john smith", "smith jonh", True),  # word order and a swapped pair of letters
+        ("oscar taylor", "asa taylor", False),  # a shared surname is not a match
+        ("katarzyna hughes", "katarzyna hughe s", False),  # a space is another word
+        ("alexandria jones", "alexandira jonse", True),  # long words allow two slips
+        (None, "x", None),
+    ],
+)
+def test_names_agree_word_by_word_up_to_typing_slips(a, b, agree):
+    assert names_agree(a, b) is agree
+
+
+def test_birth_dates_agree_up_to_a_day_or_a_day_month_swap():
+    assert dates_agree("1980-03-04", "1980-03-05") and dates_agree("1980-03-04", "1980-04-03")
+    assert (
+        dates_agree("1980-03-04", "1981-03-04") is False and dates_agree("", "1980-01-01") is None
+    )
+    assert typing_distance("kitten", "sitting") == 3 and typing_distance("ab", "ba") == 1
 
 
 def test_bad_input_is_explained():

@@ -131,10 +131,42 @@ def test_duplicate_people_are_planted_with_variant_spellings(world):
     assert world.orders["customer_id"].isin(dups["customer_id"]).any()
 
 
+def test_duplicates_carry_real_world_mistakes_recorded_in_the_truth(world):
+    errors = world.truth.tables["identity_errors"]
+    dups = world.truth.tables["duplicates"]
+    customers = world.customers.set_index("customer_id")
+    on_duplicates = errors[errors["error"] != "family_phone"]
+    assert on_duplicates["customer_id"].isin(dups["customer_id"]).all()
+    share = on_duplicates["customer_id"].nunique() / len(dups)
+    assert 0.25 < share < 0.75  # share 0.6 of 60 duplicates; some errors cannot apply
+    original = customers.loc[dups.set_index("customer_id")["original_customer_id"]]
+    copy = customers.loc[dups["customer_id"]].set_axis(original.index)
+    missing = on_duplicates.loc[on_duplicates["error"] == "email_missing", "customer_id"]
+    assert customers.loc[missing, "email"].isna().all()
+    moved = on_duplicates.loc[on_duplicates["error"].str.startswith("birth"), "customer_id"]
+    changed = original["birth_date"] != copy["birth_date"]
+    assert changed.sum() == len(moved) and len(moved) > 0
+    family = errors.loc[errors["error"] == "family_phone", "customer_id"]
+    shared = customers["phone"].duplicated(keep=False)
+    assert len(family) > 0 and shared[family].all()  # each gave a household's number
+
+
+def test_typos_are_one_keystroke():
+    from crmlab.data.identity.agreement import typing_distance
+    from crmlab.data.synth_identity import typo
+    from crmlab.randomness import generator
+
+    rng = generator(0)
+    for word in ["katarzyna", "oscar", "07403871594", "sofia.martin251"]:
+        for _ in range(50):
+            assert typing_distance(word, typo(rng, word)) == 1
+
+
 def test_personal_data_and_consent_columns_exist(world):
     c = world.customers
-    assert c["email"].str.contains("@").all()
-    assert c["phone"].notna().all() and c["name"].notna().all()
+    emails = c["email"].dropna()  # planted errors leave some duplicates without one
+    assert emails.str.contains("@").all() and len(emails) > 0.99 * len(c)
+    assert c["phone"].notna().mean() > 0.99 and c["name"].notna().all()
     assert 0.7 < c["consent_marketing"].mean() < 0.9
     assert c["deletion_requested"].dtype == "boolean"
 

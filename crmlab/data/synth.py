@@ -16,11 +16,14 @@ The generative story (all randomness from one ``numpy.random.Generator`` from ``
   effects are recorded from both potential outcomes of every assigned customer.
 * Fake personal data (names, e-mails, phones), and for a known set of people a second customer
   record from another channel with variant spellings (for identity resolution), plus a few
-  placeholder contact details shared by unrelated customers.
+  placeholder contact details shared by unrelated customers. Most second records also carry
+  a real-world mistake (a typo, a missing field, a birth date off by a day, ...), and some
+  households share one phone (``synth_identity``).
 
 ``generate(...).truth`` (a ``Truth``) records all of it: ``params`` (scalars, campaign effects)
 and ``tables`` — ``customers`` (latent lambda, p, nu, dropout time per person) and
-``duplicates`` (duplicate customer_id -> original customer_id).
+``duplicates`` (duplicate customer_id -> original customer_id) and ``identity_errors``
+(customer_id, error: what was planted where).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import pandas as pd
 from ..errors import ParameterError
 from ..randomness import RandomState, generator
 from .container import CRMData, Truth
+from .synth_identity import plant_errors
 from .validate import resolve_as_of, validate
 
 DAY = pd.Timedelta(days=1)
@@ -121,6 +125,8 @@ class WorldParams:
     refund_rate: float = 0.03  # share of orders refunded (0.10 near a customer's dropout)
     duplicate_share: float = 0.03  # share of people with a second customer record
     placeholder_share: float = 0.002  # share of customers with a placeholder e-mail / phone
+    identity_error_share: float = 0.6  # share of duplicate records with typos or gaps
+    family_phone_share: float = 0.02  # share of same-surname pairs sharing one phone
 
 
 def generate(
@@ -159,6 +165,9 @@ def generate(
     customers, orders, touchpoints, duplicates = _duplicate_records(
         rng, customers, orders, touchpoints, params
     )
+    customers, identity_errors = plant_errors(  # last: the draws above stay as they were
+        rng, customers, duplicates, params.identity_error_share, params.family_phone_share
+    )
     truth = Truth(
         params={
             **asdict(params),
@@ -169,7 +178,11 @@ def generate(
             "end": end.isoformat(),
             "campaigns": effects,
         },
-        tables={"customers": _truth_customers(people), "duplicates": duplicates},
+        tables={
+            "customers": _truth_customers(people),
+            "duplicates": duplicates,
+            "identity_errors": identity_errors,
+        },
     )
     data = CRMData(
         customers=customers,

@@ -31,6 +31,7 @@ from scipy.sparse.csgraph import connected_components
 from ...errors import DataContractError, ParameterError
 from ..personal import looks_like_contact
 from ..privacy import mask_email, mask_name, mask_phone, pseudonymize
+from .agreement import conflict
 from .keys import normalize_card, normalize_date, normalize_email, normalize_name, normalize_phone
 
 RULES = ("email", "phone", "card", "name+birth_date")
@@ -47,6 +48,9 @@ class Resolution:
     flagged_keys: key values not used because too many records share them (masked).
     conflicts: clusters whose records disagree on birth date or name (masked examples).
     ambiguous: name + birth date groups left unlinked because strong keys contradict them.
+    contested_keys: key values shared by records whose names and birth dates both disagree
+        (a household's phone, a shop's own number): such records are not linked by that key
+        (rule, masked value, records).
     """
 
     crosswalk: pd.DataFrame
@@ -54,6 +58,9 @@ class Resolution:
     conflicts: pd.DataFrame
     ambiguous: pd.DataFrame
     parameters: dict = field(default_factory=dict)
+    contested_keys: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["rule", "value", "records"])
+    )
 
     @property
     def cluster_sizes(self) -> pd.Series:
@@ -94,6 +101,7 @@ class Resolution:
             ),
             ("largest cluster (records)", int(cw.groupby("customer_id").size().max())),
             ("flagged keys (not used)", len(self.flagged_keys)),
+            ("shared keys with conflicting names and birth dates", len(self.contested_keys)),
             ("clusters with conflicts", self.conflicts["customer_id"].nunique()),
             ("ambiguous name + birth date groups (not linked)", len(self.ambiguous)),
         ]
@@ -228,13 +236,13 @@ def resolve(
             flagged.append({"rule": rule, "value": _mask(rule, value), "records": int(count)})
         usable_keys[rule] = values[~too_many]
     strong_rules = [r for r in rules if r != "name+birth_date"]
-    for rule in strong_rules:  # link every record to the first one with the same value
-        shared = usable_keys[rule][usable_keys[rule].duplicated(keep=False)]
-        codes, _ = pd.factorize(shared)
-        left = shared.index.to_numpy()
+    contested = []  # keys shared by records whose names and birth dates both disagree
+    for rule in strong_rules:
+        left, right, clashes = _strong_links(rule, usable_keys[rule], norm)
         rows.append(left)
-        cols.append(pd.Series(left).groupby(codes).transform("min").to_numpy(dtype=np.int64))
-        linked_by.loc[left, rule] = True
+        cols.append(right)
+        linked_by.loc[np.unique(np.r_[left, right]), rule] = True
+        contested.extend(clashes)
     labels = _components(n, rows, cols)
     ambiguous = []
     if "name+birth_date" in rules:
@@ -272,6 +280,7 @@ def resolve(
             ],
             columns=["name_and_birth_date", "records"],
         ),
+        contested_keys=pd.DataFrame(contested, columns=["rule", "value", "records"]),
         parameters={
             "rules": list(rules),
             "max_records_per_key": max_records_per_key,
@@ -293,6 +302,29 @@ def _components(n: int, rows: list, cols: list) -> np.ndarray:
     c = np.concatenate(cols) if cols else np.array([], dtype=np.int64)
     graph = coo_matrix((np.ones(len(r)), (r, c)), shape=(n, n))
     return connected_components(graph, directed=False)[1]
+
+
+def _strong_links(rule: str, values: pd.Series, norm: pd.DataFrame):
+    """Links between records sharing a value of a strong key, except pairs that disagree in
+    two other fields (``agreement.conflict``): those are reported, not linked."""
+    shared = values[values.duplicated(keep=False)]
+    fields = ["name", "birth_date", "email", "phone", "card"]
+    others = tuple(k for k in ("email", "phone", "card") if k != rule)
+    record = norm.loc[shared.index, fields].to_dict("index")
+    left, right, clashes = [], [], []
+    for value, members in shared.groupby(shared, sort=True).groups.items():
+        members = sorted(members)
+        clash = 0
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                if conflict(record[a], record[b], others):
+                    clash += 1
+                else:
+                    left.append(a)
+                    right.append(b)
+        if clash:
+            clashes.append({"rule": rule, "value": _mask(rule, value), "records": len(members)})
+    return np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64), clashes
 
 
 def _weak_links(shared: pd.Series, labels: np.ndarray, keys: dict, strong_rules: list):
