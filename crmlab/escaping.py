@@ -89,8 +89,9 @@ def markdown(template: str, /, *args: Any, **values: Any) -> str:
     inside = _FIELD_IN_CODE_SPAN.search(template)
     if inside:
         field = inside.group(0).strip("`")
+        name, colon, spec = field[1:-1].partition(":")  # the conversion goes before the spec
         raise ValueError(
-            f"markdown template: write {field[:-1]}!c}} instead of `{field}` (a value inside "
-            "backticks would show its escapes)."
+            f"markdown template: write {{{name}!c{colon}{spec}}} instead of `{field}` (a value "
+            "inside backticks would show its escapes)."
         )
     return _FORMATTER.format(template, *args, **values)

@@ -36,6 +36,7 @@ from .keys import normalize_card, normalize_date, normalize_email, normalize_nam
 
 RULES = ("email", "phone", "card", "name+birth_date")
 FIELDS = ("name", "email", "phone", "card", "address", "birth_date")
+KEY_COLUMNS = ["rule", "value", "records"]  # flagged and contested keys (values masked)
 _MASK = {"email": mask_email, "phone": mask_phone, "card": lambda v: f"***{v[-4:]}"}
 
 
@@ -48,9 +49,9 @@ class Resolution:
     flagged_keys: key values not used because too many records share them (masked).
     conflicts: clusters whose records disagree on birth date or name (masked examples).
     ambiguous: name + birth date groups left unlinked because strong keys contradict them.
-    contested_keys: key values shared by records whose names and birth dates both disagree
-        (a household's phone, a shop's own number): such records are not linked by that key
-        (rule, masked value, records).
+    contested_keys: key values shared by records that disagree in two other fields (name,
+        birth date, another contact key; ``agreement.conflict``), e.g. a household's phone:
+        such records are not linked by that key (rule, masked value, records).
     """
 
     crosswalk: pd.DataFrame
@@ -58,9 +59,7 @@ class Resolution:
     conflicts: pd.DataFrame
     ambiguous: pd.DataFrame
     parameters: dict = field(default_factory=dict)
-    contested_keys: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=["rule", "value", "records"])
-    )
+    contested_keys: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=KEY_COLUMNS))
 
     @property
     def cluster_sizes(self) -> pd.Series:
@@ -236,7 +235,7 @@ def resolve(
             flagged.append({"rule": rule, "value": _mask(rule, value), "records": int(count)})
         usable_keys[rule] = values[~too_many]
     strong_rules = [r for r in rules if r != "name+birth_date"]
-    contested = []  # keys shared by records whose names and birth dates both disagree
+    contested = []  # keys shared by records that disagree in two other fields
     for rule in strong_rules:
         left, right, clashes = _strong_links(rule, usable_keys[rule], norm)
         rows.append(left)
@@ -271,7 +270,7 @@ def resolve(
     )
     return Resolution(
         crosswalk=crosswalk,
-        flagged_keys=pd.DataFrame(flagged, columns=["rule", "value", "records"]),
+        flagged_keys=pd.DataFrame(flagged, columns=KEY_COLUMNS),
         conflicts=_conflicts(crosswalk, norm),
         ambiguous=pd.DataFrame(
             [
@@ -280,7 +279,7 @@ def resolve(
             ],
             columns=["name_and_birth_date", "records"],
         ),
-        contested_keys=pd.DataFrame(contested, columns=["rule", "value", "records"]),
+        contested_keys=pd.DataFrame(contested, columns=KEY_COLUMNS),
         parameters={
             "rules": list(rules),
             "max_records_per_key": max_records_per_key,
