@@ -79,6 +79,9 @@ def test_every_report_publishes_on_hostile_data(runs):
     page = (root / "first" / "campaign_ab_cmp01.html").read_text()
     assert "alert(" in page  # the payloads are there, as text
     assert "shop &lt;img src=x onerror=alert(99)&gt;" in page  # the folder name, escaped
+    identity = page_text((root / "first" / "identity_sample.html").read_text())
+    planted = len(make_hostile(generate(1200, random_state=3)).truth.tables["duplicates"])
+    assert f"planted {planted:,} duplicate pairs. Found " in identity  # counts, not 600.0
 
 
 def test_exports_land_in_the_output_folder_without_personal_data(runs):
