@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import combinations
 
+import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from ...errors import ParameterError
 from ...units import SHARE
@@ -15,10 +18,11 @@ from .resolve import Resolution, resolve
 
 def customer_records(data: CRMData, source_column: str = "signup_channel") -> pd.DataFrame:
     """A data set's customers as source records: source = ``source_column`` (the channel the
-    record came from), source_key = customer_id, plus the identity fields present."""
+    record came from), source_key = customer_id, plus the identity fields present (name,
+    email, phone, birth_date, city, postcode)."""
     c = data.customers
-    fields = [f for f in ("name", "email", "phone", "birth_date") if f in c]
-    if not fields:
+    fields = [f for f in ("name", "email", "phone", "birth_date", "city", "postcode") if f in c]
+    if not set(fields) - {"city", "postcode"}:
         raise ParameterError("the customers table has no identity fields (load with pii=True).")
     source = c[source_column] if source_column in c else pd.Series("crm", index=c.index)
     return pd.DataFrame(
@@ -52,16 +56,10 @@ class Evaluation:
     resolution: Resolution
 
 
-def evaluate(world: CRMData, resolution: Resolution | None = None, **resolve_options) -> Evaluation:
-    """Pairwise precision and recall of the links against ``world.truth`` duplicates.
-
-    resolution: a ``resolve`` result on ``customer_records(world)`` to score (default:
-    resolve here with ``resolve_options``). See ``Evaluation``.
-    """
+def _true_pairs(world: CRMData) -> set[tuple[str, str]]:
+    """Pairs of customer ids that the synthetic world made one person."""
     if world.truth is None or "duplicates" not in world.truth.tables:
         raise ParameterError("evaluate needs a synthetic world with truth (crmlab.data.generate).")
-    if resolution is None:
-        resolution = resolve(customer_records(world), **resolve_options)
     truth = world.truth.tables["duplicates"]
     present = set(world.customers["customer_id"])  # erased customers are gone from both
     truth = truth[truth["customer_id"].isin(present) & truth["original_customer_id"].isin(present)]
@@ -69,7 +67,18 @@ def evaluate(world: CRMData, resolution: Resolution | None = None, **resolve_opt
         world.customers["customer_id"].to_numpy(), index=world.customers["customer_id"]
     )
     person.loc[truth["customer_id"].to_numpy()] = truth["original_customer_id"].to_numpy()
-    true_pairs = _pairs(person.rename_axis(None))
+    return _pairs(person.rename_axis(None))
+
+
+def evaluate(world: CRMData, resolution: Resolution | None = None, **resolve_options) -> Evaluation:
+    """Pairwise precision and recall of the links against ``world.truth`` duplicates.
+
+    resolution: a ``resolve`` result on ``customer_records(world)`` to score (default:
+    resolve here with ``resolve_options``). See ``Evaluation``.
+    """
+    true_pairs = _true_pairs(world)
+    if resolution is None:
+        resolution = resolve(customer_records(world), **resolve_options)
     found = _pairs(resolution.crosswalk.set_index("source_key")["customer_id"].rename_axis(None))
     correct = true_pairs & found
     precision = len(correct) / len(found) if found else 1.0
@@ -89,3 +98,44 @@ def evaluate(world: CRMData, resolution: Resolution | None = None, **resolve_opt
         sorted(found - true_pairs)[:10],
         resolution,
     )
+
+
+THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 0.9999, 0.99999)
+
+
+def threshold_tradeoff(
+    resolution: Resolution, world: CRMData | None = None, thresholds=THRESHOLDS
+) -> pd.DataFrame:
+    """What each match-probability threshold would give (probabilistic resolutions).
+
+    One row per threshold: links (pairs at or above it, contested ones left out),
+    customers, largest_cluster (records), and with a synthetic ``world`` precision and
+    recall against its planted duplicates (NaN without). Clusters here are the plain
+    connected components: the chaining guard, which only splits, is not re-run.
+    """
+    if resolution.pairs.empty and resolution.parameters.get("method") != "splink":
+        raise ParameterError("threshold_tradeoff needs a resolution made with method='splink'.")
+    pairs = resolution.pairs[~resolution.pairs.get("contested", False)]
+    keys = resolution.crosswalk["source_key"].to_numpy()
+    truth = _true_pairs(world) if world is not None else None
+    rows = []
+    for threshold in thresholds:
+        links = pairs[pairs["match_probability"] >= threshold]
+        graph = coo_matrix(
+            (np.ones(len(links)), (links["left"], links["right"])), shape=(len(keys),) * 2
+        )
+        labels = connected_components(graph, directed=False)[1]
+        row = {
+            "threshold": threshold,
+            "links": len(links),
+            "customers": int(labels.max() + 1) if len(labels) else 0,
+            "largest_cluster": int(np.bincount(labels).max()) if len(labels) else 0,
+            "precision": np.nan,
+            "recall": np.nan,
+        }
+        if truth is not None:
+            found = _pairs(pd.Series(labels, index=keys))
+            row["precision"] = len(found & truth) / len(found) if found else 1.0
+            row["recall"] = len(found & truth) / len(truth) if truth else 1.0
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,4 +1,11 @@
-"""Deterministic identity resolution: link source records that share a strong key.
+"""Identity resolution: link source records into customers, probabilistically or by rules.
+
+``method="splink"`` (default): the cleaned records are scored by a Fellegi-Sunter model
+(``probabilistic.py``): typos, missing contacts and swapped names still link. Pairs at or
+above ``threshold`` match probability are linked, except pairs a shared key would link on
+its own while two other fields disagree (the contested-key guard below); clusters whose
+members argue against each other are split (``chains.py``). ``method="rules"`` (fast, no
+training) works as follows:
 
 1. Normalize every record's keys (``keys.py``).
 2. Rules: records sharing a normalized ``email``, ``phone`` or ``card`` are linked;
@@ -21,6 +28,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,10 +40,18 @@ from ...errors import DataContractError, ParameterError
 from ..personal import looks_like_contact
 from ..privacy import mask_email, mask_name, mask_phone, pseudonymize
 from .agreement import conflict
+from .chains import split_chains
 from .keys import normalize_card, normalize_date, normalize_email, normalize_name, normalize_phone
+from .probabilistic import DEFAULT_THRESHOLD, score, score_within, splink_input
+from .review import borderline
 
 RULES = ("email", "phone", "card", "name+birth_date")
-FIELDS = ("name", "email", "phone", "card", "address", "birth_date")
+METHODS = ("splink", "rules")
+FIELDS = ("name", "email", "phone", "card", "address", "birth_date", "city", "postcode")
+# the chaining guard: two records whose fields alone (prior left out) give odds below 1:99
+# of being one person never end in one customer
+SPLIT_EVIDENCE = math.log2(1 / 99)
+REVIEW_FLOOR = 0.001  # scored pairs kept for review and the threshold trade-off
 KEY_COLUMNS = ["rule", "value", "records"]  # flagged and contested keys (values masked)
 _MASK = {"email": mask_email, "phone": mask_phone, "card": lambda v: f"***{v[-4:]}"}
 
@@ -52,6 +68,15 @@ class Resolution:
     contested_keys: key values shared by records that disagree in two other fields (name,
         birth date, another contact key; ``agreement.conflict``), e.g. a household's phone:
         such records are not linked by that key (rule, masked value, records).
+    Probabilistic method only (empty for rules):
+    pairs: scored candidate pairs with match probability >= ``REVIEW_FLOOR``: left, right
+        (crosswalk row positions), match_weight (log2 odds), match_probability, gamma_/mw_
+        per field (``ScoredPairs``), contested (a shared key with two fields disagreeing:
+        never linked), linked (above the threshold and not contested).
+    model: the trained model: field, level, gamma, m, u, match_weight (log2 m/u).
+    split_clusters: clusters the chaining guard split (records, parts, forbidden_pairs,
+        weakest_link: the lowest match weight among the links dropped; ``chains``).
+    review: masked pairs nearest the threshold with their evidence (``review.borderline``).
     """
 
     crosswalk: pd.DataFrame
@@ -60,6 +85,10 @@ class Resolution:
     ambiguous: pd.DataFrame
     parameters: dict = field(default_factory=dict)
     contested_keys: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=KEY_COLUMNS))
+    pairs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    model: pd.DataFrame = field(default_factory=pd.DataFrame)
+    split_clusters: pd.DataFrame = field(default_factory=pd.DataFrame)
+    review: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def cluster_sizes(self) -> pd.Series:
@@ -68,9 +97,11 @@ class Resolution:
         return sizes.value_counts().sort_index().rename_axis("records").rename("customers")
 
     def links_by_rule(self) -> pd.Series:
-        """Records linked by each rule (a record linked by two rules counts for both)."""
+        """Records linked by each rule (a record linked by two rules counts for both);
+        with the probabilistic method: records linked ("splink") and single."""
         counts = self.crosswalk["rule"].str.split(", ", regex=False).explode().value_counts()
-        return counts.reindex([*RULES, "single"], fill_value=0).rename("records")
+        names = RULES if self.parameters.get("method") == "rules" else ("splink",)
+        return counts.reindex([*names, "single"], fill_value=0).rename("records")
 
     def shareable_crosswalk(self, key: str, region: str = "GB") -> pd.DataFrame:
         """The crosswalk to hand to other systems (source, source_key, customer_id, rule).
@@ -102,8 +133,11 @@ class Resolution:
             ("flagged keys (not used)", len(self.flagged_keys)),
             ("shared keys with conflicting names and birth dates", len(self.contested_keys)),
             ("clusters with conflicts", self.conflicts["customer_id"].nunique()),
-            ("ambiguous name + birth date groups (not linked)", len(self.ambiguous)),
         ]
+        if self.parameters.get("method") == "rules":
+            rows.append(("ambiguous name + birth date groups (not linked)", len(self.ambiguous)))
+        else:
+            rows.append(("clusters split by the chaining guard", len(self.split_clusters)))
         return pd.DataFrame(rows, columns=["measure", "value"])
 
 
@@ -205,67 +239,61 @@ def resolve(
     max_records_per_key: int = 5,
     region: str = "GB",
     previous: pd.DataFrame | None = None,
+    method: str = "splink",
+    threshold: float = DEFAULT_THRESHOLD,
+    random_state: int = 0,
 ) -> Resolution:
     """Link source records into customers (see the module docstring).
 
     sources: one table with ``source`` and ``key`` columns, or {source name: table with a
         ``key`` column}; identity fields: any of name, email, phone, card (or loyalty_card),
-        address, birth_date.
-    rules: which links to use, a subset of ``RULES``.
+        birth_date, city, postcode, address (address is not compared).
+    rules: which links to use with ``method="rules"``, a subset of ``RULES``.
     max_records_per_key: the over-merge cap: a key value on more records is not used.
     region: default phone region for numbers without a country code.
     previous: an earlier ``crosswalk`` whose ids should be kept where possible.
+    method: "splink" (probabilistic, default) or "rules" (deterministic, fast).
+    threshold: match probability from which two records are linked ("splink"; 0.99 is
+        precision first: a link is at least 99:1 one person by the model's reckoning).
+    random_state: seed of the random pairs that estimate u ("splink").
     """
+    if method not in METHODS:
+        raise ParameterError(f"method={method!r}: choose from {list(METHODS)}.")
     unknown = [r for r in rules if r not in RULES]
     if unknown or not rules:
         raise ParameterError(f"rules={rules!r}: choose from {list(RULES)}.")
     if max_records_per_key < 2:
         raise ParameterError(f"max_records_per_key={max_records_per_key} must be >= 2.")
+    if not 0 < threshold < 1:
+        raise ParameterError(f"threshold={threshold!r}: give a match probability in (0, 1).")
     records = _records(sources, key)
     norm = _normalized(records, region)
-    n = len(records)
-    rows, cols, flagged = [], [], []
-    linked_by = pd.DataFrame(False, index=records.index, columns=list(rules))
-    usable_keys = {}  # rule -> normalized values that may link (flagged ones removed)
-    for rule in rules:
-        values = norm[rule].dropna()
-        sizes = values.map(values.value_counts())
-        too_many = sizes > max_records_per_key
-        for value, count in values[too_many].value_counts().items():
-            flagged.append({"rule": rule, "value": _mask(rule, value), "records": int(count)})
-        usable_keys[rule] = values[~too_many]
+    rules = tuple(rules) if method == "rules" else RULES  # the cap guards every key
+    flagged, usable_keys = _over_cap(norm, rules, max_records_per_key)
     strong_rules = [r for r in rules if r != "name+birth_date"]
-    contested = []  # keys shared by records that disagree in two other fields
-    for rule in strong_rules:
-        left, right, clashes = _strong_links(rule, usable_keys[rule], norm)
-        rows.append(left)
-        cols.append(right)
-        linked_by.loc[np.unique(np.r_[left, right]), rule] = True
-        contested.extend(clashes)
-    labels = _components(n, rows, cols)
-    ambiguous = []
-    if "name+birth_date" in rules:
-        shared = usable_keys["name+birth_date"]
-        shared = shared[shared.duplicated(keep=False)]
-        left, right, ambiguous = _weak_links(shared, labels, usable_keys, strong_rules)
-        rows.append(left)
-        cols.append(right)
-        linked_by.loc[np.unique(np.r_[left, right]), "name+birth_date"] = True
-        labels = _components(n, rows, cols)
+    strong = [_strong_links(rule, usable_keys[rule], norm) for rule in strong_rules]
+    contested = [clash for link in strong for clash in link.clashes]
+    extra: dict = {}
+    if method == "rules":
+        labels, linked_by, ambiguous = _rule_labels(records, rules, usable_keys, strong)
+        rule_text = _rule_text(linked_by, rules)
+    else:
+        cannot = {pair for link in strong for pair in link.conflicts}
+        labels, extra = _probabilistic_labels(
+            records, _blank_flagged(norm, usable_keys), cannot, threshold, random_state
+        )
+        ambiguous = []
+        sizes = np.bincount(labels, minlength=1)[labels] if len(labels) else labels
+        rule_text = pd.Series(np.where(sizes > 1, "splink", "single"), index=records.index)
     ids = _anchor_ids(records, labels)
     if previous is not None:
         ids = _inherit(records, labels, ids, previous)
-    rule_text = pd.Series("", index=records.index)
-    for rule in rules:
-        hit = linked_by[rule].to_numpy()
-        rule_text[hit] = np.where(rule_text[hit] == "", rule, rule_text[hit] + ", " + rule)
-    rule_text[rule_text == ""] = "single"
     crosswalk = pd.DataFrame(
         {
             "source": records["source"],
             "source_key": records["source_key"],
             "customer_id": ids.reindex(labels).to_numpy(),
-            "rule": rule_text.to_numpy() if n else [],
+            "rule": rule_text.to_numpy() if len(records) else [],
         }
     )
     return Resolution(
@@ -281,11 +309,113 @@ def resolve(
         ),
         contested_keys=pd.DataFrame(contested, columns=KEY_COLUMNS),
         parameters={
-            "rules": list(rules),
+            "method": method,
+            "rules": list(rules) if method == "rules" else [],
             "max_records_per_key": max_records_per_key,
             "region": region,
+            **({"threshold": threshold, "random_state": random_state} if extra else {}),
+            **extra.pop("parameters", {}),
         },
+        **extra,
     )
+
+
+def _over_cap(norm: pd.DataFrame, rules, cap: int) -> tuple[list[dict], dict[str, pd.Series]]:
+    """Key values on more than ``cap`` records (flagged, masked) and, per rule, the
+    normalized values that may link (flagged ones removed)."""
+    flagged, usable = [], {}
+    for rule in rules:
+        values = norm[rule].dropna()
+        too_many = values.map(values.value_counts()) > cap
+        for value, count in values[too_many].value_counts().items():
+            flagged.append({"rule": rule, "value": _mask(rule, value), "records": int(count)})
+        usable[rule] = values[~too_many]
+    return flagged, usable
+
+
+def _blank_flagged(norm: pd.DataFrame, usable: dict[str, pd.Series]) -> pd.DataFrame:
+    """The normalized fields with flagged key values removed (a shared name + birth date
+    removes both), so no placeholder adds weight to a pair."""
+    clean = norm.copy()
+    for rule in ("email", "phone", "card"):
+        clean[rule] = usable[rule].reindex(norm.index).astype("object")
+    flagged = norm["name+birth_date"].notna() & ~norm.index.isin(usable["name+birth_date"].index)
+    clean.loc[flagged, ["name", "birth_date"]] = None
+    return clean
+
+
+def _rule_labels(records, rules, usable_keys, strong):
+    """Cluster labels by the deterministic rules, which rule linked each record, and the
+    ambiguous name + birth date groups."""
+    n = len(records)
+    linked_by = pd.DataFrame(False, index=records.index, columns=list(rules))
+    strong_rules = [r for r in rules if r != "name+birth_date"]
+    rows, cols = [], []
+    for rule, link in zip(strong_rules, strong, strict=True):
+        rows.append(link.left)
+        cols.append(link.right)
+        linked_by.loc[np.unique(np.r_[link.left, link.right]), rule] = True
+    labels = _components(n, rows, cols)
+    ambiguous = []
+    if "name+birth_date" in rules:
+        shared = usable_keys["name+birth_date"]
+        shared = shared[shared.duplicated(keep=False)]
+        left, right, ambiguous = _weak_links(shared, labels, usable_keys, strong_rules)
+        rows.append(left)
+        cols.append(right)
+        linked_by.loc[np.unique(np.r_[left, right]), "name+birth_date"] = True
+        labels = _components(n, rows, cols)
+    return labels, linked_by, ambiguous
+
+
+def _rule_text(linked_by: pd.DataFrame, rules) -> pd.Series:
+    text = pd.Series("", index=linked_by.index)
+    for rule in rules:
+        hit = linked_by[rule].to_numpy()
+        text[hit] = np.where(text[hit] == "", rule, text[hit] + ", " + rule)
+    text[text == ""] = "single"
+    return text
+
+
+def _positions(pairs: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:
+    """Pairs numbered in Splink's record order, renumbered to record positions (left < right)."""
+    left, right = order[pairs["left"].to_numpy()], order[pairs["right"].to_numpy()]
+    out = pairs.assign(left=np.minimum(left, right), right=np.maximum(left, right))
+    return out.sort_values(["left", "right"], kind="stable").reset_index(drop=True)
+
+
+def _probabilistic_labels(records, norm, cannot, threshold, random_state):
+    """Cluster labels from the Splink model's links, after the contested-key and chaining
+    guards; and the Resolution's probabilistic fields."""
+    # Splink sees the records in (source, source_key) order, so its random pairs, and with
+    # them the model, do not depend on the order the records came in
+    order = np.lexsort((records["source_key"].to_numpy(), records["source"].to_numpy()))
+    frame = splink_input(records.iloc[order], norm.iloc[order])
+    scored, linker = score(frame, floor=REVIEW_FLOOR, random_state=random_state)
+    pairs = _positions(scored.pairs, order)
+    pair_ids = list(zip(pairs["left"].tolist(), pairs["right"].tolist(), strict=True))
+    contested = np.array([p in cannot for p in pair_ids], dtype=bool)
+    pairs["contested"] = contested
+    pairs["linked"] = (pairs["match_probability"].to_numpy() >= threshold) & ~contested
+    links = pairs[pairs["linked"]]
+    labels = _components(len(records), [links["left"].to_numpy()], [links["right"].to_numpy()])
+    sizes = np.bincount(labels)[labels]
+    check = np.flatnonzero(sizes >= 3)  # a pair's own link is above the threshold
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    within = score_within(linker, frame, pd.Series(labels[check], index=rank[check]))
+    within = _positions(within, order)
+    against = within[within["match_weight"] - scored.prior_weight < SPLIT_EVIDENCE]
+    forbidden = cannot | set(zip(against["left"].tolist(), against["right"].tolist(), strict=True))
+    labels, split = split_chains(labels, links, forbidden)
+    extra = {
+        "pairs": pairs,
+        "model": scored.model,
+        "split_clusters": split,
+        "review": borderline(pairs, scored.model, records, norm["name"], threshold),
+        "parameters": {"prior": scored.prior, "trained": scored.trained},
+    }
+    return labels, extra
 
 
 def _mask(rule: str, value: str) -> str:
@@ -303,14 +433,25 @@ def _components(n: int, rows: list, cols: list) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
-def _strong_links(rule: str, values: pd.Series, norm: pd.DataFrame):
+@dataclass(frozen=True)
+class _SharedKeyLinks:
+    """Pairs sharing one strong key's value: links (left, right), the pairs a conflict
+    keeps apart (left < right), and the contested values (masked)."""
+
+    left: np.ndarray
+    right: np.ndarray
+    conflicts: list[tuple[int, int]]
+    clashes: list[dict]
+
+
+def _strong_links(rule: str, values: pd.Series, norm: pd.DataFrame) -> _SharedKeyLinks:
     """Links between records sharing a value of a strong key, except pairs that disagree in
     two other fields (``agreement.conflict``): those are reported, not linked."""
     shared = values[values.duplicated(keep=False)]
     fields = ["name", "birth_date", "email", "phone", "card"]
     others = tuple(k for k in ("email", "phone", "card") if k != rule)
     record = norm.loc[shared.index, fields].to_dict("index")
-    left, right, clashes = [], [], []
+    left, right, conflicts, clashes = [], [], [], []
     for value, members in shared.groupby(shared, sort=True).groups.items():
         members = sorted(members)
         clash = 0
@@ -318,12 +459,15 @@ def _strong_links(rule: str, values: pd.Series, norm: pd.DataFrame):
             for b in members[i + 1 :]:
                 if conflict(record[a], record[b], others):
                     clash += 1
+                    conflicts.append((int(a), int(b)))
                 else:
                     left.append(a)
                     right.append(b)
         if clash:
             clashes.append({"rule": rule, "value": _mask(rule, value), "records": len(members)})
-    return np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64), clashes
+    return _SharedKeyLinks(
+        np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64), conflicts, clashes
+    )
 
 
 def _weak_links(shared: pd.Series, labels: np.ndarray, keys: dict, strong_rules: list):
