@@ -256,6 +256,30 @@ def hbar(labels, values, title: str, xlabel: str, ax=None, fmt: str = "{:,.0f}")
     return ax
 
 
+def signed_bars(labels, values, title: str, xlabel: str, ax=None, fmt: str = "{:+.1f}"):
+    """Horizontal bars around zero: evidence for (right, green) and against (left, red),
+    each with its value written beside it; labels top to bottom in the order given."""
+    values = list(values)
+    ax = _axes(ax, (9, 0.32 * len(values) + 1.2))
+    y = list(range(len(values)))[::-1]
+    colors = [PALETTE[2] if v >= 0 else PALETTE[3] for v in values]
+    ax.barh(y, values, color=colors)
+    for row, v in zip(y, values, strict=True):
+        ax.text(
+            v,
+            row,
+            f" {fmt.format(v)} " if v >= 0 else f"{fmt.format(v)} ",
+            va="center",
+            ha="left" if v >= 0 else "right",
+            fontsize=8,
+        )
+    ax.set_yticks(y, [str(label) for label in labels])
+    ax.axvline(0, color="grey", lw=1)
+    ax.set(title=title, xlabel=xlabel)
+    ax.margins(x=0.15)
+    return ax
+
+
 def heatmap(
     matrix: pd.DataFrame,
     title: str,
@@ -371,7 +395,9 @@ def lines(
         )
     if vline is not None:
         ax.axvline(vline, color=PALETTE[5], ls="--", lw=1)
-        ax.text(vline, ax.get_ylim()[1] * 0.95, " " + vline_label, color=PALETTE[5], va="top")
+        # y in axes coordinates: the label sits at the top whatever the data's range
+        top = ax.get_xaxis_transform()
+        ax.text(vline, 0.97, " " + vline_label, color=PALETTE[5], va="top", transform=top)
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     ax.yaxis.set_major_formatter(COMPACT_TICKS)
     _readable_dates(ax, frame[x])
