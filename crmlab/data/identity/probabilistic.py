@@ -55,6 +55,7 @@ MIN_TRAINING_RECORDS = 1_000
 MIN_EM_PAIRS = 50  # an EM session with fewer candidate pairs keeps the starting values
 U_SAMPLE_PAIRS = 300_000
 M_FLOOR = 0.01
+M_MIN = 0.001  # no level is impossible among one person's records (EM can reach 1e-54)
 DEFAULT_THRESHOLD = 0.99
 _SWAP = (
     "substr({c}_l, 1, 4) = substr({c}_r, 1, 4) AND substr({c}_l, 6, 2) = substr({c}_r, 9, 2)"
@@ -243,17 +244,18 @@ def train(frame: pd.DataFrame, random_state: int = 0):
 
 
 def _apply_floors(model: dict, u_floor: float) -> None:
-    """m of the "different" level >= M_FLOOR; u >= ``u_floor`` (one in the pairs sampled:
-    rarer cannot be told from the sample); a weaker level never weighs more than a stronger
-    one (its u raised to match); m and u then sum to one over each field's non-null levels."""
+    """m of the "different" level >= M_FLOOR, of any level >= M_MIN; u >= ``u_floor`` (one
+    in the pairs sampled: rarer cannot be told from the sample); a weaker agreement level
+    never weighs more than a stronger one (its u raised to match); m and u then sum to one
+    over each field's non-null levels."""
     for comparison in model["comparisons"]:
         levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
         m = np.array([_number(lv.get("m_probability")) for lv in levels])
         u = np.array([_number(lv.get("u_probability")) for lv in levels])
-        m = np.where(np.isfinite(m), m, M_FLOOR)
+        m = np.maximum(np.where(np.isfinite(m), m, M_FLOOR), M_MIN)
         u = np.maximum(np.where(np.isfinite(u), u, u_floor), u_floor)
         m[-1] = max(m[-1], M_FLOOR)
-        for i in range(1, len(levels)):
+        for i in range(1, len(levels) - 1):  # agreement levels; "different" is left alone
             u[i] = max(u[i], m[i] * u[i - 1] / m[i - 1])
         m, u = m / m.sum(), u / u.sum()
         for level, m_i, u_i in zip(levels, m, u, strict=True):
