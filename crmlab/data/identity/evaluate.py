@@ -7,13 +7,11 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from ...errors import ParameterError
 from ...units import SHARE
 from ..container import CRMData
-from .resolve import Resolution, resolve
+from .resolve import Resolution, _components, resolve
 
 
 def customer_records(data: CRMData, source_column: str = "signup_channel") -> pd.DataFrame:
@@ -81,8 +79,7 @@ def evaluate(world: CRMData, resolution: Resolution | None = None, **resolve_opt
         resolution = resolve(customer_records(world), **resolve_options)
     found = _pairs(resolution.crosswalk.set_index("source_key")["customer_id"].rename_axis(None))
     correct = true_pairs & found
-    precision = len(correct) / len(found) if found else 1.0
-    recall = len(correct) / len(true_pairs) if true_pairs else 1.0
+    precision, recall = _precision_recall(found, true_pairs)
     metrics = pd.DataFrame(
         {
             "metric": ["precision", "recall", "true_pairs", "found_pairs", "correct_pairs"],
@@ -100,6 +97,12 @@ def evaluate(world: CRMData, resolution: Resolution | None = None, **resolve_opt
     )
 
 
+def _precision_recall(found: set, truth: set) -> tuple[float, float]:
+    """Pairwise precision and recall (1.0 when there is nothing to find or nothing found)."""
+    correct = len(found & truth)
+    return (correct / len(found) if found else 1.0, correct / len(truth) if truth else 1.0)
+
+
 THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 0.9999, 0.99999)
 
 
@@ -113,18 +116,15 @@ def threshold_tradeoff(
     recall against its planted duplicates (NaN without). Clusters here are the plain
     connected components: the chaining guard, which only splits, is not re-run.
     """
-    if resolution.pairs.empty and resolution.parameters.get("method") != "splink":
+    if resolution.parameters.get("method") != "splink":
         raise ParameterError("threshold_tradeoff needs a resolution made with method='splink'.")
-    pairs = resolution.pairs[~resolution.pairs.get("contested", False)]
+    pairs = resolution.pairs[~resolution.pairs["contested"]]
     keys = resolution.crosswalk["source_key"].to_numpy()
     truth = _true_pairs(world) if world is not None else None
     rows = []
     for threshold in thresholds:
         links = pairs[pairs["match_probability"] >= threshold]
-        graph = coo_matrix(
-            (np.ones(len(links)), (links["left"], links["right"])), shape=(len(keys),) * 2
-        )
-        labels = connected_components(graph, directed=False)[1]
+        labels = _components(len(keys), [links["left"].to_numpy()], [links["right"].to_numpy()])
         row = {
             "threshold": threshold,
             "links": len(links),
@@ -135,7 +135,6 @@ def threshold_tradeoff(
         }
         if truth is not None:
             found = _pairs(pd.Series(labels, index=keys))
-            row["precision"] = len(found & truth) / len(found) if found else 1.0
-            row["recall"] = len(found & truth) / len(truth) if truth else 1.0
+            row["precision"], row["recall"] = _precision_recall(found, truth)
         rows.append(row)
     return pd.DataFrame(rows)

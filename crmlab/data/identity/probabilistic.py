@@ -50,6 +50,9 @@ BLOCKING = (
     ("birth_date", "city"),
     ("birth_date", "substr(name, 1, 2)"),
 )
+# the prior: pairs sharing one of these keys, divided by the share of duplicates they find
+SURE_KEYS = (("email",), ("phone",), ("card",), ("name", "birth_date"))
+SURE_KEYS_RECALL = 0.8
 EM_SESSIONS = (("name", "birth_date"), ("email",), ("phone",))
 MIN_TRAINING_RECORDS = 1_000
 MIN_EM_PAIRS = 50  # an EM session with fewer candidate pairs keeps the starting values
@@ -220,9 +223,8 @@ def train(frame: pd.DataFrame, random_state: int = 0):
     all_pairs = n * (n - 1) / 2
     db_api = DuckDBAPI()
     sdf = db_api.register(frame)
-    sure = [c for c in (("email",), ("phone",), ("card",), ("name", "birth_date"))]
-    found = sum(_pairs_sharing(frame, c) for c in sure)
-    prior = min(max(found / 0.8, 1.0) / max(all_pairs, 1.0), 0.5)
+    found = sum(_pairs_sharing(frame, c) for c in SURE_KEYS)
+    prior = min(max(found / SURE_KEYS_RECALL, 1.0) / max(all_pairs, 1.0), 0.5)
     linker = Linker(sdf, _settings(prior), log_level=logging.ERROR)
     trained: list[str] = []
     if n < MIN_TRAINING_RECORDS:
