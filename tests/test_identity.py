@@ -264,6 +264,10 @@ def test_bad_input_is_explained():
         resolve(BASE, method="fuzzy")
     with pytest.raises(ParameterError, match="threshold="):
         resolve(BASE, threshold=1.0)
+    with pytest.raises(ParameterError, match="threshold="):
+        resolve(BASE, threshold="high")
+    with pytest.raises(ParameterError, match="random_state="):
+        resolve(BASE, random_state=None)
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -264,8 +264,10 @@ def resolve(
         raise ParameterError(f"rules={rules!r}: choose from {list(RULES)}.")
     if max_records_per_key < 2:
         raise ParameterError(f"max_records_per_key={max_records_per_key} must be >= 2.")
-    if not 0 < threshold < 1:
+    if not isinstance(threshold, int | float) or not 0 < threshold < 1:
         raise ParameterError(f"threshold={threshold!r}: give a match probability in (0, 1).")
+    if not isinstance(random_state, int | np.integer):
+        raise ParameterError(f"random_state={random_state!r}: give an integer seed.")
     records = _records(sources, key)
     norm = _normalized(records, region)
     rules = tuple(rules) if method == "rules" else RULES  # the cap guards every key
@@ -313,7 +315,9 @@ def resolve(
             "rules": list(rules) if method == "rules" else [],
             "max_records_per_key": max_records_per_key,
             "region": region,
-            **({"threshold": threshold, "random_state": random_state} if extra else {}),
+            **(
+                {"threshold": threshold, "random_state": random_state} if method == "splink" else {}
+            ),
             **extra.pop("parameters", {}),
         },
         **extra,
