@@ -122,7 +122,8 @@ def pair_scores(labels: np.ndarray, person: np.ndarray) -> tuple[float, float]:
         return float((counts * (counts - 1) / 2).sum())
 
     both = pairs(frame.groupby(["c", "p"]).size())
-    return both / pairs(frame.groupby("c").size()), both / pairs(frame.groupby("p").size())
+    found, true = pairs(frame.groupby("c").size()), pairs(frame.groupby("p").size())
+    return (both / found if found else 1.0), (both / true if true else 1.0)  # as evaluate()
 
 
 def _report(name: str, seconds: float, labels: np.ndarray, person: np.ndarray) -> None:
@@ -141,7 +142,8 @@ def main() -> None:
     args = parser.parse_args()
     t0 = time.perf_counter()
     records, person = make_records(args.records)
-    print(f"built {len(records):,} source records in {time.perf_counter() - t0:.1f} s (not timed)")
+    built = time.perf_counter() - t0
+    print(f"built {len(records):,} source records in {built:.1f} s (not timed)", flush=True)
     times = {}
     for method in ("rules", "splink"):
         t0 = time.perf_counter()
