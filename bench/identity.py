@@ -154,10 +154,15 @@ def main() -> None:
         _report(f"crmlab {method} (target {target})", times[method], labels, person)
     if not args.skip_plain:
         t0 = time.perf_counter()
-        labels = plain_splink(records)
-        times["plain"] = time.perf_counter() - t0
-        _report("plain Splink, no crmlab cleaning", times["plain"], labels, person)
-        print(f"crmlab splink / plain Splink time: {times['splink'] / times['plain']:.2f}x")
+        try:
+            labels = plain_splink(records)
+        except Exception as error:  # e.g. EM finds no raw name + birth date pairs to train on
+            reason = str(error).splitlines()[0]
+            print(f"plain Splink, no crmlab cleaning: failed ({type(error).__name__}: {reason})")
+        else:
+            times["plain"] = time.perf_counter() - t0
+            _report("plain Splink, no crmlab cleaning", times["plain"], labels, person)
+            print(f"crmlab splink / plain Splink time: {times['splink'] / times['plain']:.2f}x")
     print(f"crmlab splink / crmlab rules time: {times['splink'] / times['rules']:.1f}x")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print(f"peak memory: {peak:.1f} GB")
