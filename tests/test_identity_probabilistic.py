@@ -9,6 +9,7 @@ import pytest
 from crmlab.data import generate
 from crmlab.data.identity import customer_records, evaluate, resolve, threshold_tradeoff
 from crmlab.data.identity.chains import split_chains
+from crmlab.data.identity.probabilistic import U_SAMPLE_PAIRS
 from crmlab.errors import ParameterError
 
 COLUMNS = ["source", "source_key", "name", "email", "phone", "birth_date"]
@@ -60,6 +61,10 @@ def test_match_weights_follow_fellegi_sunter():
     w = pairs["match_weight"]
     assert np.allclose(pairs["match_probability"], 2**w / (1 + 2**w))
     assert res.parameters["trained"] == []  # six records: crmlab's starting values
+    # held to the floors a trained model has: no agreement rarer than one in the pairs
+    # sampled for u, which caps an e-mail match at about 18 bits (not 20)
+    assert model["u"].min() >= 0.99 / U_SAMPLE_PAIRS  # (then scaled to sum to one)
+    assert model["match_weight"].max() < 18.5
 
 
 def test_review_shows_evidence_masked():

@@ -65,7 +65,8 @@ _SWAP = (
     " AND substr({c}_l, 9, 2) = substr({c}_r, 6, 2)"
 )
 # Starting values (m, u) per non-null level, strongest first: rounded from a model trained on
-# a 20,000-customer synthetic world; used as they are when there is too little to train on.
+# a 20,000-customer synthetic world before floors; with too little to train on they are used
+# under the same floors (``_apply_floors``) as a trained model.
 STARTING_VALUES = {
     "name": ([0.83, 0.13, 0.02, 0.02], [0.0004, 0.0002, 0.007, 0.9924]),
     "email": ([0.9, 0.07, 0.02, 0.01], [1e-6, 1e-7, 1e-7, 0.999999]),
@@ -227,18 +228,20 @@ def train(frame: pd.DataFrame, random_state: int = 0):
     prior = min(max(found / SURE_KEYS_RECALL, 1.0) / max(all_pairs, 1.0), 0.5)
     linker = Linker(sdf, _settings(prior), log_level=logging.ERROR)
     trained: list[str] = []
-    if n < MIN_TRAINING_RECORDS:
-        return linker, prior, trained
-    sampled = min(U_SAMPLE_PAIRS, all_pairs)
-    linker.training.estimate_u_using_random_sampling(max_pairs=sampled, seed=random_state)
-    trained.append(f"u from {sampled:,.0f} random pairs")
-    for session in EM_SESSIONS:
-        pairs = _pairs_sharing(frame, session)
-        if pairs >= MIN_EM_PAIRS:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                block_on(*session), estimate_without_term_frequencies=True
-            )
-            trained.append(f"m by EM on {pairs:,} pairs sharing {' + '.join(session)}")
+    # the starting values come from a model sampled with U_SAMPLE_PAIRS: the same floor
+    # keeps an untrained model from trusting a rare agreement more than a trained one could
+    sampled = U_SAMPLE_PAIRS
+    if n >= MIN_TRAINING_RECORDS:
+        sampled = min(U_SAMPLE_PAIRS, all_pairs)
+        linker.training.estimate_u_using_random_sampling(max_pairs=sampled, seed=random_state)
+        trained.append(f"u from {sampled:,.0f} random pairs")
+        for session in EM_SESSIONS:
+            pairs = _pairs_sharing(frame, session)
+            if pairs >= MIN_EM_PAIRS:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    block_on(*session), estimate_without_term_frequencies=True
+                )
+                trained.append(f"m by EM on {pairs:,} pairs sharing {' + '.join(session)}")
     model = linker.misc.save_model_to_json()
     _apply_floors(model, 1.0 / sampled)
     model["probability_two_random_records_match"] = prior

@@ -42,6 +42,7 @@ from ..privacy import mask_email, mask_name, mask_phone, pseudonymize
 from .agreement import conflict
 from .chains import split_chains
 from .keys import normalize_card, normalize_date, normalize_email, normalize_name, normalize_phone
+from .phone_shortcut import linkable_phones
 from .probabilistic import DEFAULT_THRESHOLD, score, score_within, splink_input
 from .review import borderline
 
@@ -176,8 +177,14 @@ def _records(sources: pd.DataFrame | dict[str, pd.DataFrame], key: str) -> pd.Da
     return records
 
 
-def _normalized(records: pd.DataFrame, region: str) -> pd.DataFrame:
-    """One column per rule with the normalized key (None where unusable)."""
+def _normalized(records: pd.DataFrame, region: str, every_phone: bool = True) -> pd.DataFrame:
+    """One column per rule with the normalized key (None where unusable).
+
+    every_phone=False parses only the phone numbers that can matter when phones are compared
+    for equality alone (the rules): those another record could share, and those of records
+    sharing another key (compared field by field by the conflict guard). The rest stay None;
+    the links found are the same (``phone_shortcut``).
+    """
 
     def each(column: str, fn) -> pd.Series:
         if column not in records:
@@ -189,16 +196,28 @@ def _normalized(records: pd.DataFrame, region: str) -> pd.DataFrame:
 
     name = each("name", normalize_name)
     birth = each("birth_date", normalize_date)
-    both = [
-        f"{a}|{b}" if a is not None and b is not None else None
-        for a, b in zip(name, birth, strict=True)
-    ]
+    both = pd.Series(
+        [
+            f"{a}|{b}" if a is not None and b is not None else None
+            for a, b in zip(name, birth, strict=True)
+        ],
+        index=records.index,
+        dtype="object",
+    )
+    email, card = each("email", normalize_email), each("card", normalize_card)
+    if every_phone or "phone" not in records:
+        phone = each("phone", lambda v: normalize_phone(v, region))
+    else:
+        sharing = np.zeros(len(records), dtype=bool)
+        for values in (email, card, both):
+            sharing |= (values.notna() & values.duplicated(keep=False)).to_numpy()
+        phone = linkable_phones(records["phone"], region, needed=sharing)
     return pd.DataFrame(
         {
-            "email": each("email", normalize_email),
-            "phone": each("phone", lambda v: normalize_phone(v, region)),
-            "card": each("card", normalize_card),
-            "name+birth_date": pd.Series(both, index=records.index, dtype="object"),
+            "email": email,
+            "phone": phone,
+            "card": card,
+            "name+birth_date": both,
             "name": name,
             "birth_date": birth,
         }
@@ -269,7 +288,7 @@ def resolve(
     if not isinstance(random_state, int | np.integer):
         raise ParameterError(f"random_state={random_state!r}: give an integer seed.")
     records = _records(sources, key)
-    norm = _normalized(records, region)
+    norm = _normalized(records, region, every_phone=method != "rules")
     rules = tuple(rules) if method == "rules" else RULES  # the cap guards every key
     flagged, usable_keys = _over_cap(norm, rules, max_records_per_key)
     strong_rules = [r for r in rules if r != "name+birth_date"]
