@@ -1,5 +1,6 @@
 """SQL helpers shared by crmlab.data and crmlab.features: quoting, order-independent sums,
-and fetching DuckDB results as pandas."""
+durations, and fetching DuckDB results as pandas. The SQL they write runs on DuckDB and,
+translated (``features.spark_sql``), on Spark."""
 
 from __future__ import annotations
 
@@ -52,9 +53,16 @@ def exact_sum(expression: str, where: str | None = None) -> str:
 
 
 def exact_avg(expression: str, where: str | None = None) -> str:
-    """SQL for an order-independent mean of a float expression (NULL for no rows)."""
+    """SQL for an order-independent mean of a float expression (NULL for no rows), DOUBLE
+    (Spark would keep a DECIMAL mean)."""
     condition = f" FILTER (WHERE {where})" if where else ""
-    return f"avg(CAST({expression} AS {EXACT})){condition}"
+    return f"CAST(avg(CAST({expression} AS {EXACT})){condition} AS DOUBLE)"
+
+
+def days_between(start: str, end: str) -> str:
+    """SQL for the days from timestamp ``start`` to ``end``, to the microsecond, as DOUBLE
+    (the same on DuckDB and Spark: ``epoch`` of an interval has no Spark equivalent)."""
+    return f"(epoch_us({end}) - epoch_us({start})) / 86400e6"
 
 
 def exact_stddev_samp(expression: str) -> str:

@@ -73,3 +73,22 @@ def postgres():
         pytest.skip(str(exc))
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """A local Spark session (tests/spark_session.py); skipped where pyspark or Java is
+    missing, unless CRMLAB_REQUIRE_SPARK=1 (CI), where their absence fails the test."""
+    import shutil
+
+    from tests import spark_session
+
+    reason = spark_session.unavailable()
+    if reason:
+        if os.environ.get("CRMLAB_REQUIRE_SPARK") == "1":
+            pytest.fail(f"CRMLAB_REQUIRE_SPARK=1 but {reason}")
+        pytest.skip(reason)
+    session, warehouse = spark_session.start()
+    yield session
+    session.stop()
+    shutil.rmtree(warehouse, ignore_errors=True)

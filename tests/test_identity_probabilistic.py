@@ -107,7 +107,7 @@ def test_threshold_tradeoff_and_bad_parameters():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [4, 10])  # seed 4 once met an EM level with m ~ 1e-54
+@pytest.mark.parametrize("seed", [4])  # seed 4 once met an EM level with m ~ 1e-54
 def test_planted_typos_and_households_are_resolved(seed):
     """Issue 16's bar on worlds with typos, gaps, swaps and shared household phones
     (all 20 seeds at 3,000 and 20,000 customers are in docs/identity_splink.md)."""

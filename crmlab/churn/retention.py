@@ -23,9 +23,9 @@ from statsmodels.duration.survfunc import SurvfuncRight
 from ..data.container import CRMData
 from ..data.validate import resolve_as_of
 from ..errors import ParameterError
-from ..features import OrdersView, customer_summary
+from ..features import customer_summary
+from ..features.calendar import cohort_buyers
 from ..intervals import check_alpha, z_value
-from ..sql import to_pandas
 from ..units import UNIT_NAMES, TimeUnit, days_per_unit
 
 _PERIODS = {"M": ("month", 12), "Q": ("quarter", 4), "W": ("week", 52)}
@@ -40,25 +40,9 @@ def cohort_retention(
     if period not in _PERIODS:
         raise ParameterError(f"period={period!r}: use 'M' (month), 'Q' (quarter) or 'W' (week).")
     unit, per_year = _PERIODS[period]
-    with OrdersView(orders) as con:  # its `purchases` view: completed orders only
-        tidy = to_pandas(
-            con.execute(
-                f"""
-            WITH p AS (SELECT DISTINCT customer_id, date_trunc('{unit}', ordered_at) AS period
-                       FROM purchases),
-            c AS (SELECT customer_id, min(period) AS cohort FROM p GROUP BY customer_id)
-            SELECT c.cohort,
-                   CAST(round(date_diff('day', c.cohort, p.period) * {per_year} / 365.25) AS INT)
-                       AS k,
-                   count(*) AS buyers
-            FROM p JOIN c USING (customer_id)
-            GROUP BY ALL ORDER BY ALL
-            """
-            )
-        )
+    tidy = cohort_buyers(orders, unit, per_year)  # purchases: completed orders only
     if tidy.empty:
         raise ParameterError("no completed orders: nothing to build cohorts from.")
-    tidy["cohort"] = pd.to_datetime(tidy["cohort"], utc=True)
     counts = tidy.pivot(index="cohort", columns="k", values="buyers")
     size = counts[0]
     triangle = counts.div(size, axis=0)

@@ -16,7 +16,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
+
+from .pandera_quiet import pa
 
 Kind = Literal["id", "timestamp", "number", "integer", "boolean", "text"]
 

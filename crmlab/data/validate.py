@@ -8,13 +8,13 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from ..errors import ParameterError
 from .container import CRMData
 from .contract import BUILTIN_RULES, REQUIRED_TABLES, ROW_RULES, TABLES, schema_for
 from .dates import DEFAULT_DATES, DateColumnError, DateRule
 from .normalize import as_utc, normalize_table
+from .pandera_quiet import pa
 from .violations import Violation, example_keys, raise_if_any
 
 OnError = Literal["raise", "quarantine"]

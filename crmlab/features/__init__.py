@@ -1,8 +1,9 @@
-"""Per-customer features computed as SQL in DuckDB: the one place heavy aggregation happens.
+"""Per-customer features computed as SQL: the one place heavy aggregation happens.
 
-The SQL is plain (GROUP BY, FILTER, min_by, date_trunc) so that the same queries can run on
-Apache Spark later; models fit on the compact tables returned here. Every query reads the
-single definition of a purchase in ``orders_view``.
+The SQL is written once, in DuckDB's dialect; ``engine=None`` runs it on embedded DuckDB,
+``engine=spark_session`` (or a Spark Connect address) on Apache Spark, translated by
+``spark_sql`` (see ``engine``). Models fit on the compact tables returned here. Every query
+reads the single definition of a purchase in ``orders_view``.
 
 - ``customer_summary`` / ``calibration_holdout``: lifetimes' frequency / recency / T /
   monetary_value, as a ``CustomerSummary`` that carries its ``as_of`` and ``time_unit``.

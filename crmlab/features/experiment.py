@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 
 from ..data.container import CRMData
 from ..data.contract import empty_table
 from ..errors import ParameterError
-from ..sql import exact_sum, sql_identifier, to_pandas
+from ..sql import days_between, exact_sum, sql_identifier
 from ..units import check_days, days_interval
+from .engine import connect
 from .orders_view import OrdersView
 
 
 def experiment_units(
-    data: CRMData, campaign_id: str, window_days: float = 14, pre_days: float = 90
+    data: CRMData,
+    campaign_id: str,
+    window_days: float = 14,
+    pre_days: float = 90,
+    engine=None,
 ) -> pd.DataFrame:
     """One row per customer assigned to a campaign, with outcomes and pre-period covariates.
 
@@ -23,7 +27,8 @@ def experiment_units(
     store visits in the same window (0 without touchpoints). Covariates: pre_orders and
     pre_revenue in (assigned_at - pre_days, assigned_at]. Columns: customer_id, variant,
     assigned_at, converted, n_orders, revenue, sessions, pre_orders, pre_revenue,
-    days_to_first_order (empty without an order in the window).
+    days_to_first_order (empty without an order in the window). engine: where the SQL runs
+    (``crmlab.features.engine``).
     """
     if data.assignments is None:
         raise ParameterError("the data set has no assignments table: no experiment to read.")
@@ -35,14 +40,15 @@ def experiment_units(
     touchpoints = data.touchpoints
     if touchpoints is None:
         touchpoints = empty_table("touchpoints", ["customer_id", "occurred_at", "kind"])
-    with OrdersView(data.orders) as con:
-        con.register("assignments_source", data.assignments)
-        con.register("touchpoints_source", touchpoints[["customer_id", "occurred_at", "kind"]])
+    with OrdersView(data.orders, engine) as view:
+        view.engine.register("assignments_source", data.assignments)
+        view.engine.register(
+            "touchpoints_source", touchpoints[["customer_id", "occurred_at", "kind"]]
+        )
         after = "p.ordered_at > a.assigned_at AND p.ordered_at <= a.assigned_at + $window"
         before = "p.ordered_at <= a.assigned_at AND p.ordered_at > a.assigned_at - $pre"
-        out = to_pandas(
-            con.execute(
-                f"""
+        out = view.frame(
+            f"""
             WITH a AS (SELECT customer_id, variant, assigned_at FROM assignments_source
                        WHERE campaign_id = $campaign),
             o AS (
@@ -51,7 +57,7 @@ def experiment_units(
                        coalesce({exact_sum("p.amount", after)}, 0) AS revenue,
                        count(*) FILTER (WHERE {before}) AS pre_orders,
                        coalesce({exact_sum("p.amount", before)}, 0) AS pre_revenue,
-                       min(epoch(p.ordered_at - a.assigned_at) / 86400.0) FILTER (
+                       min({days_between("a.assigned_at", "p.ordered_at")}) FILTER (
                            WHERE {after}) AS days_to_first_order
                 FROM a JOIN purchases p USING (customer_id)
                 GROUP BY a.customer_id),
@@ -70,8 +76,7 @@ def experiment_units(
             FROM a LEFT JOIN o USING (customer_id) LEFT JOIN s USING (customer_id)
             ORDER BY a.customer_id
             """,
-                {"campaign": campaign_id, "window": window, "pre": pre},
-            )
+            {"campaign": campaign_id, "window": window, "pre": pre},
         )
     out["assigned_at"] = pd.to_datetime(out["assigned_at"], utc=True)
     out["converted"] = out["converted"].astype(int)
@@ -80,23 +85,22 @@ def experiment_units(
     return out
 
 
-def sufficient_statistics(frame: pd.DataFrame, group: str, columns: list[str]) -> pd.DataFrame:
+def sufficient_statistics(
+    frame: pd.DataFrame, group: str, columns: list[str], engine=None
+) -> pd.DataFrame:
     """Per group: n, and for the columns every sum s_a and sum of products s_a*b (a <= b in
-    the given order) — all a two-sample test needs, computed in one SQL pass."""
+    the given order) — all a two-sample test needs, computed in one SQL pass. engine: where
+    the SQL runs (``crmlab.features.engine``)."""
     terms = ["count(*)::DOUBLE AS n"]
     for i, a in enumerate(columns):
         terms.append(f'{exact_sum(f"{sql_identifier(a)}::DOUBLE")} AS "s_{a}"')
         for b in columns[i:]:
             product = f"{sql_identifier(a)}::DOUBLE * {sql_identifier(b)}::DOUBLE"
             terms.append(f'{exact_sum(product)} AS "s_{a}*{b}"')
-    con = duckdb.connect()
-    try:
-        con.register("units_source", frame[[group, *columns]])
-        out = to_pandas(
-            con.execute(
-                f'SELECT "{group}" AS grp, {", ".join(terms)} FROM units_source GROUP BY grp'
-            )
+    with connect(engine) as sql:
+        sql.register("units_source", frame[[group, *columns]])
+        out = sql.frame(
+            f"SELECT {sql_identifier(group)} AS grp, {', '.join(terms)} "
+            "FROM units_source GROUP BY grp ORDER BY grp"
         )
-    finally:
-        con.close()
     return out.set_index("grp")

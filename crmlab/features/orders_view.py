@@ -1,4 +1,4 @@
-"""One DuckDB connection with the order views every feature query starts from.
+"""One SQL engine with the order views every feature query starts from.
 
 Views: ``orders_source`` (the given orders), ``purchases`` (completed orders, net of the
 refunds that name them once those are known), ``refund_rows`` and ``all_rows``. This is the
@@ -10,40 +10,50 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from ..data.container import CRMData
-from ..data.parquet import parquet_view
 from ..errors import DataContractError, ParameterError
 from ..sql import exact_sum
+from .engine import connect
 
 OrdersSource = pd.DataFrame | CRMData | str | Path
 NEEDED = ("customer_id", "ordered_at", "amount")
 
 
 class OrdersView:
-    """``with OrdersView(orders) as con:`` — a connection (UTC) with the views above.
+    """``with OrdersView(orders, engine) as view:`` — an engine (``features.engine``) with
+    the views above; ``view.frame(sql, params)`` runs a query, ``view.known_at(moment)``
+    sets when refunds become known.
 
-    orders: contract orders as a DataFrame, a CRMData, or a path / glob of Parquet files.
+    orders: contract orders as a DataFrame, a CRMData, or a path / glob of Parquet files
+        (or, on Spark, a Spark DataFrame).
+    engine: None (embedded DuckDB), a SparkSession or a Spark Connect address.
     """
 
-    def __init__(self, orders: OrdersSource):
+    def __init__(self, orders: OrdersSource, engine=None):
         self.orders = orders
+        self._engine_arg = engine
 
-    def __enter__(self) -> duckdb.DuckDBPyConnection:
-        con = duckdb.connect()
+    def __enter__(self) -> OrdersView:
+        self.engine = connect(self._engine_arg)
         try:
-            con.execute("SET TimeZone = 'UTC'")
-            columns = self._register(con)
-            _create_views(con, columns)
+            self.columns = self._register()
+            self.known_at(None)
+            self.engine.create_view(
+                "refund_rows",
+                "SELECT customer_id, ordered_at, amount FROM orders_source "
+                f"WHERE {is_refund(self.columns)}",
+            )
+            self.engine.create_view(
+                "all_rows", "SELECT customer_id, ordered_at, amount FROM orders_source"
+            )
         except Exception:
-            con.close()
+            self.engine.close()
             raise
-        self.con = con
-        return con
+        return self
 
-    def _register(self, con) -> set[str]:
+    def _register(self) -> set[str]:
         source = self.orders.orders if isinstance(self.orders, CRMData) else self.orders
         if isinstance(source, pd.DataFrame):
             check_columns(source.columns, "the orders DataFrame")
@@ -52,49 +62,47 @@ class OrdersView:
                     f"orders.ordered_at holds {source['ordered_at'].dtype} values, not "
                     "timestamps; pass the data through crmlab.data.validate() or load() first."
                 )
-            con.register("orders_source", source)
-            return set(source.columns)
-        if isinstance(source, (str, Path)):
-            columns = parquet_view(con, source, "orders_source")
-            check_columns(columns, str(source))
-            return columns
-        raise ParameterError(
-            f"orders must be a DataFrame, CRMData or Parquet path, not {type(source).__name__}"
-        )
+        elif not isinstance(source, str | Path) and not _is_spark_frame(source):
+            raise ParameterError(
+                f"orders must be a DataFrame, CRMData or Parquet path, not {type(source).__name__}"
+            )
+        columns = set(self.engine.register("orders_source", source))
+        check_columns(columns, "the orders" if isinstance(source, pd.DataFrame) else str(source))
+        return columns
+
+    def frame(self, sql: str, params: dict | None = None) -> pd.DataFrame:
+        """A query's result as pandas."""
+        return self.engine.frame(sql, params)
+
+    def known_at(self, moment: pd.Timestamp | None) -> None:
+        """(Re)define ``purchases``: a refund naming its order nets against it once it is
+        known, at or before ``moment`` (None: every refund in the data)."""
+        self.engine.create_view("purchases", _purchases_sql(self.columns, moment))
 
     def __exit__(self, *exc) -> None:
-        self.con.close()
+        self.engine.close()
 
 
-def _create_views(con, columns: set[str]) -> None:
+def _is_spark_frame(value) -> bool:
+    return type(value).__name__ == "DataFrame" and type(value).__module__.startswith("pyspark.")
+
+
+def _purchases_sql(columns: set[str], moment: pd.Timestamp | None) -> str:
     refund = is_refund(columns)
-    con.execute(
-        "CREATE VIEW refund_rows AS SELECT customer_id, ordered_at, amount FROM orders_source "
-        f"WHERE {refund}"
-    )
-    con.execute("CREATE VIEW all_rows AS SELECT customer_id, ordered_at, amount FROM orders_source")
-    if "refund_of" in columns and "order_id" in columns:
-        # A refund naming its order nets against it once it is known (at or before the
-        # `known_at` variable each query sets): an order refunded in full is no purchase.
-        con.execute("SET VARIABLE known_at = NULL")
-        con.execute(
-            f"""CREATE VIEW purchases AS
-            WITH linked AS (
-                SELECT refund_of AS order_id, {exact_sum("amount")} AS refunded
-                FROM orders_source
-                WHERE {refund} AND refund_of IS NOT NULL
-                  AND ordered_at <= coalesce(getvariable('known_at'), ordered_at)
-                GROUP BY refund_of)
-            SELECT o.customer_id, o.ordered_at, o.amount + coalesce(l.refunded, 0) AS amount
-            FROM orders_source o LEFT JOIN linked l USING (order_id)
-            WHERE NOT {is_refund(columns, "o.")}
-              AND o.amount + coalesce(l.refunded, 0) > 0"""
-        )
-    else:
-        con.execute(
-            "CREATE VIEW purchases AS SELECT customer_id, ordered_at, amount "
-            f"FROM orders_source WHERE NOT {refund}"
-        )
+    if not ("refund_of" in columns and "order_id" in columns):
+        return f"SELECT customer_id, ordered_at, amount FROM orders_source WHERE NOT {refund}"
+    known = f"AND ordered_at <= TIMESTAMPTZ '{moment.isoformat()}'" if moment is not None else ""
+    # an order refunded in full is no purchase
+    return f"""
+        WITH linked AS (
+            SELECT refund_of AS order_id, {exact_sum("amount")} AS refunded
+            FROM orders_source
+            WHERE {refund} AND refund_of IS NOT NULL {known}
+            GROUP BY refund_of)
+        SELECT o.customer_id, o.ordered_at, o.amount + coalesce(l.refunded, 0) AS amount
+        FROM orders_source o LEFT JOIN linked l ON l.order_id = o.order_id
+        WHERE NOT {is_refund(columns, "o.")}
+          AND o.amount + coalesce(l.refunded, 0) > 0"""
 
 
 def is_refund(columns, alias: str = "") -> str:
@@ -103,12 +111,6 @@ def is_refund(columns, alias: str = "") -> str:
     if "status" in columns:
         return f"coalesce({alias}status = 'refunded', false)"
     return f"coalesce({alias}amount < 0, false)"
-
-
-def known_at(con, moment: pd.Timestamp) -> None:
-    """Refunds that name their order net against it only once they are known (at or before
-    ``moment``)."""
-    con.execute(f"SET VARIABLE known_at = TIMESTAMPTZ '{moment.isoformat()}'")
 
 
 def check_columns(columns, where: str) -> None:

@@ -23,9 +23,9 @@ import pandas as pd
 
 from ..data.validate import resolve_as_of
 from ..errors import ParameterError
-from ..sql import exact_avg, exact_sum, to_pandas
+from ..sql import days_between, exact_avg, exact_sum
 from ..units import UNIT_NAMES, TimeUnit, convert, days_per_unit
-from .orders_view import OrdersSource, OrdersView, known_at
+from .orders_view import OrdersSource, OrdersView
 
 PERIODS = {"D": "day", "W": "week"}  # period -> DuckDB date_trunc unit
 MODEL_COLUMNS = ("frequency", "recency", "T")
@@ -151,6 +151,7 @@ def customer_summary(
     as_of,
     time_unit: TimeUnit = "D",
     period: str = "D",
+    engine=None,
 ) -> CustomerSummary:
     """Per-customer frequency / recency / T / monetary_value (lifetimes' definitions), money
     and dates, at ``as_of`` (see the module docstring and ``CustomerSummary``).
@@ -160,13 +161,15 @@ def customer_summary(
     as_of: the end of the observation period (naive means UTC); later orders are ignored,
         an order at exactly as_of counts.
     time_unit: unit of recency and T: "D", "W" or "M". period: "D" or "W" (see above).
+    engine: where the SQL runs: None (embedded DuckDB), a SparkSession, or a Spark Connect
+        address (``crmlab.features.engine``); the result is the same.
     """
     scale = days_per_unit(time_unit)
     trunc = check_period(period)
     as_of = resolve_as_of(as_of)
-    with OrdersView(orders) as con:
-        known_at(con, as_of)
-        table = to_pandas(con.execute(_summary_sql(trunc, scale), {"as_of": as_of}))
+    with OrdersView(orders, engine) as view:
+        view.known_at(as_of)
+        table = view.frame(_summary_sql(trunc, scale), {"as_of": as_of})
     return CustomerSummary(_finish(table), as_of, time_unit, period)
 
 
@@ -176,10 +179,12 @@ def calibration_holdout(
     observation_end,
     time_unit: TimeUnit = "D",
     period: str = "D",
+    engine=None,
 ) -> CalibrationHoldout:
     """Calibration summary at ``calibration_end`` plus each customer's purchases in
     (calibration_end, observation_end] — ``lifetimes.utils.calibration_and_holdout_data``'s
-    definitions. Customers whose first purchase is in the holdout are not included."""
+    definitions. Customers whose first purchase is in the holdout are not included.
+    ``engine`` as in ``customer_summary``."""
     scale = days_per_unit(time_unit)
     trunc = check_period(period)
     cal_end, obs_end = resolve_as_of(calibration_end), resolve_as_of(observation_end)
@@ -188,13 +193,12 @@ def calibration_holdout(
             f"observation_end ({obs_end:%Y-%m-%d}) must be after calibration_end "
             f"({cal_end:%Y-%m-%d})."
         )
-    with OrdersView(orders) as con:
-        known_at(con, cal_end)
-        cal = _finish(to_pandas(con.execute(_summary_sql(trunc, scale), {"as_of": cal_end})))
-        known_at(con, obs_end)
-        holdout = to_pandas(
-            con.execute(
-                f"""
+    with OrdersView(orders, engine) as view:
+        view.known_at(cal_end)
+        cal = _finish(view.frame(_summary_sql(trunc, scale), {"as_of": cal_end}))
+        view.known_at(obs_end)
+        holdout = view.frame(
+            f"""
             SELECT customer_id,
                    count(DISTINCT date_trunc('{trunc}', ordered_at)) AS frequency_holdout,
                    {exact_avg("amount")} AS monetary_value_holdout
@@ -202,14 +206,9 @@ def calibration_holdout(
             WHERE ordered_at > $cal_end AND ordered_at <= $obs_end
             GROUP BY customer_id
             """,
-                {"cal_end": cal_end, "obs_end": obs_end},
-            )
-        )
-        duration = con.execute(
-            f"SELECT date_diff('day', date_trunc('{trunc}', $cal_end::TIMESTAMPTZ),"
-            f" date_trunc('{trunc}', $obs_end::TIMESTAMPTZ)) / {scale}",
             {"cal_end": cal_end, "obs_end": obs_end},
-        ).fetchone()[0]
+        )
+    duration = _periods_apart(trunc, cal_end, obs_end) / scale
     if holdout.empty:
         raise ParameterError(
             f"no purchases between calibration_end ({cal_end:%Y-%m-%d}) and observation_end "
@@ -220,6 +219,14 @@ def calibration_holdout(
     return CalibrationHoldout(
         CustomerSummary(cal, cal_end, time_unit, period), holdout, float(duration), obs_end
     )
+
+
+def _periods_apart(trunc: str, start: pd.Timestamp, end: pd.Timestamp) -> int:
+    """Days between the starts of the periods (UTC days or ISO weeks) holding two moments."""
+    first, last = (pd.Timestamp(t).tz_convert("UTC").normalize() for t in (start, end))
+    if trunc == "week":  # back to Monday
+        first, last = (t - pd.Timedelta(days=t.weekday()) for t in (first, last))
+    return (last - first).days
 
 
 def check_period(period: str) -> str:
@@ -256,7 +263,7 @@ def _summary_sql(trunc: str, scale: float) -> str:
                {exact_sum("amount")} AS revenue,
                min(first_at) AS first_order_at,
                max(last_at) AS last_order_at,
-               epoch($as_of::TIMESTAMPTZ - max(last_at)) / 86400.0 AS days_since_last_order
+               {days_between("max(last_at)", "$as_of::TIMESTAMPTZ")} AS days_since_last_order
         FROM periods
         GROUP BY customer_id
     ),

@@ -1,0 +1,119 @@
+"""The feature SQL on a real local Spark equals DuckDB's result (relative tolerance 1e-9)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+from pandas.testing import assert_frame_equal
+
+from crmlab.data import CRMData, generate
+from crmlab.features import (
+    calibration_holdout,
+    customer_summary,
+    experiment_units,
+    monthly_new_customers,
+    monthly_orders,
+    purchase_tracking,
+    sufficient_statistics,
+)
+from crmlab.features.calendar import cohort_buyers
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def shop() -> CRMData:
+    """A small world with refunds naming their orders, campaigns and touchpoints."""
+    return generate(400, random_state=3)
+
+
+def same(duckdb_result: pd.DataFrame, spark_result: pd.DataFrame) -> None:
+    assert_frame_equal(duckdb_result, spark_result, rtol=1e-9, check_dtype=True)
+    assert len(duckdb_result) > 0
+
+
+@pytest.mark.parametrize(("time_unit", "period"), [("D", "D"), ("W", "W")])
+def test_customer_summary(spark, shop, time_unit, period):
+    args = (shop, shop.as_of - pd.Timedelta(days=100), time_unit, period)
+    same(customer_summary(*args).table, customer_summary(*args, engine=spark).table)
+
+
+def test_calibration_holdout(spark, shop):
+    args = (shop, shop.as_of - pd.Timedelta(days=200), shop.as_of, "W")
+    local, remote = calibration_holdout(*args), calibration_holdout(*args, engine=spark)
+    same(local.calibration.table, remote.calibration.table)
+    same(local.holdout, remote.holdout)
+    assert local.duration_holdout == remote.duration_holdout
+
+
+def test_calendar_series(spark, shop):
+    same(monthly_orders(shop), monthly_orders(shop, engine=spark))
+    same(monthly_new_customers(shop), monthly_new_customers(shop, engine=spark))
+    end = shop.as_of - pd.Timedelta(days=30)
+    same(purchase_tracking(shop, end, "W"), purchase_tracking(shop, end, "W", engine=spark))
+    same(cohort_buyers(shop, "month", 12), cohort_buyers(shop, "month", 12, engine=spark))
+
+
+def test_experiment_units_and_sufficient_statistics(spark, shop):
+    campaign = shop.assignments["campaign_id"].iloc[0]
+    units = experiment_units(shop, campaign)
+    same(units, experiment_units(shop, campaign, engine=spark))
+    columns = ["converted", "revenue", "pre_revenue"]
+    same(
+        sufficient_statistics(units, "variant", columns),
+        sufficient_statistics(units, "variant", columns, engine=spark),
+    )
+
+
+def test_day_and_week_boundaries_are_utc(spark):
+    """Orders at 23:30 UTC, across the British and US clock changes, on a Sunday night."""
+    stamps = [
+        "2024-03-09 23:30",
+        "2024-03-10 07:30",  # US clocks go forward
+        "2024-03-31 00:30",
+        "2024-03-31 01:30",  # British clocks go forward
+        "2024-10-27 00:59:59.999999",
+        "2024-11-03 06:30",  # US clocks go back
+        "2024-11-10 23:59:59",  # Sunday night: still the week of Monday 4 November
+    ]
+    orders = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b", "a", "b", "a"],
+            "ordered_at": pd.to_datetime(stamps, utc=True, format="ISO8601"),
+            "amount": [10.0, 0.1, 0.2, 3.3, 1 / 3, 2 / 3, 7.77],
+        }
+    )
+    for period in ("D", "W"):
+        args = (orders, "2024-11-11", "W", period)
+        same(customer_summary(*args).table, customer_summary(*args, engine=spark).table)
+    same(monthly_orders(orders), monthly_orders(orders, engine=spark))
+
+
+def test_a_spark_dataframe_stays_on_the_cluster(spark, shop):
+    """Orders already in Spark (here from pandas; in practice a table or Parquet) are read
+    where they are."""
+    remote = spark.createDataFrame(pa.Table.from_pandas(shop.orders, preserve_index=False))
+    as_of = shop.as_of
+    same(customer_summary(shop, as_of).table, customer_summary(remote, as_of, engine=spark).table)
+
+
+def test_no_orders_gives_the_same_empty_result(spark, shop):
+    empty = shop.orders.iloc[:0]
+    local = customer_summary(empty, shop.as_of).table
+    remote = customer_summary(empty, shop.as_of, engine=spark).table
+    assert local.empty and remote.empty
+    assert list(local.columns) == list(remote.columns)
+
+
+def test_the_users_views_and_time_zone_are_left_alone(spark, shop):
+    spark.createDataFrame([(1,)], ["x"]).createOrReplaceTempView("purchases")
+    spark.conf.set("spark.sql.session.timeZone", "Asia/Tokyo")
+    try:
+        customer_summary(shop, shop.as_of, engine=spark)
+        assert spark.table("purchases").columns == ["x"]
+        assert spark.conf.get("spark.sql.session.timeZone") == "Asia/Tokyo"
+        assert not [t for t in spark.catalog.listTables() if t.name.startswith("crmlab_")]
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", "UTC")
+        spark.catalog.dropTempView("purchases")
