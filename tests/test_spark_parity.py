@@ -10,7 +10,9 @@ from pandas.testing import assert_frame_equal
 from crmlab.data import CRMData, generate
 from crmlab.features import (
     calibration_holdout,
+    churn_snapshots,
     customer_summary,
+    cutoff_schedule,
     experiment_units,
     monthly_new_customers,
     monthly_orders,
@@ -26,6 +28,26 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 def shop() -> CRMData:
     """A small world with refunds naming their orders, campaigns and touchpoints."""
     return generate(400, random_state=3)
+
+
+@pytest.fixture(scope="module")
+def linked_shop(shop) -> CRMData:
+    """The same world with every refund naming the customer's latest order before it, some
+    in full (the order is no purchase any more) and the label window's netting in play."""
+    orders = shop.orders.sort_values("ordered_at", kind="stable").copy()
+    orders["refund_of"] = None
+    bought = orders[orders["status"] != "refunded"]
+    for i, refund in orders[orders["status"] == "refunded"].iterrows():
+        before = bought[
+            (bought["customer_id"] == refund["customer_id"])
+            & (bought["ordered_at"] < refund["ordered_at"])
+        ]
+        if len(before):
+            order = before.iloc[-1]
+            orders.at[i, "refund_of"] = order["order_id"]
+            orders.at[i, "amount"] = -order["amount"] if i % 2 else refund["amount"]
+    assert orders["refund_of"].notna().sum() > 10
+    return CRMData(customers=shop.customers, orders=orders, surveys=shop.surveys, as_of=shop.as_of)
 
 
 def same(duckdb_result: pd.DataFrame, spark_result: pd.DataFrame) -> None:
@@ -64,6 +86,36 @@ def test_experiment_units_and_sufficient_statistics(spark, shop):
         sufficient_statistics(units, "variant", columns),
         sufficient_statistics(units, "variant", columns, engine=spark),
     )
+
+
+def test_churn_snapshots(spark, shop):
+    """Features, labels netted against refunds, NPS change, touchpoints and tickets; then
+    a subscription's label (cancellations) and unlabelled scoring rows."""
+    cuts = cutoff_schedule(shop.as_of, n_cutoffs=2, spacing_days=60)
+    same(churn_snapshots(shop, cuts).table, churn_snapshots(shop, cuts, engine=spark).table)
+    first = shop.orders.groupby("customer_id")["ordered_at"].min()
+    cancellations = pd.DataFrame(
+        {"customer_id": first.index[::3], "cancelled_at": first.iloc[::3] + pd.Timedelta(days=200)}
+    )
+    args = (shop, cuts)
+    same(
+        churn_snapshots(*args, cancellations=cancellations).table,
+        churn_snapshots(*args, cancellations=cancellations, engine=spark).table,
+    )
+    same(
+        churn_snapshots(shop, [shop.as_of], labelled=False).table,
+        churn_snapshots(shop, [shop.as_of], labelled=False, engine=spark).table,
+    )
+
+
+def test_refunds_naming_their_orders(spark, linked_shop):
+    cuts = cutoff_schedule(linked_shop.as_of, n_cutoffs=2, spacing_days=60)
+    same(
+        churn_snapshots(linked_shop, cuts).table,
+        churn_snapshots(linked_shop, cuts, engine=spark).table,
+    )
+    args = (linked_shop, linked_shop.as_of - pd.Timedelta(days=90), "W")
+    same(customer_summary(*args).table, customer_summary(*args, engine=spark).table)
 
 
 def test_day_and_week_boundaries_are_utc(spark):

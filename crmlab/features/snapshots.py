@@ -35,15 +35,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import duckdb
 import pandas as pd
 
 from ..data.container import CRMData
 from ..data.contract import KIND_DTYPES, empty_table
 from ..data.validate import resolve_as_of
 from ..errors import ParameterError
-from ..sql import exact_avg, exact_stddev_samp, exact_sum, query_frame, sql_literal
+from ..sql import days_between, exact_avg, exact_stddev_samp, exact_sum, sql_literal
 from ..units import check_days, days_interval
+from .engine import connect
 
 _TIMESTAMP = KIND_DTYPES["timestamp"]
 MAX_CHANNELS = 8  # channel-mix columns for the most frequent channels only
@@ -115,6 +115,7 @@ def churn_snapshots(
     cancellations: pd.DataFrame | None = None,
     labelled: bool = True,
     channels: list[str] | tuple[str, ...] | None = None,
+    engine=None,
 ) -> Snapshots:
     """Churn snapshots for each cutoff (see the module docstring for every definition).
 
@@ -125,6 +126,7 @@ def churn_snapshots(
         today; the cutoffs then only need to be inside the data.
     channels: the channel-mix columns to build; default: the most used before the first
         cutoff. Pass ``training.channels`` when scoring, so the columns match.
+    engine: where the SQL runs (``crmlab.features.engine``).
     """
     if not isinstance(data, CRMData):
         raise ParameterError(
@@ -136,20 +138,15 @@ def churn_snapshots(
     if not cuts:
         raise ParameterError("cutoffs is empty: give at least one timestamp.")
     _check_cutoffs(data, cuts, horizon_days if labelled else 0)
-    con = duckdb.connect()
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        linked = _register(con, data, cuts, cancellations)
-        con.execute(_known_sql(linked))
-        channels = _top_channels(con) if channels is None else list(channels)
-        con.execute(_hist_sql(channels))
-        frame = query_frame(
-            con,
+    with connect(engine) as sql:
+        linked = _register(sql, data, cuts, cancellations)
+        sql.create_view("known", _known_sql(linked))
+        channels = _top_channels(sql) if channels is None else list(channels)
+        sql.create_table("hist", _hist_sql(channels))
+        frame = sql.frame(
             _sql(channels, cancellations is not None, cuts, linked),
             {"h": days_interval(horizon_days), "active": active_within_days},
         )
-    finally:
-        con.close()
     frame["cutoff"] = pd.to_datetime(frame["cutoff"], utc=True)
     frame["churned"] = frame["churned"].astype("int64")
     numeric = [c for c in frame.columns if c not in ID_COLUMNS and c not in CATEGORICAL]
@@ -202,7 +199,7 @@ def _check_cutoffs(data: CRMData, cuts: list[pd.Timestamp], horizon_days: float)
         )
 
 
-def _register(con, data: CRMData, cuts, cancellations) -> bool:
+def _register(sql, data: CRMData, cuts, cancellations) -> bool:
     """Views over the data set's tables (empty stand-ins for absent ones). True when refunds
     name their orders (``refund_of``), so purchases are netted per cutoff."""
     orders = data.orders
@@ -210,7 +207,7 @@ def _register(con, data: CRMData, cuts, cancellations) -> bool:
     channel = orders["channel"] if "channel" in orders else pd.Series("unknown", orders.index)
     refund = status.eq("refunded").to_numpy()
     order_id = orders["order_id"] if "order_id" in orders else pd.Series(None, orders.index)
-    con.register(
+    sql.register(
         "orders_source",
         pd.DataFrame(
             {
@@ -227,7 +224,7 @@ def _register(con, data: CRMData, cuts, cancellations) -> bool:
     if linked:
         links = orders.loc[refund & orders["refund_of"].notna().to_numpy()]
         linked = not links.empty
-        con.register(
+        sql.register(
             "links_source",
             pd.DataFrame(
                 {
@@ -237,48 +234,49 @@ def _register(con, data: CRMData, cuts, cancellations) -> bool:
                 }
             ),
         )
-    con.register("cutoffs_source", pd.DataFrame({"cutoff": pd.DatetimeIndex(cuts)}))
+    sql.register("cutoffs_source", pd.DataFrame({"cutoff": pd.DatetimeIndex(cuts)}))
     customers = data.customers
     signup = (
         customers["signup_channel"]
         if "signup_channel" in customers
         else pd.Series(None, customers.index, dtype="str")
     )
-    con.register(
+    sql.register(
         "customers_source", pd.DataFrame({"customer_id": customers["customer_id"], "s": signup})
     )
     tp = data.touchpoints
     tp = empty_table("touchpoints", ["customer_id", "occurred_at", "kind"]) if tp is None else tp
-    con.register("touchpoints_source", tp[["customer_id", "occurred_at", "kind"]])
+    sql.register("touchpoints_source", tp[["customer_id", "occurred_at", "kind"]])
     tickets = data.tickets
     if tickets is None:
         tickets = empty_table("tickets", ["customer_id", "opened_at", "resolved_at"])
     elif "resolved_at" not in tickets:
         tickets = tickets.assign(resolved_at=pd.Series(pd.NaT, tickets.index, dtype=_TIMESTAMP))
-    con.register("tickets_source", tickets[["customer_id", "opened_at", "resolved_at"]])
+    sql.register("tickets_source", tickets[["customer_id", "opened_at", "resolved_at"]])
     surveys = data.surveys
     if surveys is None:
         surveys = empty_table("surveys", ["customer_id", "answered_at", "nps"])
-    con.register("surveys_source", surveys[["customer_id", "answered_at", "nps"]])
-    con.register("contacts_source", _treated(data))
+    sql.register("surveys_source", surveys[["customer_id", "answered_at", "nps"]])
+    sql.register("contacts_source", _treated(data))
     if cancellations is not None:
         missing = {"customer_id", "cancelled_at"} - set(cancellations.columns)
         if missing:
             raise ParameterError(f"cancellations lacks column(s) {sorted(missing)}.")
         cancel = cancellations[["customer_id", "cancelled_at"]].copy()
         cancel["cancelled_at"] = pd.to_datetime(cancel["cancelled_at"], utc=True)
-        con.register("cancellations_source", cancel)
+        sql.register("cancellations_source", cancel)
     return linked
 
 
-def _top_channels(con) -> list[str]:
+def _top_channels(sql) -> list[str]:
     """The most used channels, chosen from purchases known at the first cutoff (so later
     events cannot change the columns)."""
-    top = con.execute(
-        "SELECT channel FROM known WHERE purchase AND cutoff = (SELECT min(cutoff) FROM "
-        f"cutoffs_source) GROUP BY channel ORDER BY count(*) DESC, channel LIMIT {MAX_CHANNELS}"
-    ).fetchall()
-    return [row[0] for row in top]
+    top = sql.frame(
+        "SELECT channel, count(*) AS n FROM known WHERE purchase AND cutoff = (SELECT "
+        "min(cutoff) FROM cutoffs_source) GROUP BY channel ORDER BY n DESC, channel "
+        f"LIMIT {MAX_CHANNELS}"
+    )
+    return top["channel"].tolist()
 
 
 def _known_sql(linked: bool) -> str:
@@ -286,11 +284,11 @@ def _known_sql(linked: bool) -> str:
     refunds naming it that are known by then and ``purchase`` (a completed order not refunded
     in full). Without linked refunds a purchase is simply a completed order."""
     if not linked:
-        return """CREATE TEMP VIEW known AS
+        return """
             SELECT o.customer_id, k.cutoff, o.ordered_at, o.channel, o.refund, o.amount,
                    NOT o.refund AS purchase
             FROM orders_source o JOIN cutoffs_source k ON o.ordered_at <= k.cutoff"""
-    return f"""CREATE TEMP VIEW known AS
+    return f"""
         WITH netted AS (
             SELECT l.refund_of AS order_id, k.cutoff, {exact_sum("l.amount")} AS refunded
             FROM links_source l JOIN cutoffs_source k ON l.refunded_at <= k.cutoff
@@ -330,11 +328,10 @@ def _hist_sql(channels: list[str]) -> str:
         return f"count(*) FILTER (WHERE {within(days)})"
 
     return f"""
-    CREATE TEMP TABLE hist AS
         SELECT customer_id, cutoff,
-               epoch(cutoff - min(ordered_at) FILTER (WHERE purchase)) / 86400.0
+               {days_between("min(ordered_at) FILTER (WHERE purchase)", "cutoff")}
                    AS tenure_days,
-               epoch(cutoff - max(ordered_at) FILTER (WHERE purchase)) / 86400.0
+               {days_between("max(ordered_at) FILTER (WHERE purchase)", "cutoff")}
                    AS recency_days,
                count(*) FILTER (WHERE purchase) AS n_orders,
                coalesce({exact_sum("amount", "purchase")}, 0) AS revenue,
@@ -385,7 +382,7 @@ def _touch_sql(cutoffs: list[pd.Timestamp]) -> str:
     per_cutoff = " UNION ALL ".join(
         f"SELECT customer_id, {_literal(c)} AS cutoff, n{i} AS touchpoints_90d, "
         f"e{i} AS email_opens_90d, v{i} AS visits_90d, "
-        f"epoch({_literal(c)} - l{i}) / 86400.0 AS days_since_touchpoint FROM touch_wide "
+        f"{days_between(f'l{i}', _literal(c))} AS days_since_touchpoint FROM touch_wide "
         f"WHERE l{i} IS NOT NULL"
         for i, c in enumerate(cutoffs)
     )
@@ -401,47 +398,70 @@ def _gaps_sql(linked: bool) -> str:
     linked refunds the purchases of a cutoff are a prefix of one sequence, so the gaps are
     computed once (a window over the orders, not over orders x cutoffs)."""
     if linked:  # an order refunded in full drops out of the sequence from then on
-        return """gaps AS (
-        SELECT customer_id, cutoff,
-               epoch(ordered_at - lag(ordered_at) OVER (PARTITION BY customer_id, cutoff
-                     ORDER BY ordered_at)) / 86400.0 AS gap
+        return f"""gaps AS (
+        SELECT customer_id, cutoff, {_gap("customer_id, cutoff")} AS gap
         FROM known WHERE purchase)"""
-    return """once AS (
-        SELECT customer_id, ordered_at,
-               epoch(ordered_at - lag(ordered_at) OVER (PARTITION BY customer_id
-                     ORDER BY ordered_at)) / 86400.0 AS gap
+    return f"""once AS (
+        SELECT customer_id, ordered_at, {_gap("customer_id")} AS gap
         FROM orders_source WHERE NOT refund),
     gaps AS (
         SELECT g.customer_id, k.cutoff, g.gap
         FROM once g JOIN cutoffs_source k ON g.ordered_at <= k.cutoff)"""
 
 
-def _sql(channels: list[str], contractual: bool, cutoffs: list[pd.Timestamp], linked: bool) -> str:
+def _gap(partition: str) -> str:
+    previous = f"lag(ordered_at) OVER (PARTITION BY {partition} ORDER BY ordered_at)"
+    return days_between(previous, "ordered_at")
+
+
+def _label_sql(contractual: bool, linked: bool) -> tuple[str, str, str, str]:
+    """The label as joins (Spark has no correlated EXISTS in a SELECT list): the label
+    expression, its CTEs, its join onto ``hist h``, and the filter dropping customers who
+    cancelled before the cutoff (contractual)."""
+    if contractual:
+        ctes = """cancelled AS (
+        SELECT h.customer_id, h.cutoff,
+               max(CASE WHEN x.cancelled_at > h.cutoff AND x.cancelled_at <= h.cutoff + $h
+                        THEN 1 ELSE 0 END) AS in_window,
+               max(CASE WHEN x.cancelled_at <= h.cutoff THEN 1 ELSE 0 END) AS before
+        FROM hist h JOIN cancellations_source x ON x.customer_id = h.customer_id
+        GROUP BY h.customer_id, h.cutoff)"""
+        join = "LEFT JOIN cancelled lab USING (customer_id, cutoff)"
+        return "coalesce(lab.in_window, 0)", ctes, join, "AND coalesce(lab.before, 0) = 0"
     # a purchase in the label window: net of the refunds known when the window closes
     # (summed exactly, as the features' netting: refunds adding up to the order cancel it)
-    not_refunded = (
-        f"""AND x.amount + coalesce((SELECT {exact_sum("l.amount")} FROM links_source l
-               WHERE l.refund_of = x.order_id AND l.refunded_at <= h.cutoff + $h), 0) > 0"""
+    netting = (
+        f"""window_refunds AS (
+        SELECT w.order_id, w.cutoff, {exact_sum("l.amount")} AS refunded
+        FROM (SELECT DISTINCT order_id, cutoff FROM window_orders) w
+        JOIN links_source l ON l.refund_of = w.order_id AND l.refunded_at <= w.cutoff + $h
+        GROUP BY w.order_id, w.cutoff),"""
         if linked
         else ""
     )
-    label = (
-        """CASE WHEN EXISTS (SELECT 1 FROM cancellations_source x WHERE x.customer_id =
-               h.customer_id AND x.cancelled_at > h.cutoff
-               AND x.cancelled_at <= h.cutoff + $h) THEN 1 ELSE 0 END"""
-        if contractual
-        else f"""CASE WHEN EXISTS (SELECT 1 FROM orders_source x WHERE x.customer_id =
-               h.customer_id AND NOT x.refund AND x.ordered_at > h.cutoff
-               AND x.ordered_at <= h.cutoff + $h {not_refunded}) THEN 0 ELSE 1 END"""
-    )
-    cancelled_before = (
-        """AND NOT EXISTS (SELECT 1 FROM cancellations_source x WHERE x.customer_id =
-               h.customer_id AND x.cancelled_at <= h.cutoff)"""
-        if contractual
+    kept = (
+        """LEFT JOIN window_refunds r ON r.order_id = w.order_id AND r.cutoff = w.cutoff
+        WHERE w.amount + coalesce(r.refunded, 0) > 0"""
+        if linked
         else ""
     )
+    ctes = f"""window_orders AS (
+        SELECT h.customer_id, h.cutoff, x.order_id, x.amount
+        FROM hist h JOIN orders_source x ON x.customer_id = h.customer_id AND NOT x.refund
+             AND x.ordered_at > h.cutoff AND x.ordered_at <= h.cutoff + $h),
+    {netting}
+    bought AS (
+        SELECT w.customer_id, w.cutoff, 1 AS bought FROM window_orders w {kept}
+        GROUP BY w.customer_id, w.cutoff)"""
+    join = "LEFT JOIN bought b USING (customer_id, cutoff)"
+    return "CASE WHEN b.bought IS NULL THEN 1 ELSE 0 END", ctes, join, ""
+
+
+def _sql(channels: list[str], contractual: bool, cutoffs: list[pd.Timestamp], linked: bool) -> str:
+    label, label_ctes, label_join, cancelled_before = _label_sql(contractual, linked)
     return f"""
     WITH {_gaps_sql(linked)},
+    {label_ctes},
     ipt AS (
         SELECT customer_id, cutoff, {exact_avg("gap")} AS ipt_mean_days,
                {exact_stddev_samp("gap")} AS ipt_std_days
@@ -454,16 +474,22 @@ def _sql(channels: list[str], contractual: bool, cutoffs: list[pd.Timestamp], li
                count(*) FILTER (WHERE t.opened_at > k.cutoff - to_days(365)) AS tickets_365d,
                count(*) FILTER (WHERE t.resolved_at IS NULL OR t.resolved_at > k.cutoff)
                    AS tickets_open,
-               epoch(k.cutoff - max(t.opened_at)) / 86400.0 AS days_since_ticket
+               {days_between("max(t.opened_at)", "k.cutoff")} AS days_since_ticket
         FROM tickets_source t JOIN cutoffs_source k ON t.opened_at <= k.cutoff
         GROUP BY t.customer_id, k.cutoff
     ),
-    nps AS (
-        SELECT s.customer_id, k.cutoff,
-               arg_max(s.nps, s.answered_at) AS last_nps,
-               arg_max(s.nps, s.answered_at) - max_by(s.nps, s.answered_at, 2)[2] AS nps_change
+    answers AS (
+        SELECT s.customer_id, k.cutoff, s.nps,
+               row_number() OVER (PARTITION BY s.customer_id, k.cutoff
+                                  ORDER BY s.answered_at DESC, s.nps DESC) AS latest
         FROM surveys_source s JOIN cutoffs_source k ON s.answered_at <= k.cutoff
-        GROUP BY s.customer_id, k.cutoff
+    ),
+    nps AS (
+        SELECT customer_id, cutoff, max(nps) FILTER (WHERE latest = 1) AS last_nps,
+               max(nps) FILTER (WHERE latest = 1) - max(nps) FILTER (WHERE latest = 2)
+                   AS nps_change
+        FROM answers WHERE latest <= 2
+        GROUP BY customer_id, cutoff
     ),
     contact AS (
         SELECT c.customer_id, k.cutoff, count(*) AS campaign_contacts_365d
@@ -495,6 +521,7 @@ def _sql(channels: list[str], contractual: bool, cutoffs: list[pd.Timestamp], li
     LEFT JOIN nps n USING (customer_id, cutoff)
     LEFT JOIN contact c USING (customer_id, cutoff)
     LEFT JOIN customers_source cs USING (customer_id)
+    {label_join}
     WHERE ($active IS NULL OR h.recency_days <= $active) {cancelled_before}
     ORDER BY h.cutoff, h.customer_id
     """
