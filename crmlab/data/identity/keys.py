@@ -146,3 +146,15 @@ def normalize_date(value) -> str | None:
     except (ValueError, TypeError):
         return None
     return None if pd.isna(stamp) else f"{stamp:%Y-%m-%d}"
+
+
+def normalize_each(values, fn):
+    """``fn`` applied to a Series' values, once per distinct spelling (real exports repeat
+    the same e-mail or phone on many rows); missing values are passed as None. Returns an
+    object Series on the same index."""
+    import pandas as pd
+
+    raw = values.astype("object")
+    raw = raw.where(raw.notna(), None).tolist()
+    once = {v: fn(v) for v in dict.fromkeys(raw)}
+    return pd.Series([once[v] for v in raw], index=values.index, dtype="object")

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 
-from .keys import normalize_phone
+from .keys import normalize_each, normalize_phone
 
 TAIL_DIGITS = 7
 _PLAIN = r"\s*\+?[0-9 ().-]*"
@@ -79,18 +79,6 @@ def phone_keys(values, region: str) -> pd.Series:
     return pd.Series(keys, index=text.index, dtype="object")
 
 
-def e164_keys(numbers: pd.Series) -> pd.Series:
-    """The same key for numbers already in E.164 form ("+447400123456"), None for None."""
-    lengths = tail_lengths()
-    out = pd.Series(None, index=numbers.index, dtype="object")
-    for i, number in numbers.dropna().items():
-        digits = number[1:]
-        code = next((digits[:w] for w in (1, 2, 3) if digits[:w] in lengths), None)
-        if code is not None:
-            out[i] = f"{code}:{digits[-lengths[code] :]}"
-    return out
-
-
 def linkable_phones(values: pd.Series, region: str, needed: np.ndarray) -> pd.Series:
     """``normalize_phone`` of every number that another record could share, and of the
     records flagged ``needed`` (compared field by field elsewhere); None for the rest, whose
@@ -98,16 +86,11 @@ def linkable_phones(values: pd.Series, region: str, needed: np.ndarray) -> pd.Se
     keys = phone_keys(values, region)
     parse = needed | keys.isna().to_numpy() | keys.duplicated(keep=False).to_numpy()
     phones = pd.Series(None, index=values.index, dtype="object")
-    phones[parse] = _normalized(values[parse], region)
+    phones[parse] = normalize_each(values[parse], lambda v: normalize_phone(v, region))
     # a skipped number whose key a parsed one turned out to have (one typed with letters or
-    # an extension, say) may share its E.164 form: parse those too
-    late = ~parse & keys.isin(set(e164_keys(phones[parse]).dropna())).to_numpy()
-    phones[late] = _normalized(values[late], region)
+    # an extension, say) may share its E.164 form: parse those too. An E.164 form is plainly
+    # typed, so phone_keys gives its key.
+    parsed_keys = set(phone_keys(phones[parse].dropna(), region).dropna())
+    late = ~parse & keys.isin(parsed_keys).to_numpy()
+    phones[late] = normalize_each(values[late], lambda v: normalize_phone(v, region))
     return phones.where(phones.notna(), None)
-
-
-def _normalized(values: pd.Series, region: str) -> list:
-    values = values.astype("object")
-    values = values.where(values.notna(), None).tolist()
-    cache_ = {v: normalize_phone(v, region) for v in dict.fromkeys(values)}
-    return [cache_[v] for v in values]

@@ -254,7 +254,7 @@ def _apply_floors(model: dict, u_floor: float) -> None:
     never weighs more than a stronger one (its u raised to match); m and u then sum to one
     over each field's non-null levels."""
     for comparison in model["comparisons"]:
-        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        levels = _levels(comparison)
         m = np.array([_number(lv.get("m_probability")) for lv in levels])
         u = np.array([_number(lv.get("u_probability")) for lv in levels])
         m = np.maximum(np.where(np.isfinite(m), m, M_FLOOR), M_MIN)
@@ -267,6 +267,11 @@ def _apply_floors(model: dict, u_floor: float) -> None:
             level["m_probability"], level["u_probability"] = float(m_i), float(u_i)
 
 
+def _levels(comparison: dict) -> list[dict]:
+    """A saved comparison's levels without its null level, strongest first."""
+    return [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+
+
 def _number(value) -> float:
     return float(value) if isinstance(value, int | float) else float("nan")
 
@@ -275,7 +280,7 @@ def model_table(linker) -> pd.DataFrame:
     """field, level, gamma, m, u, match_weight (log2 m/u) of every non-null level."""
     rows = []
     for comparison in linker.misc.save_model_to_json()["comparisons"]:
-        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        levels = _levels(comparison)
         for gamma, level in zip(range(len(levels) - 1, -1, -1), levels, strict=True):
             m, u = level["m_probability"], level["u_probability"]
             rows.append(

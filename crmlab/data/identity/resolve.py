@@ -41,7 +41,14 @@ from ..personal import looks_like_contact
 from ..privacy import mask_email, mask_name, mask_phone, pseudonymize
 from .agreement import conflict
 from .chains import split_chains
-from .keys import normalize_card, normalize_date, normalize_email, normalize_name, normalize_phone
+from .keys import (
+    normalize_card,
+    normalize_date,
+    normalize_each,
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+)
 from .phone_shortcut import linkable_phones
 from .probabilistic import DEFAULT_THRESHOLD, score, score_within, splink_input
 from .review import borderline
@@ -189,10 +196,7 @@ def _normalized(records: pd.DataFrame, region: str, every_phone: bool = True) ->
     def each(column: str, fn) -> pd.Series:
         if column not in records:
             return pd.Series(None, index=records.index, dtype="object")
-        values = records[column].astype("object")
-        values = values.where(values.notna(), None).tolist()
-        cache = {v: fn(v) for v in dict.fromkeys(values)}  # each distinct spelling once
-        return pd.Series([cache[v] for v in values], index=records.index, dtype="object")
+        return normalize_each(records[column], fn)
 
     name = each("name", normalize_name)
     birth = each("birth_date", normalize_date)
