@@ -9,7 +9,7 @@ from ..data.validate import resolve_as_of
 from ..sql import exact_sum
 from .engine import connect
 from .orders_view import OrdersSource, OrdersView
-from .summary import check_period
+from .summary import check_period, period_start
 
 
 def monthly_orders(orders: OrdersSource, engine=None) -> pd.DataFrame:
@@ -81,9 +81,7 @@ def purchase_tracking(
 
 def _grid(counts: pd.DataFrame, unit: str, end: pd.Timestamp) -> pd.DatetimeIndex:
     """Every period from the first cohort's to the one holding ``end``."""
-    last = end.tz_convert("UTC").normalize()
-    if unit == "week":
-        last -= pd.Timedelta(days=last.weekday())
+    last = period_start(end, unit)
     if counts.empty:
         return pd.DatetimeIndex([], tz="UTC", name="period")
     first = counts.loc[counts["first_purchases"] > 0, "period"].min()

@@ -110,7 +110,7 @@ def connect(engine: EngineLike = None) -> Engine:
     """The ``Engine`` for an ``engine=`` argument (see the module docstring)."""
     if engine is None:
         return DuckDBEngine()
-    if _is_spark_session(engine) or (isinstance(engine, str) and engine.startswith("sc://")):
+    if is_spark(engine, "SparkSession") or (isinstance(engine, str) and engine.startswith("sc://")):
         from .spark_engine import SparkEngine
 
         return SparkEngine(engine)
@@ -120,6 +120,8 @@ def connect(engine: EngineLike = None) -> Engine:
     )
 
 
-def _is_spark_session(value) -> bool:
+def is_spark(value, kind: str) -> bool:
+    """Is ``value`` a pyspark ``kind`` ("SparkSession", "DataFrame"), classic or Connect?
+    (Told by name, so that nothing here imports pyspark.)"""
     cls = type(value)
-    return cls.__name__ == "SparkSession" and cls.__module__.startswith("pyspark.")
+    return cls.__name__ == kind and cls.__module__.startswith("pyspark.")

@@ -15,7 +15,7 @@ import pandas as pd
 from ..data.container import CRMData
 from ..errors import DataContractError, ParameterError
 from ..sql import exact_sum
-from .engine import connect
+from .engine import connect, is_spark
 
 OrdersSource = pd.DataFrame | CRMData | str | Path
 NEEDED = ("customer_id", "ordered_at", "amount")
@@ -62,7 +62,7 @@ class OrdersView:
                     f"orders.ordered_at holds {source['ordered_at'].dtype} values, not "
                     "timestamps; pass the data through crmlab.data.validate() or load() first."
                 )
-        elif not isinstance(source, str | Path) and not _is_spark_frame(source):
+        elif not isinstance(source, str | Path) and not is_spark(source, "DataFrame"):
             raise ParameterError(
                 f"orders must be a DataFrame, CRMData or Parquet path, not {type(source).__name__}"
             )
@@ -81,10 +81,6 @@ class OrdersView:
 
     def __exit__(self, *exc) -> None:
         self.engine.close()
-
-
-def _is_spark_frame(value) -> bool:
-    return type(value).__name__ == "DataFrame" and type(value).__module__.startswith("pyspark.")
 
 
 def _purchases_sql(columns: set[str], moment: pd.Timestamp | None) -> str:

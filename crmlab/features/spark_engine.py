@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from ..data.parquet import spark_parquet
 from ..errors import ParameterError
-from .engine import Engine
+from .engine import Engine, is_spark
 from .spark_sql import to_spark
 
 _RUNS = itertools.count(1)
@@ -61,9 +61,7 @@ class SparkEngine(Engine):
                 frame = self.session.createDataFrame(_spark_ready(source))
         elif isinstance(source, str | Path):
             frame = spark_parquet(self.session, source)
-        elif type(source).__name__ == "DataFrame" and type(source).__module__.startswith(
-            "pyspark."
-        ):
+        elif is_spark(source, "DataFrame"):
             frame = source
         else:
             raise ParameterError(

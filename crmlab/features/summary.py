@@ -223,10 +223,14 @@ def calibration_holdout(
 
 def _periods_apart(trunc: str, start: pd.Timestamp, end: pd.Timestamp) -> int:
     """Days between the starts of the periods (UTC days or ISO weeks) holding two moments."""
-    first, last = (pd.Timestamp(t).tz_convert("UTC").normalize() for t in (start, end))
-    if trunc == "week":  # back to Monday
-        first, last = (t - pd.Timedelta(days=t.weekday()) for t in (first, last))
-    return (last - first).days
+    return (period_start(end, trunc) - period_start(start, trunc)).days
+
+
+def period_start(moment: pd.Timestamp, trunc: str) -> pd.Timestamp:
+    """Start (UTC) of the period holding ``moment``: its day, or the Monday of its ISO week
+    for ``trunc="week"`` (SQL's ``date_trunc``, computed in pandas)."""
+    day = pd.Timestamp(moment).tz_convert("UTC").normalize()
+    return day - pd.Timedelta(days=day.weekday()) if trunc == "week" else day
 
 
 def check_period(period: str) -> str:
