@@ -231,6 +231,18 @@ def test_parquet_files_give_the_same_summary(tmp_path):
     )
 
 
+def test_parquet_written_by_pandas_with_nanosecond_timestamps(tmp_path):
+    """pandas writes nanoseconds by default; DuckDB refused to compare them with as_of."""
+    orders = random_orders(seed=6)
+    orders["ordered_at"] = orders["ordered_at"].astype("datetime64[ns, UTC]")
+    orders.to_parquet(tmp_path / "orders.parquet")
+    pd.testing.assert_frame_equal(
+        customer_summary(str(tmp_path / "orders.parquet"), "2022-01-01").table,
+        customer_summary(orders, "2022-01-01").table,
+        check_dtype=False,
+    )
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     days=st.lists(st.integers(0, 120), min_size=1, max_size=30),
