@@ -93,3 +93,12 @@ def test_tables_are_renamed_keeping_their_aliases():
 def test_constructs_without_a_faithful_spark_form_are_refused(sql, complaint):
     with pytest.raises(TranslationError, match=complaint):
         spark(sql)
+
+
+@pytest.mark.parametrize("engine", ["postgres://db", 42, "duckdb"])
+def test_an_engine_crmlab_cannot_use_is_a_clear_error(engine, tiny):
+    from crmlab.errors import ParameterError
+    from crmlab.features import customer_summary
+
+    with pytest.raises(ParameterError, match="SparkSession"):
+        customer_summary(tiny, tiny.as_of, engine=engine)
