@@ -8,6 +8,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from crmlab.data import CRMData, generate
+from crmlab.errors import DataContractError
 from crmlab.features import (
     calibration_holdout,
     churn_snapshots,
@@ -148,6 +149,36 @@ def test_a_spark_dataframe_stays_on_the_cluster(spark, shop):
     remote = spark.createDataFrame(pa.Table.from_pandas(shop.orders, preserve_index=False))
     as_of = shop.as_of
     same(customer_summary(shop, as_of).table, customer_summary(remote, as_of, engine=spark).table)
+
+
+@pytest.mark.parametrize("unit", ["us", "ns"])
+def test_parquet_files_are_read_on_the_cluster(spark, shop, tmp_path, unit):
+    """Microsecond files, and the nanosecond timestamps pandas writes by default (Spark
+    refuses those unless read as integers): truncated to the microsecond on both engines,
+    before 1970 too."""
+    orders = shop.orders.copy()
+    orders["ordered_at"] = orders["ordered_at"].astype(f"datetime64[{unit}, UTC]")
+    if unit == "ns":
+        orders["ordered_at"] += pd.Timedelta(nanoseconds=999)
+        orders.loc[orders.index[::7], "ordered_at"] -= pd.Timedelta(days=365 * 60)
+    half = len(orders) // 2
+    orders.iloc[:half].to_parquet(tmp_path / "part1.parquet")
+    orders.iloc[half:].to_parquet(tmp_path / "part2.parquet")
+    files = str(tmp_path / "*.parquet")
+    as_of = shop.as_of - pd.Timedelta(days=100)
+    same(customer_summary(files, as_of).table, customer_summary(files, as_of, engine=spark).table)
+    assert spark.conf.get("spark.sql.legacy.parquet.nanosAsLong") == "false"
+
+
+def test_unreadable_nanoseconds_are_a_crmlab_error(spark, shop, tmp_path, monkeypatch):
+    """Files crmlab cannot inspect first (object storage) reach Spark as they are; its
+    refusal of nanoseconds becomes an error that says how to rewrite them."""
+    import crmlab.features.spark_engine as spark_engine
+
+    monkeypatch.setattr(spark_engine, "nanosecond_columns", lambda path: {})
+    shop.orders.to_parquet(tmp_path / "orders.parquet")
+    with pytest.raises(DataContractError, match="coerce_timestamps='us'"):
+        customer_summary(str(tmp_path / "orders.parquet"), shop.as_of, engine=spark)
 
 
 def test_no_orders_gives_the_same_empty_result(spark, shop):

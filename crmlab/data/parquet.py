@@ -7,6 +7,8 @@ from __future__ import annotations
 import glob
 from pathlib import Path
 
+import pyarrow as pa
+
 from ..errors import DataContractError
 from ..sql import sql_identifier
 
@@ -19,24 +21,39 @@ def check_parquet(path: str | Path) -> None:
 
 
 # pandas writes nanosecond timestamps; DuckDB cannot compare them with the microsecond
-# timestamps of crmlab's parameters (a binder error), and crmlab works in microseconds
-_MICROSECONDS = {"TIMESTAMPTZ_NS": "TIMESTAMPTZ", "TIMESTAMP_NS": "TIMESTAMP"}
+# timestamps of crmlab's parameters (a binder error), and crmlab works in microseconds.
+# Truncated toward zero, as DuckDB and Arrow convert a pandas frame (a plain CAST rounds).
+_MICROSECONDS = {
+    "TIMESTAMPTZ_NS": "make_timestamp(epoch_ns({0}) // 1000) AT TIME ZONE 'UTC'",
+    "TIMESTAMP_NS": "make_timestamp(epoch_ns({0}) // 1000)",
+}
 
 
 def parquet_view(con, path: str | Path, view: str) -> None:
     """Create ``view`` on a DuckDB connection over Parquet file(s) at ``path`` (a file, or a
-    glob such as ``orders/*.parquet``); nanosecond timestamps are read to the microsecond."""
+    glob such as ``orders/*.parquet``); nanosecond timestamps are truncated to the
+    microsecond."""
     check_parquet(path)
     relation = con.read_parquet(str(path))
     columns = []
     for name, kind in zip(relation.columns, relation.types, strict=True):
         quoted = sql_identifier(name)
         cast = _MICROSECONDS.get(str(kind))
-        columns.append(f"CAST({quoted} AS {cast}) AS {quoted}" if cast else quoted)
+        columns.append(f"{cast.format(quoted)} AS {quoted}" if cast else quoted)
     relation.project(", ".join(columns)).create_view(view)
 
 
-def spark_parquet(session, path: str | Path):
-    """A Spark DataFrame over Parquet file(s) at ``path`` (read where the cluster is)."""
-    check_parquet(path)
-    return session.read.parquet(str(path))
+def nanosecond_columns(path: str | Path) -> dict[str, bool]:
+    """Columns of the local Parquet file(s) at ``path`` stored as nanosecond timestamps,
+    each with whether it is UTC-adjusted. Remote paths give {} (their engine reads them)."""
+    if "://" in str(path):
+        return {}
+    import pyarrow.parquet as pq
+
+    found: dict[str, bool] = {}
+    for file in sorted(glob.glob(str(path))):
+        for field in pq.read_schema(file):
+            kind = field.type
+            if pa.types.is_timestamp(kind) and kind.unit == "ns":
+                found[field.name] = kind.tz is not None
+    return found

@@ -18,13 +18,15 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from ..data.parquet import spark_parquet
-from ..errors import ParameterError
+from ..data.parquet import check_parquet, nanosecond_columns
+from ..errors import DataContractError, ParameterError
 from .engine import Engine, is_spark
 from .spark_sql import to_spark
 
 _RUNS = itertools.count(1)
 _TZ = "spark.sql.session.timeZone"
+# Spark refuses nanosecond Parquet timestamps (pandas' default) unless read as integers
+_NANOS_AS_LONG = "spark.sql.legacy.parquet.nanosAsLong"
 
 
 @contextlib.contextmanager
@@ -46,8 +48,14 @@ class SparkEngine(Engine):
         self.session = session
         self._prefix = f"crmlab_{os.getpid()}_{next(_RUNS)}_"
         self._names: dict[str, str] = {}
-        self._zone = session.conf.get(_TZ)
-        session.conf.set(_TZ, "UTC")
+        self._settings: dict[str, str | None] = {}
+        self._set(_TZ, "UTC")
+
+    def _set(self, key: str, value: str) -> None:
+        """Change a session setting until ``close()``, which restores it."""
+        if key not in self._settings:
+            self._settings[key] = self.session.conf.get(key)
+        self.session.conf.set(key, value)
 
     def _own(self, name: str) -> str:
         self._names[name] = self._prefix + name
@@ -60,7 +68,7 @@ class SparkEngine(Engine):
             with _quiet():
                 frame = self.session.createDataFrame(_spark_ready(source))
         elif isinstance(source, str | Path):
-            frame = spark_parquet(self.session, source)
+            frame = self._parquet(source)
         elif is_spark(source, "DataFrame"):
             frame = source
         else:
@@ -70,6 +78,24 @@ class SparkEngine(Engine):
             )
         frame.createOrReplaceTempView(self._own(name))
         return list(frame.columns)
+
+    def _parquet(self, path: str | Path):
+        """Parquet read where the cluster is; nanosecond timestamps to the microsecond."""
+        check_parquet(path)
+        nanos = nanosecond_columns(path)
+        if nanos:
+            self._set(_NANOS_AS_LONG, "true")
+        try:
+            frame = self.session.read.parquet(str(path))
+        except Exception as error:  # AnalysisException, classic or Connect
+            if "TIMESTAMP(NANOS" not in str(error):
+                raise
+            raise DataContractError(
+                f"Spark cannot read the nanosecond timestamps in {path} (pandas writes them "
+                "by default). Rewrite the files with microseconds, e.g. pandas "
+                "to_parquet(..., coerce_timestamps='us', allow_truncated_timestamps=True)."
+            ) from None
+        return frame.withColumns({name: _microseconds(name, utc) for name, utc in nanos.items()})
 
     def _sql(self, sql: str, params: dict | None = None):
         return self.session.sql(to_spark(sql, params, self._names))
@@ -90,8 +116,22 @@ class SparkEngine(Engine):
         for view in self._names.values():
             self.session.catalog.dropTempView(view)
         self._names.clear()
-        if self._zone is not None:
-            self.session.conf.set(_TZ, self._zone)
+        for key, value in self._settings.items():
+            if value is None:
+                self.session.conf.unset(key)
+            else:
+                self.session.conf.set(key, value)
+        self._settings.clear()
+
+
+def _microseconds(name: str, utc: bool):
+    """A nanosecond count (read as an integer) as a timestamp, truncated to the microsecond
+    as on DuckDB (``data.parquet``)."""
+    from pyspark.sql import functions as F
+
+    count = "`" + name.replace("`", "``") + "`"
+    moment = f"timestamp_micros({count} div 1000)"
+    return F.expr(moment if utc else f"CAST({moment} AS TIMESTAMP_NTZ)")
 
 
 def _spark_ready(table: pa.Table) -> pa.Table:
