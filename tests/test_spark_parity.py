@@ -8,7 +8,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from crmlab.data import CRMData, generate
-from crmlab.errors import DataContractError
+from crmlab.errors import DataContractError, ParameterError
 from crmlab.features import (
     calibration_holdout,
     churn_snapshots,
@@ -200,3 +200,43 @@ def test_the_users_views_and_time_zone_are_left_alone(spark, shop):
     finally:
         spark.conf.set("spark.sql.session.timeZone", "UTC")
         spark.catalog.dropTempView("purchases")
+
+
+def test_the_analyses_pass_the_engine_on(spark, shop):
+    """churn, CLV evaluation and retention aggregate on Spark and fit on the same tables."""
+    from crmlab.churn import retention, snapshots
+    from crmlab.clv import evaluate
+
+    cuts = cutoff_schedule(shop.as_of, n_cutoffs=1, spacing_days=60)
+    same(
+        snapshots(shop, cuts, p_alive=True).table,
+        snapshots(shop, cuts, p_alive=True, engine=spark).table,
+    )
+    same(retention.cohort_retention(shop), retention.cohort_retention(shop, engine=spark))
+    same(
+        retention.lifetimes_from_orders(shop, shop.as_of),
+        retention.lifetimes_from_orders(shop, shop.as_of, engine=spark),
+    )
+    args = (shop, shop.as_of - pd.Timedelta(days=180), shop.as_of)
+    local, remote = evaluate(*args), evaluate(*args, engine=spark)
+    same(local.metrics, remote.metrics)
+    same(local.tracking, remote.tracking)
+
+
+def test_an_experiment_read_on_the_cluster(spark, shop):
+    """Units as a Spark DataFrame: checks and sums run there; the read-out is the same."""
+    from crmlab.experiment import Mean, Proportion, Ratio, analyze
+
+    units = experiment_units(shop, shop.assignments["campaign_id"].iloc[0])
+    remote = spark.createDataFrame(pa.Table.from_pandas(units, preserve_index=False))
+    metrics = [
+        Proportion("converted"),
+        Mean("revenue", covariate="pre_revenue"),
+        Ratio("n_orders", "sessions"),
+    ]
+    same(analyze(units, metrics).table, analyze(remote, metrics, engine=spark).table)
+    twice = spark.createDataFrame(
+        pa.Table.from_pandas(pd.concat([units, units.iloc[:1]]), preserve_index=False)
+    )
+    with pytest.raises(ParameterError, match="appears more than once"):
+        analyze(twice, metrics, engine=spark)

@@ -2,7 +2,7 @@
 
 - ``cohort_retention``: customers grouped by the period of their first completed order
   (acquisition cohort); for k = 0, 1, 2, ... the share of each cohort with a completed order
-  in period cohort + k. Computed in DuckDB.
+  in period cohort + k. Computed in SQL (DuckDB, or Spark with ``engine=``).
 - ``lifetimes_from_orders``: a customer's observed lifetime for survival analysis in a shop
   (non-contractual): churn is declared when the last order is more than ``inactive_days``
   before ``as_of``; the lifetime is first -> last order for them (event) and first order ->
@@ -20,10 +20,9 @@ import numpy as np
 import pandas as pd
 from statsmodels.duration.survfunc import SurvfuncRight
 
-from ..data.container import CRMData
 from ..data.validate import resolve_as_of
 from ..errors import ParameterError
-from ..features import customer_summary
+from ..features import OrdersSource, customer_summary
 from ..features.calendar import cohort_buyers
 from ..intervals import check_alpha, z_value
 from ..units import UNIT_NAMES, TimeUnit, days_per_unit
@@ -32,15 +31,18 @@ _PERIODS = {"M": ("month", 12), "Q": ("quarter", 4), "W": ("week", 52)}
 
 
 def cohort_retention(
-    orders: pd.DataFrame | CRMData, period: Literal["M", "Q", "W"] = "M"
+    orders: OrdersSource, period: Literal["M", "Q", "W"] = "M", engine=None
 ) -> pd.DataFrame:
     """The retention triangle: rows = acquisition cohorts (period start), columns = periods
     since acquisition (0, 1, ...), values = share of the cohort buying in that period (the
-    cohort's own period is 1.0 by definition). ``cohort_size`` is the first column."""
+    cohort's own period is 1.0 by definition). ``cohort_size`` is the first column.
+
+    orders: a DataFrame, CRMData, Parquet path or (on Spark) a Spark DataFrame. engine:
+    where the SQL runs (None: embedded DuckDB; a SparkSession or Spark Connect address)."""
     if period not in _PERIODS:
         raise ParameterError(f"period={period!r}: use 'M' (month), 'Q' (quarter) or 'W' (week).")
     unit, per_year = _PERIODS[period]
-    tidy = cohort_buyers(orders, unit, per_year)  # purchases: completed orders only
+    tidy = cohort_buyers(orders, unit, per_year, engine)  # purchases: completed orders only
     if tidy.empty:
         raise ParameterError("no completed orders: nothing to build cohorts from.")
     counts = tidy.pivot(index="cohort", columns="k", values="buyers")
@@ -52,14 +54,14 @@ def cohort_retention(
 
 
 def lifetimes_from_orders(
-    orders: pd.DataFrame | CRMData, as_of, inactive_days: float = 180
+    orders: OrdersSource, as_of, inactive_days: float = 180, engine=None
 ) -> pd.DataFrame:
     """Per customer: duration_days and churned (1 = event observed, 0 = censored); see the
-    module docstring for the definitions."""
+    module docstring for the definitions. engine: where the summary's SQL runs."""
     if inactive_days <= 0:
         raise ParameterError(f"inactive_days={inactive_days} must be > 0.")
     as_of = resolve_as_of(as_of)
-    summary = customer_summary(orders, as_of).table
+    summary = customer_summary(orders, as_of, engine=engine).table
     churned = summary["days_since_last_order"] > inactive_days
     end = summary["last_order_at"].where(churned, as_of)
     return pd.DataFrame(

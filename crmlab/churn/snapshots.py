@@ -23,25 +23,28 @@ def snapshots(
     p_alive: bool = False,
     labelled: bool = True,
     channels: list[str] | tuple[str, ...] | None = None,
+    engine=None,
 ) -> Snapshots:
     """``crmlab.features.churn_snapshots`` (same arguments), with ``p_alive=True`` adding the
     numeric feature p_alive: BG/NBD P(alive) at each cutoff, fitted on every customer's
-    history at that cutoff (daily periods, time in days)."""
+    history at that cutoff (daily periods, time in days). engine: where the SQL runs (None:
+    embedded DuckDB; a SparkSession or Spark Connect address; ``crmlab.features.engine``);
+    the models fit here, on the per-customer results."""
     snaps = churn_snapshots(
-        data, cutoffs, horizon_days, active_within_days, cancellations, labelled, channels
+        data, cutoffs, horizon_days, active_within_days, cancellations, labelled, channels, engine
     )
     if not p_alive:
         return snaps
-    table = snaps.table.assign(p_alive=_p_alive(data, snaps.table))
+    table = snaps.table.assign(p_alive=_p_alive(data, snaps.table, engine))
     return snaps.with_table(table, numeric=(*snaps.numeric, "p_alive"))
 
 
-def _p_alive(data: CRMData, table: pd.DataFrame) -> np.ndarray:
+def _p_alive(data: CRMData, table: pd.DataFrame, engine) -> np.ndarray:
     from .. import clv
 
     out = np.full(len(table), np.nan)
     for cutoff, rows in table.groupby("cutoff").indices.items():
-        summary = customer_summary(data, cutoff, time_unit="D")
+        summary = customer_summary(data, cutoff, time_unit="D", engine=engine)
         model = clv.fit(summary, "bgnbd", spend_model=None, penalizer=0.001)
         alive = model.p_alive()
         out[rows] = table["customer_id"].iloc[rows].map(alive).to_numpy(float)

@@ -39,13 +39,17 @@ def evaluate(
     period: str = "D",
     penalizer: float = 0.0,
     max_frequency: int = 7,
+    engine=None,
 ) -> Evaluation:
     """Fit ``model`` on purchases up to calibration_end and check it on the holdout period.
 
     Time is measured as in the papers by default (weeks at daily resolution: time_unit="W",
-    period="D").
+    period="D"). engine: where the summaries' SQL runs (None: embedded DuckDB; a
+    SparkSession or Spark Connect address); the model fits here, on the per-customer table.
     """
-    both = calibration_holdout(orders, calibration_end, observation_end, time_unit, period)
+    both = calibration_holdout(
+        orders, calibration_end, observation_end, time_unit, period, engine=engine
+    )
     fitted = fit(both.calibration, model=model, spend_model=None, penalizer=penalizer)
     horizon = both.duration_holdout
     per_customer = pd.DataFrame(
@@ -97,15 +101,19 @@ def evaluate(
         .rename_axis("frequency_cal")
         .reset_index()
     )
-    tracking = _tracking(orders, fitted, both, period)
+    tracking = _tracking(orders, fitted, both, period, engine)
     return Evaluation(metrics, by_frequency, tracking, per_customer, fitted)
 
 
-def _tracking(orders, fitted: CLVModel, both: CalibrationHoldout, period: str) -> pd.DataFrame:
+def _tracking(
+    orders, fitted: CLVModel, both: CalibrationHoldout, period: str, engine
+) -> pd.DataFrame:
     """Cumulative repeat purchases of the calibration cohort: actual vs the model's
     unconditional expectation summed over customers by their first-purchase date."""
     cal_end = both.calibration_end
-    counts = purchase_tracking(orders, both.observation_end, period=period, cohort_end=cal_end)
+    counts = purchase_tracking(
+        orders, both.observation_end, period=period, cohort_end=cal_end, engine=engine
+    )
     cohort = counts[counts["period"] <= cal_end]
     unit = pd.Timedelta(days=days_per_unit(fitted.time_unit))
     step = pd.Timedelta(days=days_per_unit(period))

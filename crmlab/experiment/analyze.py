@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import ParameterError
-from ..features import sufficient_statistics
+from ..features import sufficient_statistics, unit_checks
 from ..intervals import check_alpha, z_value
 from .srm import SRMResult, srm
 from .tests import adjust_pvalues, proportion_test, welch_test
@@ -217,13 +217,18 @@ def analyze(
     correction: Literal["holm", "bh"] | None = "holm",
     expected_shares: dict[str, float] | None = None,
     unit: str | None = "customer_id",
+    engine=None,
 ) -> Readout:
     """Every metric, every treatment arm against ``control`` (see the module docstring).
 
-    units: one row per unit (customer) with the variant column and metric columns.
+    units: one row per unit (customer) with the variant column and metric columns: a
+        pandas DataFrame, or with a Spark engine a Spark DataFrame (units stay on the
+        cluster; only per-arm sums come back).
     metrics: Proportion / Mean / Ratio objects with distinct names (``label=`` renames).
     expected_shares: designed share per arm for the SRM check (default: equal).
-    unit: the unit id column, checked for units in two arms (None to skip).
+    unit: the unit id column, checked for units in two arms (None, or absent, to skip).
+    engine: where the counting runs (None: embedded DuckDB; a SparkSession or Spark Connect
+        address: Spark; see ``crmlab.features.engine``).
     Returns a ``Readout``: its table has metric, kind ("proportion", "mean", "ratio"), arm,
     n_control, n_treatment, method, control_value, treatment_value, difference, ci_low,
     ci_high (level 1 - alpha), relative_lift, lift_ci_low, lift_ci_high, p_value,
@@ -231,11 +236,9 @@ def analyze(
     An SRM mismatch also raises a warning, because every number is then suspect.
     """
     check_alpha(alpha)
-    if variant not in units:
+    present = list(units.columns)
+    if variant not in present:
         raise ParameterError(f"variant column {variant!r} is not in the units table.")
-    if unit is not None and unit in units and units[unit].duplicated().any():
-        twice = units.loc[units[unit].duplicated(), unit].iloc[0]
-        raise ParameterError(f"unit {twice!r} appears more than once (e.g. in two arms).")
     if not metrics:
         raise ParameterError("metrics is empty: give at least one Proportion, Mean or Ratio.")
     names = [m.name for m in metrics]
@@ -244,32 +247,34 @@ def analyze(
         raise ParameterError(
             f"metric name(s) {repeated} are used twice; give each metric its own label=."
         )
-    arms = list(pd.unique(units[variant].dropna()))
+    needed = sorted({col for m in metrics for col in _columns(m)})
+    missing = [c for c in needed if c not in present]
+    if missing:
+        raise ParameterError(f"metric column(s) {missing} are not in the units table.")
+    unit = unit if unit in present else None
+    checks = unit_checks(units, variant, needed, unit, engine)
+    if checks.repeated is not None:
+        raise ParameterError(f"unit {checks.repeated!r} appears more than once (e.g. in two arms).")
+    arms = list(checks.arms)
     if control not in arms:
         raise ParameterError(f"control={control!r} is not an arm; arms are {sorted(arms)}.")
     if len(arms) < 2:
         raise ParameterError(f"only one arm ({control!r}): nothing to compare.")
-    needed = sorted({col for m in metrics for col in _columns(m)})
-    missing = [c for c in needed if c not in units]
-    if missing:
-        raise ParameterError(f"metric column(s) {missing} are not in the units table.")
-    bad = units[needed].isna().sum()
-    if bad.any():
+    if checks.missing:
         raise ParameterError(
-            f"metric columns have missing values: {bad[bad > 0].to_dict()}; "
+            f"metric columns have missing values: {checks.missing}; "
             "fill them (e.g. 0 orders) or drop those units explicitly."
         )
-    counts = units[variant].value_counts()
-    shares = None if expected_shares is None else [expected_shares[a] for a in counts.index]
-    check = srm(counts.to_numpy(), shares)
+    shares = None if expected_shares is None else [expected_shares[a] for a in arms]
+    check = srm(np.array(list(checks.arms.values())), shares)
     if check.mismatch:
         warnings.warn(
-            f"sample-ratio mismatch: arm sizes {counts.to_dict()} (p = {check.p_value:.2g}); "
+            f"sample-ratio mismatch: arm sizes {checks.arms} (p = {check.p_value:.2g}); "
             "assignment or logging is broken, do not trust these results.",
             stacklevel=2,
         )
     # Aggregated by the SQL engine: from here on only a few numbers per arm move around.
-    table_stats = sufficient_statistics(units, variant, needed)
+    table_stats = sufficient_statistics(units, variant, needed, engine)
     per_arm = {arm: table_stats.loc[arm].to_dict() for arm in arms}
     pooled = table_stats.sum().to_dict()
     rows = []

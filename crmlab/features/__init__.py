@@ -9,15 +9,15 @@ reads the single definition of a purchase in ``orders_view``.
   monetary_value, as a ``CustomerSummary`` that carries its ``as_of`` and ``time_unit``.
 - ``churn_snapshots``: point-in-time churn features and labels (``Snapshots``);
   ``subscriber_snapshots``: the same from a one-row-per-subscriber table.
-- ``experiment_units`` / ``sufficient_statistics``: per-unit outcomes of a campaign test
-  and the per-arm sums every two-sample test needs.
+- ``experiment_units`` / ``sufficient_statistics`` / ``unit_checks``: per-unit outcomes of
+  a campaign test, the per-arm sums every two-sample test needs, and the checks before.
 - ``monthly_orders`` / ``monthly_new_customers`` / ``purchase_tracking``: calendar series.
 """
 
 from __future__ import annotations
 
 from .calendar import monthly_new_customers, monthly_orders, purchase_tracking
-from .experiment import experiment_units, sufficient_statistics
+from .experiment import UnitChecks, experiment_units, sufficient_statistics, unit_checks
 from .orders_view import OrdersSource, OrdersView
 from .snapshots import Snapshots, churn_snapshots, cutoff_schedule
 from .subscribers import subscriber_snapshots
@@ -29,6 +29,7 @@ __all__ = [
     "OrdersSource",
     "OrdersView",
     "Snapshots",
+    "UnitChecks",
     "calibration_holdout",
     "churn_snapshots",
     "customer_summary",
@@ -39,4 +40,5 @@ __all__ = [
     "purchase_tracking",
     "subscriber_snapshots",
     "sufficient_statistics",
+    "unit_checks",
 ]

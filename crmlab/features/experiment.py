@@ -1,6 +1,11 @@
-"""Experiment units and their sufficient statistics: the SQL behind ``crmlab.experiment``."""
+"""Experiment units and their sufficient statistics: the SQL behind ``crmlab.experiment``.
+
+Units may be a pandas DataFrame or, on Spark, a Spark DataFrame: the checks and the
+statistics are SQL, so ten million units never have to be in pandas."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -89,8 +94,9 @@ def sufficient_statistics(
     frame: pd.DataFrame, group: str, columns: list[str], engine=None
 ) -> pd.DataFrame:
     """Per group: n, and for the columns every sum s_a and sum of products s_a*b (a <= b in
-    the given order) — all a two-sample test needs, computed in one SQL pass. engine: where
-    the SQL runs (``crmlab.features.engine``)."""
+    the given order) — all a two-sample test needs, computed in one SQL pass. Rows without
+    a group are left out. frame: a pandas DataFrame, or a Spark DataFrame with a Spark
+    engine. engine: where the SQL runs (``crmlab.features.engine``)."""
     terms = ["count(*)::DOUBLE AS n"]
     for i, a in enumerate(columns):
         terms.append(f'{exact_sum(f"{sql_identifier(a)}::DOUBLE")} AS "s_{a}"')
@@ -98,9 +104,60 @@ def sufficient_statistics(
             product = f"{sql_identifier(a)}::DOUBLE * {sql_identifier(b)}::DOUBLE"
             terms.append(f'{exact_sum(product)} AS "s_{a}*{b}"')
     with connect(engine) as sql:
-        sql.register("units_source", frame[[group, *columns]])
+        kept = [group, *columns]
+        sql.register("units_source", frame[kept] if isinstance(frame, pd.DataFrame) else frame)
         out = sql.frame(
             f"SELECT {sql_identifier(group)} AS grp, {', '.join(terms)} "
-            "FROM units_source GROUP BY grp ORDER BY grp"
+            f"FROM units_source WHERE {sql_identifier(group)} IS NOT NULL GROUP BY grp "
+            "ORDER BY grp"
         )
     return out.set_index("grp")
+
+
+@dataclass(frozen=True)
+class UnitChecks:
+    """What ``experiment.analyze`` checks before trusting a units table.
+
+    arms: units per arm (arm -> n, sorted by arm; units without an arm are not counted).
+    missing: missing values per metric column (only columns with some).
+    repeated: a unit id found on more than one row (None when every id is unique)."""
+
+    arms: dict
+    missing: dict[str, int]
+    repeated: object | None
+
+
+def unit_checks(
+    frame, group: str, columns: list[str], unit: str | None = None, engine=None
+) -> UnitChecks:
+    """Arm sizes, missing metric values and a repeated unit id, in one engine session.
+
+    frame: one row per unit (a pandas DataFrame, or a Spark DataFrame with a Spark engine).
+    group: the arm column; columns: the metric columns; unit: the unit id column or None.
+    engine: where the SQL runs (``crmlab.features.engine``)."""
+    g = sql_identifier(group)
+    counts = ", ".join(
+        f"count(*) - count({sql_identifier(c)}) AS {sql_identifier(c)}" for c in columns
+    )
+    with connect(engine) as sql:
+        kept = [group, *columns] + ([unit] if unit and unit not in (group, *columns) else [])
+        sql.register("units_source", frame[kept] if isinstance(frame, pd.DataFrame) else frame)
+        arms = sql.frame(
+            f"SELECT {g} AS arm, count(*) AS n FROM units_source WHERE {g} IS NOT NULL "
+            "GROUP BY arm ORDER BY arm"
+        )
+        missing = sql.frame(f"SELECT {counts} FROM units_source") if columns else pd.DataFrame()
+        repeated = None
+        if unit:
+            u = sql_identifier(unit)
+            twice = sql.frame(
+                f"SELECT {u} AS unit FROM units_source WHERE {u} IS NOT NULL GROUP BY {u} "
+                f"HAVING count(*) > 1 ORDER BY {u} LIMIT 1"
+            )
+            repeated = None if twice.empty else twice["unit"].iloc[0]
+    found = missing.iloc[0].to_dict() if len(missing) else {}
+    return UnitChecks(
+        arms=dict(zip(arms["arm"], arms["n"].astype("int64"), strict=True)),
+        missing={c: int(n) for c, n in found.items() if n},
+        repeated=repeated,
+    )
