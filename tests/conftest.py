@@ -76,9 +76,10 @@ def postgres():
 
 
 @pytest.fixture(scope="session")
-def spark():
-    """A local Spark session (tests/spark_session.py); skipped where pyspark or Java is
-    missing, unless CRMLAB_REQUIRE_SPARK=1 (CI), where their absence fails the test."""
+def local_spark():
+    """(classic session, Spark Connect address): one local Spark (tests/spark_session.py);
+    skipped where pyspark or Java is missing, unless CRMLAB_REQUIRE_SPARK=1 (CI), where
+    their absence fails the test."""
     import shutil
 
     from tests import spark_session
@@ -88,7 +89,29 @@ def spark():
         if os.environ.get("CRMLAB_REQUIRE_SPARK") == "1":
             pytest.fail(f"CRMLAB_REQUIRE_SPARK=1 but {reason}")
         pytest.skip(reason)
-    session, warehouse = spark_session.start()
-    yield session
+    session, warehouse, address = spark_session.start()
+    yield session, address
     session.stop()
     shutil.rmtree(warehouse, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def spark(local_spark):
+    """The classic (py4j) SparkSession."""
+    return local_spark[0]
+
+
+@pytest.fixture(scope="session")
+def spark_connect(local_spark):
+    """A Spark Connect session on the same local Spark."""
+    from tests import spark_session
+
+    session = spark_session.connect_client(local_spark[1])
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def spark_address(local_spark) -> str:
+    """The local Spark Connect server's address, "sc://127.0.0.1:<port>"."""
+    return local_spark[1]

@@ -1,13 +1,18 @@
-"""One local Apache Spark for the tests: ``local[2]``, UTC, no UI, a private warehouse.
+"""One local Apache Spark for the tests: ``local[2]``, UTC, no UI, a private warehouse,
+and a Spark Connect server in the same JVM (on a free port) for the Connect path.
 
 Started once per test process (Spark takes ~7 s to start). Needs pyspark (the ``spark``
-extra) and a Java 17 runtime; ``unavailable()`` says which is missing.
+extra) and a Java 17 runtime; ``unavailable()`` says which is missing. pyspark refuses a
+second, Connect-mode local Spark next to a classic one in one process
+(``SESSION_ALREADY_EXIST``), so the classic session runs the Connect plugin and Connect
+clients reach it at ``sc://localhost:<port>``.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import shutil
+import socket
 import tempfile
 
 
@@ -20,9 +25,17 @@ def unavailable() -> str | None:
     return None
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def start():
+    """(classic session, warehouse folder, Spark Connect address of the same Spark)."""
     from pyspark.sql import SparkSession
 
+    port = free_port()
     warehouse = tempfile.mkdtemp(prefix="crmlab-spark-")
     session = (
         SparkSession.builder.master("local[2]")
@@ -33,7 +46,17 @@ def start():
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.warehouse.dir", warehouse)
         .config("spark.driver.extraJavaOptions", f"-Djava.io.tmpdir={warehouse}")
+        .config("spark.plugins", "org.apache.spark.sql.connect.SparkConnectPlugin")
+        .config("spark.connect.grpc.binding.address", "127.0.0.1")
+        .config("spark.connect.grpc.binding.port", str(port))
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
-    return session, warehouse
+    return session, warehouse, f"sc://127.0.0.1:{port}"
+
+
+def connect_client(address: str):
+    """A Spark Connect session on ``address``, as crmlab makes one for an address."""
+    from crmlab.features.spark_engine import connect_session
+
+    return connect_session(address)

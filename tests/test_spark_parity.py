@@ -240,3 +240,65 @@ def test_an_experiment_read_on_the_cluster(spark, shop):
     )
     with pytest.raises(ParameterError, match="appears more than once"):
         analyze(twice, metrics, engine=spark)
+
+
+# Spark Connect: the client most clusters offer (Databricks, a Connect server). Same Spark,
+# reached over gRPC; crmlab's inputs, settings and views go through Connect's API.
+
+
+def test_spark_connect_session(spark_connect, shop, tmp_path):
+    as_of = shop.as_of - pd.Timedelta(days=100)
+    same(
+        customer_summary(shop, as_of).table,
+        customer_summary(shop, as_of, engine=spark_connect).table,
+    )
+    args = (shop, shop.as_of - pd.Timedelta(days=200), shop.as_of, "W")
+    same(
+        calibration_holdout(*args).holdout,
+        calibration_holdout(*args, engine=spark_connect).holdout,
+    )
+    cuts = cutoff_schedule(shop.as_of, n_cutoffs=1, spacing_days=60)
+    same(churn_snapshots(shop, cuts).table, churn_snapshots(shop, cuts, engine=spark_connect).table)
+    orders = shop.orders.astype({"ordered_at": "datetime64[ns, UTC]"})
+    orders.to_parquet(tmp_path / "orders.parquet")
+    files = str(tmp_path / "orders.parquet")
+    same(
+        customer_summary(files, as_of).table,
+        customer_summary(files, as_of, engine=spark_connect).table,
+    )
+    assert spark_connect.conf.get("spark.sql.legacy.parquet.nanosAsLong") == "false"
+
+
+def test_spark_connect_units_stay_on_the_server(spark_connect, shop):
+    from crmlab.experiment import Mean, Proportion, analyze
+
+    units = experiment_units(shop, shop.assignments["campaign_id"].iloc[0])
+    same(
+        units, experiment_units(shop, shop.assignments["campaign_id"].iloc[0], engine=spark_connect)
+    )
+    remote = spark_connect.createDataFrame(pa.Table.from_pandas(units, preserve_index=False))
+    metrics = [Proportion("converted"), Mean("revenue", covariate="pre_revenue")]
+    same(analyze(units, metrics).table, analyze(remote, metrics, engine=spark_connect).table)
+
+
+def test_spark_connect_address(spark_address, shop):
+    """An "sc://" address: crmlab opens its own Connect session and closes it after."""
+    as_of = shop.as_of
+    same(
+        customer_summary(shop, as_of).table,
+        customer_summary(shop, as_of, engine=spark_address).table,
+    )
+
+
+def test_spark_connect_leaves_the_users_views_and_time_zone_alone(spark_connect, shop):
+    spark_connect.createDataFrame([(1,)], ["x"]).createOrReplaceTempView("purchases")
+    spark_connect.conf.set("spark.sql.session.timeZone", "Asia/Tokyo")
+    try:
+        customer_summary(shop, shop.as_of, engine=spark_connect)
+        assert spark_connect.table("purchases").columns == ["x"]
+        assert spark_connect.conf.get("spark.sql.session.timeZone") == "Asia/Tokyo"
+        names = [t.name for t in spark_connect.catalog.listTables()]
+        assert not [n for n in names if n.startswith("crmlab_")]
+    finally:
+        spark_connect.conf.set("spark.sql.session.timeZone", "UTC")
+        spark_connect.catalog.dropTempView("purchases")

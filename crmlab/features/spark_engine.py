@@ -41,10 +41,11 @@ class SparkEngine(Engine):
     name = "spark"
 
     def __init__(self, session):
-        if isinstance(session, str):
-            from pyspark.sql import SparkSession
-
-            session = SparkSession.builder.remote(session).getOrCreate()
+        # an address gets a Connect session of its own, stopped at close; a session the
+        # caller made is theirs to stop
+        self._owned = isinstance(session, str)
+        if self._owned:
+            session = connect_session(session)
         self.session = session
         self._prefix = f"crmlab_{os.getpid()}_{next(_RUNS)}_"
         self._names: dict[str, str] = {}
@@ -95,7 +96,18 @@ class SparkEngine(Engine):
                 "by default). Rewrite the files with microseconds, e.g. pandas "
                 "to_parquet(..., coerce_timestamps='us', allow_truncated_timestamps=True)."
             ) from None
-        return frame.withColumns({name: _microseconds(name, utc) for name, utc in nanos.items()})
+        if not nanos:
+            return frame
+        # selectExpr, not pyspark.sql.functions: a function builds a classic or a Connect
+        # column by the process's mode, which a process running both gets wrong
+        return frame.selectExpr(
+            *(
+                f"{_microseconds(name, nanos[name])} AS {_quoted(name)}"
+                if name in nanos
+                else _quoted(name)
+                for name in frame.columns
+            )
+        )
 
     def _sql(self, sql: str, params: dict | None = None):
         return self.session.sql(to_spark(sql, params, self._names))
@@ -122,16 +134,33 @@ class SparkEngine(Engine):
             else:
                 self.session.conf.set(key, value)
         self._settings.clear()
+        if self._owned:
+            self.session.stop()
 
 
-def _microseconds(name: str, utc: bool):
-    """A nanosecond count (read as an integer) as a timestamp, truncated to the microsecond
-    as on DuckDB (``data.parquet``)."""
-    from pyspark.sql import functions as F
+def connect_session(address: str):
+    """A new Spark Connect session on ``address`` ("sc://host:port/;token=..."). Built with
+    Connect's own builder: pyspark's generic one refuses when the process also runs a
+    classic Spark, and ``getOrCreate`` would hand back a session to another address."""
+    try:
+        from pyspark.sql.connect.session import SparkSession as ConnectSession
+    except ImportError as error:  # grpc and friends come with pyspark[connect]
+        raise ParameterError(
+            f"engine={address!r} needs Spark Connect's client: pip install 'crmlab[spark]' "
+            f"({error})"
+        ) from None
+    return ConnectSession.builder.remote(address).create()
 
-    count = "`" + name.replace("`", "``") + "`"
-    moment = f"timestamp_micros({count} div 1000)"
-    return F.expr(moment if utc else f"CAST({moment} AS TIMESTAMP_NTZ)")
+
+def _quoted(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _microseconds(name: str, utc: bool) -> str:
+    """Spark SQL: a nanosecond count (read as an integer) as a timestamp, truncated to the
+    microsecond as on DuckDB (``data.parquet``)."""
+    moment = f"timestamp_micros({_quoted(name)} div 1000)"
+    return moment if utc else f"CAST({moment} AS TIMESTAMP_NTZ)"
 
 
 def _spark_ready(table: pa.Table) -> pa.Table:
