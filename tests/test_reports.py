@@ -97,6 +97,31 @@ def test_catalogue_problems_are_listed_together(tmp_path):
     assert "unknown keys ['colour']" in text
 
 
+def test_a_catalogue_names_the_engine_its_reports_aggregate_on(tmp_path):
+    """Top-level engine: given to every notebook that declares one, unless its entry says
+    otherwise; engines are checked up front, and a literal token is refused."""
+    nb, address = "notebooks/data_overview.ipynb", "sc://cluster:443/;token=${SPARK_TOKEN}"
+    path = _catalogue(
+        tmp_path,
+        [
+            {"name": "a", "notebook": nb},
+            {"name": "b", "notebook": nb, "parameters": {"engine": None}},
+        ],
+    )
+    raw = yaml.safe_load(path.read_text())
+    path.write_text(yaml.safe_dump({"engine": {"spark": address}, **raw}))
+    catalogue = load_catalogue(path)
+    assert catalogue.engine == {"spark": address}
+    assert catalogue.reports[0].parameters == {"engine": {"spark": address}}
+    assert catalogue.reports[1].parameters == {"engine": None}  # this one stays local
+    raw["reports"][1]["parameters"] = {"engine": {"spark": "sc://h/;token=abc"}}
+    path.write_text(yaml.safe_dump({"engine": "spark", **raw}))
+    with pytest.raises(ReportError) as info:
+        load_catalogue(path)
+    assert "reports.yaml: engine='spark'" in str(info.value)
+    assert "parameter engine: the Spark Connect address holds a literal token" in str(info.value)
+
+
 def test_catalogue_is_read_once_and_selects_by_name_and_tag(tmp_path):
     from crmlab.reports.demo_policy import with_demo_mode
 

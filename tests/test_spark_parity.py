@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -302,3 +304,56 @@ def test_spark_connect_leaves_the_users_views_and_time_zone_alone(spark_connect,
     finally:
         spark_connect.conf.set("spark.sql.session.timeZone", "UTC")
         spark_connect.catalog.dropTempView("purchases")
+
+
+@pytest.mark.notebook
+def test_a_scheduled_report_aggregates_on_the_cluster(spark, spark_address, tmp_path, monkeypatch):
+    """reports.yaml's `engine: {spark: ...}` reaches the notebook's kernel (another process),
+    whose SQL then runs on the Spark Connect server; the published numbers do not change.
+    The address is written with a ${NAME} placeholder, as a token would be."""
+    import shutil
+
+    import yaml
+
+    from crmlab.data import save
+    from crmlab.reports import load_catalogue, run_catalogue
+
+    from .conftest import ROOT
+    from .report_tables import report_tables
+
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    save(generate(300, random_state=2), tmp_path / "data" / "small")
+    monkeypatch.setenv("CRMLAB_TEST_SPARK", spark_address.removeprefix("sc://"))
+    entry = {"notebook": "notebooks/data_overview.ipynb", "parameters": {"source": "data/small"}}
+    local = {"engine": None, "source": "data/small"}
+    path = tmp_path / "reports.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "engine": {"spark": "sc://${CRMLAB_TEST_SPARK}"},
+                "reports": [
+                    {"name": "on_spark", **entry},
+                    {"name": "local", **entry, "parameters": local},
+                ],
+            }
+        )
+    )
+    jobs = len(spark.sparkContext.statusTracker().getJobIdsForGroup())
+    results = run_catalogue(
+        load_catalogue(path), tmp_path / "out", echo=lambda *_: None, jobs=1, demo=True
+    )
+    assert [r.status for r in results] == ["ok", "ok"], [r.error for r in results]
+    assert len(spark.sparkContext.statusTracker().getJobIdsForGroup()) > jobs
+    on_spark = (tmp_path / "out" / "on_spark.html").read_text()
+    assert "${CRMLAB_TEST_SPARK}" in on_spark and spark_address not in on_spark
+    local_run = (tmp_path / "out" / "local.html").read_text()
+
+    def data_tables(html):  # the provenance table names the engine, so differs
+        return [t for t in report_tables(html) if "parameters" not in t.columns]
+
+    for ours, theirs in zip(data_tables(on_spark), data_tables(local_run), strict=True):
+        assert_frame_equal(ours, theirs)
+    # the monthly series are charts: drawn from equal numbers, they are equal images
+    charts = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
+    assert len(charts.findall(local_run)) >= 3
+    assert charts.findall(on_spark) == charts.findall(local_run)

@@ -7,7 +7,12 @@ Every function of ``crmlab.features`` that runs SQL takes ``engine=None``:
 - a ``pyspark.sql.SparkSession`` (classic or Spark Connect): the same SQL, translated to
   Spark's dialect (``spark_sql``), runs on that session; inputs already on the cluster (a
   Spark DataFrame, Parquet on its file system) stay there;
-- a Spark Connect address such as ``"sc://host:15002"``: a session on that server.
+- a Spark Connect address such as ``"sc://host:15002"``: a session on that server;
+- ``{"spark": "sc://host:15002"}`` or ``"duckdb"``: the same, as written in a report
+  catalogue (``reports.yaml``: ``engine: {spark: "sc://..."}``). ``${NAME}`` in an address
+  is read from the environment when the engine connects, so a token
+  (``sc://host:443/;use_ssl=true;token=${SPARK_TOKEN}``) never appears in a catalogue,
+  a report's parameters or its provenance.
 
 The SQL is written once, in DuckDB's dialect, with ``$name`` parameters. An ``Engine``
 registers inputs under a name, creates views and materialized tables from queries, and
@@ -16,6 +21,8 @@ returns results as ``pyarrow.Table``; crmlab converts to pandas once, in the cal
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import tempfile
 from abc import ABC, abstractmethod
@@ -27,7 +34,9 @@ import pyarrow as pa
 from ..data.parquet import parquet_view
 from ..errors import ParameterError
 
-EngineLike = object  # None, a SparkSession or an "sc://" address
+EngineLike = object  # None, "duckdb", a SparkSession, an "sc://" address, {"spark": address}
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_SECRET = re.compile(r"(token|password)=(?!\$\{)", re.IGNORECASE)
 
 
 class Engine(ABC):
@@ -108,16 +117,57 @@ class DuckDBEngine(Engine):
 
 def connect(engine: EngineLike = None) -> Engine:
     """The ``Engine`` for an ``engine=`` argument (see the module docstring)."""
-    if engine is None:
+    if engine is None or engine == "duckdb":
         return DuckDBEngine()
-    if is_spark(engine, "SparkSession") or (isinstance(engine, str) and engine.startswith("sc://")):
+    if is_spark(engine, "SparkSession"):
         from .spark_engine import SparkEngine
 
         return SparkEngine(engine)
-    raise ParameterError(
-        f"engine={engine!r}: give None (embedded DuckDB), a pyspark SparkSession, or a Spark "
-        "Connect address such as 'sc://localhost:15002'."
-    )
+    if problem := engine_problem(engine):
+        raise ParameterError(problem)
+    from .spark_engine import SparkEngine
+
+    address = engine["spark"] if isinstance(engine, dict) else engine
+    return SparkEngine(expand_address(address))
+
+
+def engine_problem(engine: EngineLike) -> str | None:
+    """Why ``engine`` (as written in a catalogue or passed as ``engine=``) is unusable, or
+    None. A literal token or password in an address is refused: use ``${NAME}``."""
+    if engine is None or engine == "duckdb" or is_spark(engine, "SparkSession"):
+        return None
+    address = engine
+    if isinstance(engine, dict):
+        if set(engine) != {"spark"}:
+            return (
+                f'engine={engine!r}: write engine: {{spark: "sc://host:15002"}} (one key, '
+                "spark), or leave it out for the embedded DuckDB."
+            )
+        address = engine["spark"]
+    if not isinstance(address, str) or not address.startswith("sc://"):
+        return (
+            f"engine={engine!r}: give None or 'duckdb' (embedded DuckDB), a pyspark "
+            "SparkSession, or a Spark Connect address such as 'sc://localhost:15002' "
+            '(in a catalogue: engine: {spark: "sc://localhost:15002"}).'
+        )
+    if _SECRET.search(address):
+        return (
+            "the Spark Connect address holds a literal token or password; write it as "
+            "${NAME} (e.g. token=${SPARK_TOKEN}) and set that environment variable, so the "
+            "secret stays out of catalogues and published reports."
+        )
+    return None
+
+
+def expand_address(address: str) -> str:
+    """``address`` with each ``${NAME}`` replaced by that environment variable."""
+    missing = [name for name in _PLACEHOLDER.findall(address) if name not in os.environ]
+    if missing:
+        raise ParameterError(
+            f"the Spark Connect address needs environment variable(s) {', '.join(missing)}, "
+            "which are not set."
+        )
+    return _PLACEHOLDER.sub(lambda m: os.environ[m.group(1)], address)
 
 
 def is_spark(value, kind: str) -> bool:

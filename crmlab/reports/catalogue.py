@@ -17,6 +17,7 @@ import yaml
 
 from ..data.paths import relative_problem
 from ..errors import ReportError
+from ..features.engine import engine_problem
 from .paths import name_problem
 
 # Parameters the runner sets itself: the run's output folder and demo mode.
@@ -57,6 +58,9 @@ class Catalogue:
 
     ``demo``: the catalogue's top-level ``demo: true|false`` (default false) — whether its
     reports may use the public demo pseudonym key (synthetic or public data only).
+    ``engine``: the top-level ``engine:`` (e.g. ``{spark: "sc://host:15002"}``), given as
+    the ``engine`` parameter to every report whose notebook declares one and whose entry
+    does not set its own; None: the embedded DuckDB.
     Relative paths in the catalogue (notebooks, data sources) are relative to ``root``,
     the folder that holds the file.
     """
@@ -64,6 +68,7 @@ class Catalogue:
     path: Path
     reports: tuple[Report, ...]
     demo: bool = False
+    engine: Any = None
 
     @property
     def root(self) -> Path:
@@ -167,8 +172,9 @@ def load_catalogue(path: str | Path = "reports.yaml") -> Catalogue:
     names, notebook is an existing file, parameters form a mapping, every parameter is
     declared in the notebook's parameters cell and has the type of its default (None
     defaults accept anything; ints are accepted where floats are expected), parameters the
-    runner sets are not set here, output paths stay inside the output folder, and ``demo``
-    (optional) is true or false.
+    runner sets are not set here, output paths stay inside the output folder, ``demo``
+    (optional) is true or false, and ``engine`` (top-level or a report's parameter) is one
+    crmlab can connect to, with no literal secret (``features.engine.engine_problem``).
     """
     path = Path(path)
     raw = _read_yaml(path)
@@ -179,10 +185,14 @@ def load_catalogue(path: str | Path = "reports.yaml") -> Catalogue:
     problems: list[str] = []
     if not isinstance(demo, bool):
         problems.append(f"{path}: 'demo' must be true or false, not {demo!r}")
+    engine = raw.get("engine")
+    if problem := engine_problem(engine):
+        problems.append(f"{path}: {problem}")
+        engine = None
     reports: list[Report] = []
     seen: set[str] = set()
     for i, entry in enumerate(entries, 1):
-        report, found = _read_entry(entry, f"{path} entry {i}", path.parent)
+        report, found = _read_entry(entry, f"{path} entry {i}", path.parent, engine)
         if report is not None and report.name in seen:
             found.append(f"{path} report {report.name!r}: duplicate name")
         problems += found
@@ -191,11 +201,12 @@ def load_catalogue(path: str | Path = "reports.yaml") -> Catalogue:
             reports.append(report)
     if problems:
         raise ReportError("the report catalogue has problems:\n  - " + "\n  - ".join(problems))
-    return Catalogue(path, tuple(reports), demo)
+    return Catalogue(path, tuple(reports), demo, engine)
 
 
-def _read_entry(entry, where: str, root: Path) -> tuple[Report | None, list[str]]:
-    """One catalogue entry as a Report (None when unusable) and the problems found in it."""
+def _read_entry(entry, where: str, root: Path, engine=None) -> tuple[Report | None, list[str]]:
+    """One catalogue entry as a Report (None when unusable) and the problems found in it.
+    engine: the catalogue's engine, for a notebook that declares one the entry leaves unset."""
     if not isinstance(entry, dict) or "name" not in entry or "notebook" not in entry:
         return None, [f"{where}: needs at least 'name' and 'notebook'"]
     problems = []
@@ -229,6 +240,8 @@ def _read_entry(entry, where: str, root: Path) -> tuple[Report | None, list[str]
     except ReportError as exc:
         return None, [*problems, f"{where}: {exc}"]
     problems += [f"{where}: {p}" for p in _check_parameters(params, declared, notebook)]
+    if engine is not None and "engine" in declared and "engine" not in params:
+        params = {**params, "engine": engine}
     report = Report(
         name=name,
         notebook=notebook,
@@ -248,6 +261,8 @@ def _check_parameters(params: dict, declared: dict, notebook: Path) -> list[str]
         if key in RUNNER_PARAMETERS:
             problems.append(f"parameter {key!r} is set by the report runner, not the catalogue")
             continue
+        if key == "engine" and (problem := engine_problem(value)):
+            problems.append(f"parameter engine: {problem}")
         if is_output_parameter(key) and value is not None:
             problem = relative_problem(value) if isinstance(value, str) else "is not text"
             if problem:

@@ -1,0 +1,51 @@
+"""engine= as written in code and in a report catalogue: accepted forms, secrets, errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from crmlab.errors import ParameterError
+from crmlab.features import customer_summary
+from crmlab.features.engine import DuckDBEngine, connect, engine_problem, expand_address
+
+
+@pytest.mark.parametrize("engine", [None, "duckdb"])
+def test_the_embedded_engine_by_default_or_by_name(engine):
+    with connect(engine) as sql:
+        assert isinstance(sql, DuckDBEngine)
+        assert sql.frame("SELECT 1 AS x")["x"].tolist() == [1]
+
+
+@pytest.mark.parametrize(
+    "engine",
+    [
+        "sc://localhost:15002",
+        {"spark": "sc://cluster:443/;use_ssl=true;token=${SPARK_TOKEN}"},
+    ],
+)
+def test_spark_connect_addresses_are_accepted(engine):
+    assert engine_problem(engine) is None
+
+
+@pytest.mark.parametrize(
+    ("engine", "complaint"),
+    [
+        ({"spark": "sc://h:443/;token=abc123"}, r"literal token.*\$\{NAME\}"),
+        ("sc://h:443/;user_id=me;PASSWORD=pw", "literal token or password"),
+        ({"spark": "sc://h", "duckdb": None}, "one key, spark"),
+        ({"spark": "localhost:15002"}, "Spark Connect address such as"),
+        ("spark", "Spark Connect address such as"),
+    ],
+)
+def test_unusable_engines_are_named_before_anything_runs(engine, complaint, tiny):
+    assert engine_problem(engine) is not None
+    with pytest.raises(ParameterError, match=complaint):
+        customer_summary(tiny, tiny.as_of, engine=engine)
+
+
+def test_placeholders_are_read_from_the_environment_when_connecting(monkeypatch):
+    monkeypatch.setenv("SPARK_TOKEN", "s3cr3t")
+    assert expand_address("sc://h:443/;token=${SPARK_TOKEN}") == "sc://h:443/;token=s3cr3t"
+    monkeypatch.delenv("SPARK_TOKEN")
+    with pytest.raises(ParameterError, match="SPARK_TOKEN, which are not set"):
+        expand_address("sc://h:443/;token=${SPARK_TOKEN}")
