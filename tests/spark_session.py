@@ -31,18 +31,21 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start():
-    """(classic session, warehouse folder, Spark Connect address of the same Spark)."""
+def start(cores: int = 2, memory: str = "1g"):
+    """(classic session, warehouse folder, Spark Connect address of the same Spark).
+    cores: local[cores]; memory: the driver's heap (where local Spark does all its work)."""
     from pyspark.sql import SparkSession
 
     port = free_port()
     warehouse = tempfile.mkdtemp(prefix="crmlab-spark-")
     session = (
-        SparkSession.builder.master("local[2]")
+        SparkSession.builder.master(f"local[{cores}]")
         .appName("crmlab-tests")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.default.parallelism", "2")
+        .config("spark.sql.shuffle.partitions", str(cores))
+        .config("spark.default.parallelism", str(cores))
+        .config("spark.driver.memory", memory)
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.warehouse.dir", warehouse)
         .config("spark.driver.extraJavaOptions", f"-Djava.io.tmpdir={warehouse}")

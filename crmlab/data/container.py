@@ -26,6 +26,11 @@ class Truth:
 class CRMData:
     """The canonical CRM tables of one data set (missing optional tables are None).
 
+    Tables are pandas DataFrames, validated on load. For the SQL analyses on a Spark engine
+    (``crmlab.features``, ``engine=spark``) they may instead be Spark DataFrames already on
+    the cluster (e.g. ``spark.table("sales.orders")``): those are read where they are and
+    are not validated by crmlab.
+
     Attributes beyond the tables:
       as_of     the data set's declared "now" (UTC); no event may be later.
       currency  the currency of every amount (ISO 4217 code such as "EUR"), or None when
@@ -72,6 +77,9 @@ class CRMData:
         return replace(self, **changes)
 
     def __repr__(self) -> str:
-        parts = [f"{n}={len(t):,}" for n, t in self.tables().items()]
+        parts = [  # a table may live on a Spark cluster, uncounted
+            f"{n}={len(t):,}" if isinstance(t, pd.DataFrame) else f"{n}=<{type(t).__name__}>"
+            for n, t in self.tables().items()
+        ]
         as_of = "None" if self.as_of is None else f"{self.as_of:%Y-%m-%d %H:%M} UTC"
         return f"CRMData({', '.join(parts)}; as_of={as_of}; source={self.source!r})"

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..data.container import CRMData
-from ..data.contract import empty_table
 from ..errors import ParameterError
 from ..sql import days_between, exact_sum, sql_identifier
 from ..units import check_days, days_interval
 from .engine import connect
+from .inputs import table_view
 from .orders_view import OrdersView
 
 
@@ -33,22 +33,31 @@ def experiment_units(
     pre_revenue in (assigned_at - pre_days, assigned_at]. Columns: customer_id, variant,
     assigned_at, converted, n_orders, revenue, sessions, pre_orders, pre_revenue,
     days_to_first_order (empty without an order in the window). engine: where the SQL runs
-    (``crmlab.features.engine``).
+    (``crmlab.features.engine``); with Spark, the data set's tables may be Spark DataFrames.
     """
     if data.assignments is None:
         raise ParameterError("the data set has no assignments table: no experiment to read.")
-    known = sorted(data.assignments["campaign_id"].unique())
-    if campaign_id not in known:
-        raise ParameterError(f"campaign_id={campaign_id!r} is unknown; campaigns: {known}.")
     window = days_interval(check_days(window_days, "window_days"))
     pre = days_interval(check_days(pre_days, "pre_days", allow_zero=True))
-    touchpoints = data.touchpoints
-    if touchpoints is None:
-        touchpoints = empty_table("touchpoints", ["customer_id", "occurred_at", "kind"])
     with OrdersView(data.orders, engine) as view:
-        view.engine.register("assignments_source", data.assignments)
-        view.engine.register(
-            "touchpoints_source", touchpoints[["customer_id", "occurred_at", "kind"]]
+        table_view(
+            view.engine,
+            "assignments_source",
+            data.assignments,
+            "assignments",
+            dict.fromkeys(["customer_id", "campaign_id", "variant", "assigned_at"]),
+        )
+        known = view.frame(
+            "SELECT DISTINCT campaign_id FROM assignments_source ORDER BY campaign_id"
+        )["campaign_id"].tolist()
+        if campaign_id not in known:
+            raise ParameterError(f"campaign_id={campaign_id!r} is unknown; campaigns: {known}.")
+        table_view(
+            view.engine,
+            "touchpoints_source",
+            data.touchpoints,
+            "touchpoints",
+            dict.fromkeys(["customer_id", "occurred_at", "kind"]),
         )
         after = "p.ordered_at > a.assigned_at AND p.ordered_at <= a.assigned_at + $window"
         before = "p.ordered_at <= a.assigned_at AND p.ordered_at > a.assigned_at - $pre"

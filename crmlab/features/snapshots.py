@@ -38,14 +38,13 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from ..data.container import CRMData
-from ..data.contract import KIND_DTYPES, empty_table
 from ..data.validate import resolve_as_of
 from ..errors import ParameterError
 from ..sql import days_between, exact_avg, exact_stddev_samp, exact_sum, sql_literal
 from ..units import check_days, days_interval
 from .engine import connect
+from .inputs import table_view
 
-_TIMESTAMP = KIND_DTYPES["timestamp"]
 MAX_CHANNELS = 8  # channel-mix columns for the most frequent channels only
 CATEGORICAL = ("signup_channel",)
 ID_COLUMNS = ("customer_id", "cutoff", "churned")
@@ -137,9 +136,9 @@ def churn_snapshots(
     cuts = sorted({resolve_as_of(c) for c in ([cutoffs] if _scalar(cutoffs) else cutoffs)})
     if not cuts:
         raise ParameterError("cutoffs is empty: give at least one timestamp.")
-    _check_cutoffs(data, cuts, horizon_days if labelled else 0)
     with connect(engine) as sql:
         linked = _register(sql, data, cuts, cancellations)
+        _check_cutoffs(sql, data.as_of, cuts, horizon_days if labelled else 0)
         sql.create_view("known", _known_sql(linked))
         channels = _top_channels(sql) if channels is None else list(channels)
         sql.create_table("hist", _hist_sql(channels))
@@ -177,87 +176,87 @@ def _scalar(value) -> bool:
     return isinstance(value, (str, pd.Timestamp)) or hasattr(value, "year")
 
 
-def _check_cutoffs(data: CRMData, cuts: list[pd.Timestamp], horizon_days: float) -> None:
-    first = data.orders["ordered_at"].min()
-    late = [c for c in cuts if c + pd.Timedelta(days=horizon_days) > data.as_of]
+def _check_cutoffs(sql, as_of: pd.Timestamp, cuts: list[pd.Timestamp], horizon_days) -> None:
+    late = [c for c in cuts if c + pd.Timedelta(days=horizon_days) > as_of]
     if late and horizon_days == 0:
         raise ParameterError(
             f"cutoff(s) {[f'{c:%Y-%m-%d}' for c in late]} are after the data's as_of "
-            f"({data.as_of:%Y-%m-%d}): there is nothing to score there yet."
+            f"({as_of:%Y-%m-%d}): there is nothing to score there yet."
         )
     if late:
         raise ParameterError(
             f"cutoff(s) {[f'{c:%Y-%m-%d}' for c in late]} + horizon_days={horizon_days} end "
-            f"after the data's as_of ({data.as_of:%Y-%m-%d}): their labels are unknown. Use "
-            f"cutoffs <= {data.as_of - pd.Timedelta(days=horizon_days):%Y-%m-%d}."
+            f"after the data's as_of ({as_of:%Y-%m-%d}): their labels are unknown. Use "
+            f"cutoffs <= {as_of - pd.Timedelta(days=horizon_days):%Y-%m-%d}."
         )
-    early = [c for c in cuts if c < first]
+    first = sql.frame("SELECT min(ordered_at) AS t FROM orders_source")["t"].iloc[0]
+    early = [c for c in cuts if pd.isna(first) or c < first]
     if early:
+        shown = "there are none" if pd.isna(first) else f"{first:%Y-%m-%d}"
         raise ParameterError(
             f"cutoff(s) {[f'{c:%Y-%m-%d}' for c in early]} are before the first order "
-            f"({first:%Y-%m-%d}): nobody has a history there."
+            f"({shown}): nobody has a history there."
         )
 
 
 def _register(sql, data: CRMData, cuts, cancellations) -> bool:
-    """Views over the data set's tables (empty stand-ins for absent ones). True when refunds
-    name their orders (``refund_of``), so purchases are netted per cutoff."""
-    orders = data.orders
-    status = orders["status"] if "status" in orders else pd.Series("completed", orders.index)
-    channel = orders["channel"] if "channel" in orders else pd.Series("unknown", orders.index)
-    refund = status.eq("refunded").to_numpy()
-    order_id = orders["order_id"] if "order_id" in orders else pd.Series(None, orders.index)
-    sql.register(
+    """Views over the data set's tables, pandas or already on the engine (empty stand-ins
+    for absent ones). True when refunds name their orders (``refund_of``), so purchases are
+    netted per cutoff."""
+    present = table_view(
+        sql,
+        "orders_all",
+        data.orders,
+        "orders",
+        {
+            "customer_id": None,
+            "order_id": "CAST(NULL AS VARCHAR)",
+            "ordered_at": None,
+            "amount": None,
+            "status": "CAST(NULL AS VARCHAR)",
+            "channel": "CAST(NULL AS VARCHAR)",
+            "refund_of": "CAST(NULL AS VARCHAR)",
+        },
+    )
+    refund = "coalesce(status = 'refunded', false)"  # no status: every row is an order
+    sql.create_view(
         "orders_source",
-        pd.DataFrame(
-            {
-                "customer_id": orders["customer_id"],
-                "order_id": order_id,
-                "ordered_at": orders["ordered_at"],
-                "amount": orders["amount"],
-                "refund": refund,
-                "channel": channel.fillna("unknown").astype(str),
-            }
-        ),
+        f"SELECT customer_id, order_id, ordered_at, amount, {refund} AS refund, "
+        "coalesce(CAST(channel AS VARCHAR), 'unknown') AS channel FROM orders_all",
     )
-    linked = "refund_of" in orders and "order_id" in orders
-    if linked:
-        links = orders.loc[refund & orders["refund_of"].notna().to_numpy()]
-        linked = not links.empty
-        sql.register(
-            "links_source",
-            pd.DataFrame(
-                {
-                    "refund_of": links["refund_of"],
-                    "refunded_at": links["ordered_at"],
-                    "amount": links["amount"],
-                }
-            ),
-        )
+    links = f"{refund} AND refund_of IS NOT NULL"
+    linked = {"refund_of", "order_id"} <= present and bool(
+        sql.frame(f"SELECT count(*) AS n FROM orders_all WHERE {links}")["n"].iloc[0]
+    )
+    sql.create_view(
+        "links_source",
+        "SELECT refund_of, ordered_at AS refunded_at, amount FROM orders_all "
+        f"WHERE {links if linked else 'false'}",
+    )
     sql.register("cutoffs_source", pd.DataFrame({"cutoff": pd.DatetimeIndex(cuts)}))
-    customers = data.customers
-    signup = (
-        customers["signup_channel"]
-        if "signup_channel" in customers
-        else pd.Series(None, customers.index, dtype="str")
+    table_view(
+        sql,
+        "customers_all",
+        data.customers,
+        "customers",
+        {"customer_id": None, "signup_channel": "CAST(NULL AS VARCHAR)"},
     )
-    sql.register(
-        "customers_source", pd.DataFrame({"customer_id": customers["customer_id"], "s": signup})
+    sql.create_view(
+        "customers_source", "SELECT customer_id, signup_channel AS s FROM customers_all"
     )
-    tp = data.touchpoints
-    tp = empty_table("touchpoints", ["customer_id", "occurred_at", "kind"]) if tp is None else tp
-    sql.register("touchpoints_source", tp[["customer_id", "occurred_at", "kind"]])
-    tickets = data.tickets
-    if tickets is None:
-        tickets = empty_table("tickets", ["customer_id", "opened_at", "resolved_at"])
-    elif "resolved_at" not in tickets:
-        tickets = tickets.assign(resolved_at=pd.Series(pd.NaT, tickets.index, dtype=_TIMESTAMP))
-    sql.register("tickets_source", tickets[["customer_id", "opened_at", "resolved_at"]])
-    surveys = data.surveys
-    if surveys is None:
-        surveys = empty_table("surveys", ["customer_id", "answered_at", "nps"])
-    sql.register("surveys_source", surveys[["customer_id", "answered_at", "nps"]])
-    sql.register("contacts_source", _treated(data))
+    for name, table, columns in (
+        ("touchpoints_source", "touchpoints", ["customer_id", "occurred_at", "kind"]),
+        ("surveys_source", "surveys", ["customer_id", "answered_at", "nps"]),
+    ):
+        table_view(sql, name, getattr(data, table), table, dict.fromkeys(columns))
+    table_view(
+        sql,
+        "tickets_source",
+        data.tickets,
+        "tickets",
+        {"customer_id": None, "opened_at": None, "resolved_at": "CAST(NULL AS TIMESTAMPTZ)"},
+    )
+    _contacts_view(sql, data)
     if cancellations is not None:
         missing = {"customer_id", "cancelled_at"} - set(cancellations.columns)
         if missing:
@@ -300,16 +299,29 @@ def _known_sql(linked: bool) -> str:
         LEFT JOIN netted n ON n.order_id = o.order_id AND n.cutoff = k.cutoff"""
 
 
-def _treated(data: CRMData) -> pd.DataFrame:
-    """Assignments to a non-control arm (the customer was contacted)."""
-    a = data.assignments
-    if a is None:
-        return empty_table("assignments", ["customer_id", "assigned_at"])
-    control = pd.Series("control", index=a.index)
-    if data.campaigns is not None and "control_variant" in data.campaigns:
-        named = a["campaign_id"].map(data.campaigns.set_index("campaign_id")["control_variant"])
-        control = named.fillna("control")
-    return a.loc[a["variant"] != control, ["customer_id", "assigned_at"]]
+def _contacts_view(sql, data: CRMData) -> None:
+    """View ``contacts_source``: assignments to a non-control arm (the customer was
+    contacted); the control arm is the campaign's ``control_variant``, else 'control'."""
+    table_view(
+        sql,
+        "assignments_all",
+        data.assignments,
+        "assignments",
+        dict.fromkeys(["customer_id", "campaign_id", "variant", "assigned_at"]),
+    )
+    table_view(
+        sql,
+        "campaigns_all",
+        data.campaigns,
+        "campaigns",
+        {"campaign_id": None, "control_variant": "CAST(NULL AS VARCHAR)"},
+    )
+    sql.create_view(
+        "contacts_source",
+        """SELECT a.customer_id, a.assigned_at
+           FROM assignments_all a LEFT JOIN campaigns_all c ON c.campaign_id = a.campaign_id
+           WHERE a.variant IS DISTINCT FROM coalesce(c.control_variant, 'control')""",
+    )
 
 
 def _safe(name: str) -> str:
