@@ -49,3 +49,15 @@ def test_placeholders_are_read_from_the_environment_when_connecting(monkeypatch)
     monkeypatch.delenv("SPARK_TOKEN")
     with pytest.raises(ParameterError, match="SPARK_TOKEN, which are not set"):
         expand_address("sc://h:443/;token=${SPARK_TOKEN}")
+
+
+def test_a_table_name_needs_spark(tmp_path, monkeypatch):
+    from crmlab.data.parquet import is_table_name
+
+    monkeypatch.chdir(tmp_path)
+    assert is_table_name("orders") and is_table_name("main.sales.orders")
+    assert not is_table_name("orders.parquet") and not is_table_name("data/orders")
+    (tmp_path / "exported").mkdir()
+    assert not is_table_name("exported")  # a folder that exists is a path
+    with pytest.raises(ParameterError, match="'sales.orders' is no file or folder here; read as a catalogue table"):
+        customer_summary("sales.orders", "2024-01-01")

@@ -389,3 +389,21 @@ def test_a_data_set_on_the_cluster(spark, linked_shop):
         customer_summary(linked_shop, as_of).table,
         customer_summary(remote, as_of, engine=spark).table,
     )
+
+
+def test_a_catalogue_table_by_name(spark, shop, tmp_path):
+    """Orders named as a table of the session's catalogue are read there; a name Spark
+    does not know, and a table name on DuckDB, are crmlab errors."""
+    spark.createDataFrame(
+        pa.Table.from_pandas(shop.orders, preserve_index=False)
+    ).createOrReplaceTempView("shop_orders")
+    try:
+        as_of = shop.as_of
+        same(
+            customer_summary(shop, as_of).table,
+            customer_summary("shop_orders", as_of, engine=spark).table,
+        )
+    finally:
+        spark.catalog.dropTempView("shop_orders")
+    with pytest.raises(DataContractError, match="no table or view named 'sales.nothing'"):
+        customer_summary("sales.nothing", shop.as_of, engine=spark)

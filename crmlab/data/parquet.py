@@ -5,12 +5,28 @@ layer's engines ask for a view."""
 from __future__ import annotations
 
 import glob
+import re
 from pathlib import Path
 
 import pyarrow as pa
 
 from ..errors import DataContractError
 from ..sql import sql_identifier
+
+_TABLE_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*){0,2}$")
+_FILE_ENDINGS = (".parquet", ".pq", ".csv", ".gz", ".json", ".xlsx")
+
+
+def is_table_name(source) -> bool:
+    """Does text name a catalogue table ("orders", "sales.orders", "main.sales.orders")
+    rather than a file? Text that is an existing path or ends like a file is a file."""
+    text = str(source)
+    return (
+        isinstance(source, str)
+        and bool(_TABLE_NAME.match(text))
+        and not text.lower().endswith(_FILE_ENDINGS)
+        and not Path(text).exists()
+    )
 
 
 def check_parquet(path: str | Path) -> None:

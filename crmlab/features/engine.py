@@ -31,7 +31,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from ..data.parquet import parquet_view
+from ..data.parquet import is_table_name, parquet_view
 from ..errors import ParameterError
 
 EngineLike = object  # None, "duckdb", a SparkSession, an "sc://" address, {"spark": address}
@@ -92,6 +92,12 @@ class DuckDBEngine(Engine):
     def register(self, name: str, source) -> list[str]:
         if isinstance(source, pd.DataFrame | pa.Table):
             self.con.register(name, source)
+        elif is_table_name(source):
+            raise ParameterError(
+                f"{source!r} is no file or folder here; read as a catalogue table name it "
+                "needs a Spark engine (engine=spark). On the embedded DuckDB give a "
+                "DataFrame or a Parquet path."
+            )
         elif isinstance(source, str | Path):
             parquet_view(self.con, source, name)
         else:

@@ -27,7 +27,7 @@ class OrdersView:
     sets when refunds become known.
 
     orders: contract orders as a DataFrame, a CRMData, or a path / glob of Parquet files
-        (or, on Spark, a Spark DataFrame).
+        (or, on Spark, a Spark DataFrame or a catalogue table name such as "sales.orders").
     engine: None (embedded DuckDB), a SparkSession or a Spark Connect address.
     """
 

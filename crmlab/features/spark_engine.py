@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from ..data.parquet import check_parquet, nanosecond_columns
+from ..data.parquet import check_parquet, is_table_name, nanosecond_columns
 from ..errors import DataContractError, ParameterError
 from .engine import Engine, is_spark
 from .spark_sql import to_spark
@@ -68,6 +68,8 @@ class SparkEngine(Engine):
         if isinstance(source, pa.Table):
             with _quiet():
                 frame = self.session.createDataFrame(_spark_ready(source))
+        elif is_table_name(source):
+            frame = self._table(source)
         elif isinstance(source, str | Path):
             frame = self._parquet(source)
         elif is_spark(source, "DataFrame"):
@@ -79,6 +81,17 @@ class SparkEngine(Engine):
             )
         frame.createOrReplaceTempView(self._own(name))
         return list(frame.columns)
+
+    def _table(self, name: str):
+        """A catalogue table (``sales.orders``) or a view of the session, where it is."""
+        try:
+            return self.session.table(name)
+        except Exception as error:  # AnalysisException, classic or Connect
+            if "TABLE_OR_VIEW_NOT_FOUND" not in str(error):
+                raise
+            raise DataContractError(
+                f"Spark has no table or view named {name!r} (nor is it a file path)."
+            ) from None
 
     def _parquet(self, path: str | Path):
         """Parquet read where the cluster is; nanosecond timestamps to the microsecond."""
