@@ -59,5 +59,7 @@ def test_a_table_name_needs_spark(tmp_path, monkeypatch):
     assert not is_table_name("orders.parquet") and not is_table_name("data/orders")
     (tmp_path / "exported").mkdir()
     assert not is_table_name("exported")  # a folder that exists is a path
-    with pytest.raises(ParameterError, match="'sales.orders' is no file or folder here; read as a catalogue table"):
+    with pytest.raises(
+        ParameterError, match="'sales.orders' is no file or folder here; read as a catalogue table"
+    ):
         customer_summary("sales.orders", "2024-01-01")
