@@ -61,6 +61,7 @@ bench: $(STAMP) ## run the benchmarks in bench/ (prints ratios against peers)
 	$(PY) bench/identity.py
 	$(PY) bench/pii_gate.py
 	$(PY) bench/import.py
+	$(PY) bench/spark.py
 
 clean: ## remove generated reports, sample data and caches (keeps .venv)
 	rm -rf reports/* data/sample .pytest_cache .ruff_cache .hypothesis

@@ -19,6 +19,13 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The Spark tests first: they are one long file (one Spark per worker), and with
+    `--dist loadfile` a long file handed out last would run alone while the other worker
+    idles (longest job first keeps both workers busy to the end)."""
+    items.sort(key=lambda item: item.get_closest_marker("spark") is None)
+
+
 @pytest.fixture(scope="session")
 def world() -> CRMData:
     """A small synthetic world (2,000 people, two years), shared read-only by tests."""

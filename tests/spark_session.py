@@ -31,9 +31,10 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start(cores: int = 2, memory: str = "1g"):
+def start(cores: int = 2, memory: str = "1g", whole_stage: bool = False):
     """(classic session, warehouse folder, Spark Connect address of the same Spark).
-    cores: local[cores]; memory: the driver's heap (where local Spark does all its work)."""
+    cores: local[cores]; memory: the driver's heap (where local Spark does all its work);
+    whole_stage: compile queries to Java (Spark's default, what a benchmark wants)."""
     from pyspark.sql import SparkSession
 
     port = free_port()
@@ -50,6 +51,10 @@ def start(cores: int = 2, memory: str = "1g"):
         .config("spark.sql.warehouse.dir", warehouse)
         .config("spark.driver.extraJavaOptions", f"-Djava.io.tmpdir={warehouse}")
         .config("spark.plugins", "org.apache.spark.sql.connect.SparkConnectPlugin")
+        # interpreted, not compiled: faster on test-sized data, and stricter: it evaluates
+        # expressions on rows a later filter drops (found a division by zero that
+        # compiled code happened to skip)
+        .config("spark.sql.codegen.wholeStage", str(whole_stage).lower())
         .config("spark.connect.grpc.binding.address", "127.0.0.1")
         .config("spark.connect.grpc.binding.port", str(port))
         .getOrCreate()

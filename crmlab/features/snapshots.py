@@ -363,9 +363,11 @@ def _hist_sql(channels: list[str]) -> str:
 
 
 def _mix(channels: list[str]) -> str:
+    # nullif: HAVING drops customers without purchases, but Spark may compute the share for
+    # them first, and in ANSI mode (Spark 4's default) dividing by zero is an error
     return ",\n".join(
         f"count(*) FILTER (WHERE purchase AND channel = {sql_literal(c)})"
-        f' / count(*) FILTER (WHERE purchase) AS "share_{_safe(c)}"'
+        f' / nullif(count(*) FILTER (WHERE purchase), 0) AS "share_{_safe(c)}"'
         for c in channels
     )
 
