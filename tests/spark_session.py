@@ -1,4 +1,6 @@
-"""One local Apache Spark for the tests: ``local[2]``, UTC, no UI, a private warehouse,
+"""One local Apache Spark for the tests: one core (the other xdist worker has the other),
+two partitions per shuffle (results must not depend on how rows are split), UTC, no UI,
+a private warehouse,
 and a Spark Connect server in the same JVM (on a free port) for the Connect path.
 
 Started once per test process (Spark takes ~7 s to start). Needs pyspark (the ``spark``
@@ -31,9 +33,10 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start(cores: int = 2, memory: str = "1g", whole_stage: bool = False):
+def start(cores: int = 1, memory: str = "1g", whole_stage: bool = False, partitions: int = 2):
     """(classic session, warehouse folder, Spark Connect address of the same Spark).
-    cores: local[cores]; memory: the driver's heap (where local Spark does all its work);
+    cores: local[cores]; partitions: per shuffle; memory: the driver's heap (where local
+    Spark does all its work);
     whole_stage: compile queries to Java (Spark's default, what a benchmark wants)."""
     from pyspark.sql import SparkSession
 
@@ -42,8 +45,8 @@ def start(cores: int = 2, memory: str = "1g", whole_stage: bool = False):
     session = (
         SparkSession.builder.master(f"local[{cores}]")
         .appName("crmlab-tests")
-        .config("spark.sql.shuffle.partitions", str(cores))
-        .config("spark.default.parallelism", str(cores))
+        .config("spark.sql.shuffle.partitions", str(partitions))
+        .config("spark.default.parallelism", str(partitions))
         .config("spark.driver.memory", memory)
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")

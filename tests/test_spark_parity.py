@@ -244,18 +244,13 @@ def test_an_experiment_read_on_the_cluster(spark, shop):
 
 
 def test_spark_connect_session(spark_connect, shop, tmp_path):
+    """Summaries from pandas and from nanosecond Parquet through Connect (churn snapshots
+    and remote tables through Connect: test_a_data_set_on_the_cluster)."""
     as_of = shop.as_of - pd.Timedelta(days=100)
     same(
         customer_summary(shop, as_of).table,
         customer_summary(shop, as_of, engine=spark_connect).table,
     )
-    args = (shop, shop.as_of - pd.Timedelta(days=200), shop.as_of, "W")
-    same(
-        calibration_holdout(*args).holdout,
-        calibration_holdout(*args, engine=spark_connect).holdout,
-    )
-    cuts = cutoff_schedule(shop.as_of, n_cutoffs=1, spacing_days=60)
-    same(churn_snapshots(shop, cuts).table, churn_snapshots(shop, cuts, engine=spark_connect).table)
     orders = shop.orders.astype({"ordered_at": "datetime64[ns, UTC]"})
     orders.to_parquet(tmp_path / "orders.parquet")
     files = str(tmp_path / "orders.parquet")
@@ -366,9 +361,11 @@ def on_the_cluster(session, data: CRMData) -> CRMData:
     return data.replace(**{name: remote(table) for name, table in data.tables().items()})
 
 
-def test_a_data_set_on_the_cluster(spark, linked_shop):
+def test_a_data_set_on_the_cluster(spark_connect, linked_shop):
     """Churn snapshots, experiment units and summaries from tables that are Spark
-    DataFrames: nothing comes back to pandas but the results, which equal DuckDB's."""
+    DataFrames, through Spark Connect: nothing comes back to pandas but the results, which
+    equal DuckDB's."""
+    spark = spark_connect
     remote = on_the_cluster(spark, linked_shop)
     assert "orders=<DataFrame>" in repr(remote)
     cuts = cutoff_schedule(linked_shop.as_of, n_cutoffs=2, spacing_days=60)

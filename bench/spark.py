@@ -1,0 +1,178 @@
+"""Benchmark: the same feature SQL on embedded DuckDB and on a local Apache Spark, one run.
+
+    python bench/spark.py [--customers 100_000 1_000_000 10_000_000] [--cores 2]
+
+For each size up to ``--worlds-up-to`` (1M) a synthetic world is generated (not timed;
+``crmlab.data.generate``) and its orders written to Parquet. Larger sizes (a 10M-customer
+world takes most of an hour to generate here) get a plain order log of 4 orders per
+customer (``bench/customer_summary.py``'s generator) and run ``customer_summary`` only.
+Then, on DuckDB (``engine=None``) and on Spark ``local[cores]``
+(``engine=session``; the session is started once, its start-up printed apart):
+
+  customer_summary   over the Parquet file (each engine reads it itself)
+  experiment         experiment_units + analyze (3 metrics, CUPED) for one campaign
+  churn snapshots    churn_snapshots at 2 cutoffs (every feature, the label)
+
+Each time is load + query + collect to pandas (the whole call); the median of 3 runs where
+one run takes under 10 s. Spark first runs every workload once on a small world, untimed
+(its JVM compiles hot code on first use). Every Spark result is compared with DuckDB's
+(``assert_frame_equal``, relative tolerance 1e-9) before its time is printed.
+
+On one 2-core machine Spark is expected to be slower than DuckDB: it plans a distributed job,
+shuffles between stages and moves data through the JVM. The point of the Spark path is that
+the same queries run where data already lives and on as many machines as a cluster has;
+``docs/guide/scale.md`` estimates when that wins.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+from pandas.testing import assert_frame_equal
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.spark_session
+
+from bench.customer_summary import AS_OF, make_orders
+from crmlab import experiment as ex
+from crmlab.data import generate
+from crmlab.features import (
+    churn_snapshots,
+    customer_summary,
+    cutoff_schedule,
+    experiment_units,
+)
+
+METRICS = [
+    ex.Proportion("converted"),
+    ex.Mean("revenue", covariate="pre_revenue"),
+    ex.Mean("n_orders"),
+]
+
+
+def timed(work, repeat_under: float = 10.0):
+    """(result, seconds): the median of 3 runs when one run takes under repeat_under s."""
+    start = time.perf_counter()
+    result = work()
+    seconds = [time.perf_counter() - start]
+    if seconds[0] < repeat_under:
+        for _ in range(2):
+            start = time.perf_counter()
+            work()
+            seconds.append(time.perf_counter() - start)
+    return result, statistics.median(seconds)
+
+
+def workloads(world, orders_path: str):
+    """name -> function(engine) returning pandas frames to compare."""
+    campaign = world.assignments["campaign_id"].iloc[0]
+    cuts = cutoff_schedule(world.as_of, n_cutoffs=2, spacing_days=60)
+    as_of = world.as_of
+
+    def summary(engine):
+        return [customer_summary(orders_path, as_of, engine=engine).table]
+
+    def experiment(engine):
+        units = experiment_units(world, campaign, engine=engine)
+        return [units, ex.analyze(units, METRICS, engine=engine).table]
+
+    def snapshots(engine):
+        return [churn_snapshots(world, cuts, engine=engine).table]
+
+    return {"customer_summary": summary, "experiment": experiment, "churn snapshots": snapshots}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--memory", default="8g", help="Spark driver heap")
+    parser.add_argument("--worlds-up-to", type=int, default=1_000_000)
+    args = parser.parse_args()
+
+    from tests import spark_session
+
+    if reason := spark_session.unavailable():
+        print(f"bench/spark.py skipped: {reason}")
+        return
+    start = time.perf_counter()
+    spark, warehouse, _ = spark_session.start(
+        args.cores, args.memory, whole_stage=True, partitions=args.cores
+    )
+    started = time.perf_counter() - start
+    print(f"Spark local[{args.cores}] started in {started:.1f} s (not counted below)\n")
+    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas")
+
+    # the JVM compiles its hot paths on first use: warm up on a small world, untimed
+    small = generate(2_000, random_state=1)
+    with tempfile.TemporaryDirectory(prefix="crmlab-bench-") as folder:
+        small.orders.to_parquet(Path(folder) / "orders.parquet")
+        for work in workloads(small, str(Path(folder) / "orders.parquet")).values():
+            work(spark)
+
+    rows = []
+    header = f"{'work':<18}{'customers':>11}{'orders':>12}{'DuckDB s':>10}{'Spark s':>10}"
+    print(header + f"{'Spark/DuckDB':>14}  parity")
+    for n in args.customers:
+        start = time.perf_counter()
+        if n <= args.worlds_up_to:
+            world = generate(n, random_state=0)
+            orders = world.orders
+        else:
+            world, orders = None, make_orders(4 * n, n)
+        made = time.perf_counter() - start
+        with tempfile.TemporaryDirectory(prefix="crmlab-bench-") as folder:
+            path = str(Path(folder) / "orders.parquet")
+            orders.to_parquet(path)
+            print(f"  ({n:,} customers, {len(orders):,} orders generated in {made:.0f} s)")
+            chosen = workloads(world, path) if world is not None else {"customer_summary": None}
+            if world is None:
+                chosen["customer_summary"] = lambda engine, path=path: [
+                    customer_summary(path, AS_OF, engine=engine).table
+                ]
+            for name, work in chosen.items():
+                local, duck = timed(lambda work=work: work(None))
+                remote, distributed = timed(lambda work=work: work(spark))
+                for ours, theirs in zip(local, remote, strict=True):
+                    assert_frame_equal(ours, theirs, rtol=1e-9)
+                row = {
+                    "work": name,
+                    "customers": n,
+                    "orders": len(orders),
+                    "duckdb_s": round(duck, 2),
+                    "spark_s": round(distributed, 2),
+                    "ratio": round(distributed / duck, 1),
+                }
+                rows.append(row)
+                print(
+                    f"{name:<18}{n:>11,}{len(orders):>12,}{duck:>10.2f}"
+                    f"{distributed:>10.2f}{row['ratio']:>13.1f}x  equal"
+                )
+        del world, orders
+    spark.stop()
+    shutil.rmtree(warehouse, ignore_errors=True)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak memory of the Python process {peak:,.0f} MB (Spark's JVM not included)")
+    out = Path(__file__).parent / "results"
+    out.mkdir(exist_ok=True)
+    record = {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": platform.platform(),
+        "cores": args.cores,
+        "spark_start_s": round(started, 1),
+        "results": rows,
+    }
+    (out / "spark.json").write_text(json.dumps(record, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
