@@ -97,6 +97,9 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--memory", default="8g", help="Spark driver heap")
     parser.add_argument("--worlds-up-to", type=int, default=1_000_000)
+    parser.add_argument(
+        "--work", nargs="+", default=None, help="only these (customer_summary, experiment, ...)"
+    )
     args = parser.parse_args()
 
     from tests import spark_session
@@ -140,6 +143,8 @@ def main() -> None:
                     customer_summary(path, AS_OF, engine=engine).table
                 ]
             for name, work in chosen.items():
+                if args.work and name not in args.work:
+                    continue
                 local, duck = timed(lambda work=work: work(None))
                 remote, distributed = timed(lambda work=work: work(spark))
                 for ours, theirs in zip(local, remote, strict=True):

@@ -19,11 +19,25 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
 
+# The longest files, measured with --durations: with `--dist loadfile` a long file handed
+# out last runs alone while the other worker idles, so they are handed out first (longest
+# processing time first keeps both workers busy to the end).
+LONG_FIRST = (
+    "test_hostile_reports.py",
+    "test_spark_parity.py",
+    "test_report_factory.py",
+    "test_example_reports.py",
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The Spark tests first: they are one long file (one Spark per worker), and with
-    `--dist loadfile` a long file handed out last would run alone while the other worker
-    idles (longest job first keeps both workers busy to the end)."""
-    items.sort(key=lambda item: item.get_closest_marker("spark") is None)
+    """Hand out the longest test files first (``LONG_FIRST``), keeping the order within."""
+
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return LONG_FIRST.index(name) if name in LONG_FIRST else len(LONG_FIRST)
+
+    items.sort(key=rank)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,5 @@
-"""One local Apache Spark for the tests: one core (the other xdist worker has the other),
-two partitions per shuffle (results must not depend on how rows are split), UTC, no UI,
-a private warehouse,
+"""One local Apache Spark for the tests: ``local[2]``, two partitions per shuffle (results
+must not depend on how rows are split), UTC, no UI, a private warehouse,
 and a Spark Connect server in the same JVM (on a free port) for the Connect path.
 
 Started once per test process (Spark takes ~7 s to start). Needs pyspark (the ``spark``
@@ -33,7 +32,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start(cores: int = 1, memory: str = "1g", whole_stage: bool = False, partitions: int = 2):
+def start(cores: int = 2, memory: str = "1g", whole_stage: bool = False, partitions: int = 2):
     """(classic session, warehouse folder, Spark Connect address of the same Spark).
     cores: local[cores]; partitions: per shuffle; memory: the driver's heap (where local
     Spark does all its work);

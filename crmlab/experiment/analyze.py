@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import ParameterError
-from ..features import sufficient_statistics, unit_checks
+from ..features.experiment import checked_statistics
 from ..intervals import check_alpha, z_value
 from .srm import SRMResult, srm
 from .tests import adjust_pvalues, proportion_test, welch_test
@@ -252,7 +252,8 @@ def analyze(
     if missing:
         raise ParameterError(f"metric column(s) {missing} are not in the units table.")
     unit = unit if unit in present else None
-    checks = unit_checks(units, variant, needed, unit, engine)
+    # one pass of the engine: the checks, and the per-arm sums used once they pass
+    checks, table_stats = checked_statistics(units, variant, needed, unit, engine)
     if checks.repeated is not None:
         raise ParameterError(f"unit {checks.repeated!r} appears more than once (e.g. in two arms).")
     arms = list(checks.arms)
@@ -274,7 +275,6 @@ def analyze(
             stacklevel=2,
         )
     # Aggregated by the SQL engine: from here on only a few numbers per arm move around.
-    table_stats = sufficient_statistics(units, variant, needed, engine)
     per_arm = {arm: table_stats.loc[arm].to_dict() for arm in arms}
     pooled = table_stats.sum().to_dict()
     rows = []

@@ -106,21 +106,9 @@ def sufficient_statistics(
     the given order) — all a two-sample test needs, computed in one SQL pass. Rows without
     a group are left out. frame: a pandas DataFrame, or a Spark DataFrame with a Spark
     engine. engine: where the SQL runs (``crmlab.features.engine``)."""
-    terms = ["count(*)::DOUBLE AS n"]
-    for i, a in enumerate(columns):
-        terms.append(f'{exact_sum(f"{sql_identifier(a)}::DOUBLE")} AS "s_{a}"')
-        for b in columns[i:]:
-            product = f"{sql_identifier(a)}::DOUBLE * {sql_identifier(b)}::DOUBLE"
-            terms.append(f'{exact_sum(product)} AS "s_{a}*{b}"')
     with connect(engine) as sql:
-        kept = [group, *columns]
-        sql.register("units_source", frame[kept] if isinstance(frame, pd.DataFrame) else frame)
-        out = sql.frame(
-            f"SELECT {sql_identifier(group)} AS grp, {', '.join(terms)} "
-            f"FROM units_source WHERE {sql_identifier(group)} IS NOT NULL GROUP BY grp "
-            "ORDER BY grp"
-        )
-    return out.set_index("grp")
+        _register_units(sql, frame, [group, *columns])
+        return _sums(sql, group, columns)
 
 
 @dataclass(frozen=True)
@@ -144,27 +132,60 @@ def unit_checks(
     frame: one row per unit (a pandas DataFrame, or a Spark DataFrame with a Spark engine).
     group: the arm column; columns: the metric columns; unit: the unit id column or None.
     engine: where the SQL runs (``crmlab.features.engine``)."""
-    g = sql_identifier(group)
-    counts = ", ".join(
-        f"count(*) - count({sql_identifier(c)}) AS {sql_identifier(c)}" for c in columns
-    )
+    return checked_statistics(frame, group, columns, unit, engine, sums=False)[0]
+
+
+def checked_statistics(
+    frame, group: str, columns: list[str], unit: str | None = None, engine=None, sums=True
+) -> tuple[UnitChecks, pd.DataFrame | None]:
+    """``unit_checks`` and ``sufficient_statistics`` (when ``sums``) with the units
+    registered once: on Spark a pandas table travels to the cluster once."""
     with connect(engine) as sql:
-        kept = [group, *columns] + ([unit] if unit and unit not in (group, *columns) else [])
-        sql.register("units_source", frame[kept] if isinstance(frame, pd.DataFrame) else frame)
-        arms = sql.frame(
-            f"SELECT {g} AS arm, count(*) AS n FROM units_source WHERE {g} IS NOT NULL "
-            "GROUP BY arm ORDER BY arm"
+        extra = [unit] if unit and unit not in (group, *columns) else []
+        _register_units(sql, frame, [group, *columns, *extra])
+        checks = _checks(sql, group, columns, unit)
+        return checks, _sums(sql, group, columns) if sums else None
+
+
+def _register_units(sql, frame, kept: list[str]) -> None:
+    sql.register("units_source", frame[kept] if isinstance(frame, pd.DataFrame) else frame)
+
+
+def _sums(sql, group: str, columns: list[str]) -> pd.DataFrame:
+    terms = ["count(*)::DOUBLE AS n"]
+    for i, a in enumerate(columns):
+        terms.append(f'{exact_sum(f"{sql_identifier(a)}::DOUBLE")} AS "s_{a}"')
+        for b in columns[i:]:
+            product = f"{sql_identifier(a)}::DOUBLE * {sql_identifier(b)}::DOUBLE"
+            terms.append(f'{exact_sum(product)} AS "s_{a}*{b}"')
+    g = sql_identifier(group)
+    out = sql.frame(
+        f"SELECT {g} AS grp, {', '.join(terms)} FROM units_source WHERE {g} IS NOT NULL "
+        "GROUP BY grp ORDER BY grp"
+    )
+    return out.set_index("grp")
+
+
+def _checks(sql, group: str, columns: list[str], unit: str | None) -> UnitChecks:
+    g = sql_identifier(group)
+    arms = sql.frame(
+        f"SELECT {g} AS arm, count(*) AS n FROM units_source WHERE {g} IS NOT NULL "
+        "GROUP BY arm ORDER BY arm"
+    )
+    found = {}
+    if columns:
+        counts = ", ".join(
+            f"count(*) - count({sql_identifier(c)}) AS {sql_identifier(c)}" for c in columns
         )
-        missing = sql.frame(f"SELECT {counts} FROM units_source") if columns else pd.DataFrame()
-        repeated = None
-        if unit:
-            u = sql_identifier(unit)
-            twice = sql.frame(
-                f"SELECT {u} AS unit FROM units_source WHERE {u} IS NOT NULL GROUP BY {u} "
-                f"HAVING count(*) > 1 ORDER BY {u} LIMIT 1"
-            )
-            repeated = None if twice.empty else twice["unit"].iloc[0]
-    found = missing.iloc[0].to_dict() if len(missing) else {}
+        found = sql.frame(f"SELECT {counts} FROM units_source").iloc[0].to_dict()
+    repeated = None
+    if unit:
+        u = sql_identifier(unit)
+        twice = sql.frame(
+            f"SELECT {u} AS unit FROM units_source WHERE {u} IS NOT NULL GROUP BY {u} "
+            f"HAVING count(*) > 1 ORDER BY {u} LIMIT 1"
+        )
+        repeated = None if twice.empty else twice["unit"].iloc[0]
     return UnitChecks(
         arms=dict(zip(arms["arm"], arms["n"].astype("int64"), strict=True)),
         missing={c: int(n) for c, n in found.items() if n},
