@@ -95,7 +95,10 @@ def test_constructs_without_a_faithful_spark_form_are_refused(sql, complaint):
         spark(sql)
 
 
-@pytest.mark.parametrize("engine", ["postgres://db", 42, "spark", {"spark": "host:15002"}])
+@pytest.mark.parametrize(
+    "engine",
+    ["postgres://db", 42, "spark", {"spark": "host:15002"}, pd.DataFrame({"duckdb": [1]})],
+)
 def test_an_engine_crmlab_cannot_use_is_a_clear_error(engine, tiny):
     from crmlab.errors import ParameterError
     from crmlab.features import customer_summary

@@ -123,24 +123,27 @@ class DuckDBEngine(Engine):
 
 def connect(engine: EngineLike = None) -> Engine:
     """The ``Engine`` for an ``engine=`` argument (see the module docstring)."""
-    if engine is None or engine == "duckdb":
+    if _is_embedded(engine):
         return DuckDBEngine()
-    if is_spark(engine, "SparkSession"):
-        from .spark_engine import SparkEngine
-
-        return SparkEngine(engine)
     if problem := engine_problem(engine):
         raise ParameterError(problem)
     from .spark_engine import SparkEngine
 
+    if is_spark(engine, "SparkSession"):
+        return SparkEngine(engine)
     address = engine["spark"] if isinstance(engine, dict) else engine
     return SparkEngine(expand_address(address))
+
+
+def _is_embedded(engine: EngineLike) -> bool:
+    """None or "duckdb": the embedded DuckDB."""
+    return engine is None or (isinstance(engine, str) and engine == "duckdb")
 
 
 def engine_problem(engine: EngineLike) -> str | None:
     """Why ``engine`` (as written in a catalogue or passed as ``engine=``) is unusable, or
     None. A literal token or password in an address is refused: use ``${NAME}``."""
-    if engine is None or engine == "duckdb" or is_spark(engine, "SparkSession"):
+    if _is_embedded(engine) or is_spark(engine, "SparkSession"):
         return None
     address = engine
     if isinstance(engine, dict):
