@@ -186,19 +186,6 @@ def test_no_orders_gives_the_same_empty_result(spark, shop):
     assert list(local.columns) == list(remote.columns)
 
 
-def test_the_users_views_and_time_zone_are_left_alone(spark, shop):
-    spark.createDataFrame([(1,)], ["x"]).createOrReplaceTempView("purchases")
-    spark.conf.set("spark.sql.session.timeZone", "Asia/Tokyo")
-    try:
-        customer_summary(shop, shop.as_of, engine=spark)
-        assert spark.table("purchases").columns == ["x"]
-        assert spark.conf.get("spark.sql.session.timeZone") == "Asia/Tokyo"
-        assert not [t for t in spark.catalog.listTables() if t.name.startswith("crmlab_")]
-    finally:
-        spark.conf.set("spark.sql.session.timeZone", "UTC")
-        spark.catalog.dropTempView("purchases")
-
-
 def test_the_analyses_pass_the_engine_on(spark, shop):
     """churn, CLV evaluation and retention aggregate on Spark and fit on the same tables."""
     from crmlab.churn import retention, snapshots
@@ -282,18 +269,22 @@ def test_spark_connect_address(spark_address, shop):
     )
 
 
-def test_spark_connect_leaves_the_users_views_and_time_zone_alone(spark_connect, shop):
-    spark_connect.createDataFrame([(1,)], ["x"]).createOrReplaceTempView("purchases")
-    spark_connect.conf.set("spark.sql.session.timeZone", "Asia/Tokyo")
+@pytest.mark.parametrize("client", ["spark", "spark_connect"])
+def test_the_users_views_and_time_zone_are_left_alone(client, shop, request):
+    """Classic and Connect: crmlab's private views are dropped, a user's view of the same
+    name and the session time zone are as they were."""
+    session = request.getfixturevalue(client)
+    session.createDataFrame([(1,)], ["x"]).createOrReplaceTempView("purchases")
+    session.conf.set("spark.sql.session.timeZone", "Asia/Tokyo")
     try:
-        customer_summary(shop, shop.as_of, engine=spark_connect)
-        assert spark_connect.table("purchases").columns == ["x"]
-        assert spark_connect.conf.get("spark.sql.session.timeZone") == "Asia/Tokyo"
-        names = [t.name for t in spark_connect.catalog.listTables()]
+        customer_summary(shop, shop.as_of, engine=session)
+        assert session.table("purchases").columns == ["x"]
+        assert session.conf.get("spark.sql.session.timeZone") == "Asia/Tokyo"
+        names = [t.name for t in session.catalog.listTables()]
         assert not [n for n in names if n.startswith("crmlab_")]
     finally:
-        spark_connect.conf.set("spark.sql.session.timeZone", "UTC")
-        spark_connect.catalog.dropTempView("purchases")
+        session.conf.set("spark.sql.session.timeZone", "UTC")
+        session.catalog.dropTempView("purchases")
 
 
 @pytest.mark.notebook

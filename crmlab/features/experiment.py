@@ -107,7 +107,7 @@ def sufficient_statistics(
     a group are left out. frame: a pandas DataFrame, or a Spark DataFrame with a Spark
     engine. engine: where the SQL runs (``crmlab.features.engine``)."""
     with connect(engine) as sql:
-        _register_units(sql, frame, [group, *columns])
+        _register_units(sql, frame, group, columns)
         return _sums(sql, group, columns)
 
 
@@ -132,22 +132,23 @@ def unit_checks(
     frame: one row per unit (a pandas DataFrame, or a Spark DataFrame with a Spark engine).
     group: the arm column; columns: the metric columns; unit: the unit id column or None.
     engine: where the SQL runs (``crmlab.features.engine``)."""
-    return checked_statistics(frame, group, columns, unit, engine, sums=False)[0]
+    with connect(engine) as sql:
+        _register_units(sql, frame, group, columns, unit)
+        return _checks(sql, group, columns, unit)
 
 
 def checked_statistics(
-    frame, group: str, columns: list[str], unit: str | None = None, engine=None, sums=True
-) -> tuple[UnitChecks, pd.DataFrame | None]:
-    """``unit_checks`` and ``sufficient_statistics`` (when ``sums``) with the units
-    registered once: on Spark a pandas table travels to the cluster once."""
+    frame, group: str, columns: list[str], unit: str | None = None, engine=None
+) -> tuple[UnitChecks, pd.DataFrame]:
+    """``unit_checks`` and ``sufficient_statistics`` with the units registered once: on
+    Spark a pandas table travels to the cluster once."""
     with connect(engine) as sql:
-        extra = [unit] if unit and unit not in (group, *columns) else []
-        _register_units(sql, frame, [group, *columns, *extra])
-        checks = _checks(sql, group, columns, unit)
-        return checks, _sums(sql, group, columns) if sums else None
+        _register_units(sql, frame, group, columns, unit)
+        return _checks(sql, group, columns, unit), _sums(sql, group, columns)
 
 
-def _register_units(sql, frame, kept: list[str]) -> None:
+def _register_units(sql, frame, group: str, columns: list[str], unit: str | None = None):
+    kept = [group, *columns] + ([unit] if unit and unit not in (group, *columns) else [])
     sql.register("units_source", frame[kept] if isinstance(frame, pd.DataFrame) else frame)
 
 

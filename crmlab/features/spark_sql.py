@@ -84,11 +84,8 @@ def _substitute(node: exp.Expression, params: dict, names: dict[str, str]) -> ex
     if isinstance(node, exp.Literal) and not node.is_string and _is_decimal(node.this):
         return exp.cast(node.copy(), exp.DataType.build("DOUBLE"))
     if isinstance(node, exp.Table) and not node.db and node.name in names:
-        return (
-            exp.to_table(names[node.name]).as_(node.alias_or_name)
-            if node.alias
-            else (exp.to_table(names[node.name]).as_(node.name))
-        )
+        # aliased by the name the query uses (its own alias, else the table's name)
+        return exp.to_table(names[node.name]).as_(node.alias_or_name)
     return node
 
 
