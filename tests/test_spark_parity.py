@@ -390,3 +390,23 @@ def test_a_catalogue_table_by_name(spark, shop, tmp_path):
         spark.catalog.dropTempView("shop_orders")
     with pytest.raises(DataContractError, match="no table or view named 'sales.nothing'"):
         customer_summary("sales.nothing", shop.as_of, engine=spark)
+
+
+@pytest.mark.parametrize("spec", ["online_retail/online_retail.yaml", "crm_export/crm_export.yaml"])
+def test_an_imported_export(spark, spec):
+    """Export-shaped files (cancelled invoices, placeholder customers, day-first dates,
+    line items) imported by their spec: the same summary and snapshots on Spark."""
+    from crmlab.data import load
+
+    from .conftest import ROOT
+
+    data = load(ROOT / "examples" / spec)
+    same(
+        customer_summary(data, data.as_of).table,
+        customer_summary(data, data.as_of, engine=spark).table,
+    )
+    cuts = cutoff_schedule(data.as_of, n_cutoffs=2, spacing_days=30, horizon_days=60)
+    same(
+        churn_snapshots(data, cuts, horizon_days=60).table,
+        churn_snapshots(data, cuts, horizon_days=60, engine=spark).table,
+    )
