@@ -442,3 +442,19 @@ def test_orders_only_data_set():
     assert (snaps[["touchpoints_90d", "tickets_365d", "campaign_contacts_365d"]] == 0).all().all()
     assert snaps[["last_nps", "days_since_touchpoint"]].isna().all().all()
     assert snaps["p_alive"].between(0, 1).all()
+
+
+def test_without_a_status_column_a_negative_amount_is_a_refund(world):
+    """Tables that skip validation (a cluster's, or a hand-built CRMData) may lack status:
+    the snapshots then read refunds as the rest of crmlab does, by a negative amount,
+    never as purchases."""
+    from crmlab.features import churn_snapshots, customer_summary, cutoff_schedule
+
+    cuts = cutoff_schedule(world.as_of, n_cutoffs=1, spacing_days=30)
+    bare = world.replace(orders=world.orders.drop(columns="status"))
+    assert (bare.orders["amount"] < 0).any()  # the world's refunds have negative amounts
+    with_status, without = churn_snapshots(world, cuts), churn_snapshots(bare, cuts)
+    pd.testing.assert_frame_equal(without.table, with_status.table)
+    assert without.table["refund_rate"].gt(0).any()
+    summary = customer_summary(bare, cuts[0]).table
+    assert (summary["n_refunds"] > 0).any()

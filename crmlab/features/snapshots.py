@@ -44,6 +44,7 @@ from ..sql import days_between, exact_avg, exact_stddev_samp, exact_sum, sql_lit
 from ..units import check_days, days_interval
 from .engine import connect
 from .inputs import table_view
+from .orders_view import is_refund
 
 MAX_CHANNELS = 8  # channel-mix columns for the most frequent channels only
 CATEGORICAL = ("signup_channel",)
@@ -218,7 +219,9 @@ def _register(sql, data: CRMData, cuts, cancellations) -> bool:
             "refund_of": "CAST(NULL AS VARCHAR)",
         },
     )
-    refund = "coalesce(status = 'refunded', false)"  # no status: every row is an order
+    # the one definition of a refund (orders_view): tables on a cluster are not validated,
+    # so one without a status column marks its refunds by a negative amount only
+    refund = is_refund(present)
     sql.create_view(
         "orders_source",
         f"SELECT customer_id, order_id, ordered_at, amount, {refund} AS refund, "
