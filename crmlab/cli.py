@@ -45,6 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument(
         "--no-check", action="store_true", help="do not validate the written folder with load()"
     )
+    imp.add_argument(
+        "--engine",
+        metavar="sc://HOST:PORT",
+        help="run the import on a Spark Connect server (default: the embedded DuckDB); "
+        "${NAME} in the address is read from the environment",
+    )
 
     rep = sub.add_parser("reports", help="run the report catalogue")
     rep_sub = rep.add_subparsers(dest="command", required=True)
@@ -111,7 +117,7 @@ def _import(args) -> int:
     if args.out is None and not args.dry_run:
         print("error: give an output folder (or --dry-run)", file=sys.stderr)
         return 2
-    report = run_import(args.spec, args.out, dry_run=args.dry_run)
+    report = run_import(args.spec, args.out, dry_run=args.dry_run, engine=args.engine)
     print(report)
     if not args.dry_run and not args.no_check:
         data = load(args.out)

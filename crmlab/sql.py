@@ -1,6 +1,6 @@
 """SQL helpers shared by crmlab.data and crmlab.features: quoting, order-independent sums,
 durations, and fetching DuckDB results as pandas. The SQL they write runs on DuckDB and,
-translated (``features.spark_sql``), on Spark."""
+translated (``engines.spark_sql``), on Spark."""
 
 from __future__ import annotations
 

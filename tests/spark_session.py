@@ -67,6 +67,6 @@ def start(cores: int = 2, memory: str = "1g", whole_stage: bool = False, partiti
 
 def connect_client(address: str):
     """A Spark Connect session on ``address``, as crmlab makes one for an address."""
-    from crmlab.features.spark_engine import connect_session
+    from crmlab.engines.spark import connect_session
 
     return connect_session(address)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from crmlab.engines import DuckDBEngine, connect, engine_problem, expand_address
 from crmlab.errors import ParameterError
 from crmlab.features import customer_summary
-from crmlab.features.engine import DuckDBEngine, connect, engine_problem, expand_address
 
 
 @pytest.mark.parametrize("engine", [None, "duckdb"])
@@ -52,7 +52,7 @@ def test_placeholders_are_read_from_the_environment_when_connecting(monkeypatch)
 
 
 def test_a_table_name_needs_spark(tmp_path, monkeypatch):
-    from crmlab.data.parquet import is_table_name
+    from crmlab.engines.parquet import is_table_name
 
     monkeypatch.chdir(tmp_path)
     assert is_table_name("orders") and is_table_name("main.sales.orders")

@@ -77,6 +77,14 @@ def test_invoice_lines_become_orders_and_every_rule_is_counted(tmp_path):
     assert sorted(set_aside["order_id"]) == ["102", "103"]
 
 
+def test_a_catalogue_table_needs_a_spark_engine(tmp_path):
+    spec = _spec(tmp_path, SPEC.replace("file: lines.csv", "table: sales.lines"), {})
+    with pytest.raises(ParameterError, match=r"line 4 \(tables.orders.table\).*Spark engine"):
+        run_import(spec, dry_run=True)
+    with pytest.raises(ParameterError, match="both this machine and the engine"):
+        run_import(spec, "s3://bucket/crm")
+
+
 def test_a_repeated_order_id_without_lines_is_refused(tmp_path):
     spec = _spec(tmp_path, SPEC.replace("    lines: true\n", ""), {"lines.csv": LINES})
     with pytest.raises(DataContractError, match=r"order_id value\(s\) repeat.*'100'.*lines: true"):
@@ -108,9 +116,9 @@ def test_ambiguous_dates_name_the_spec_line_and_the_key(tmp_path):
         (("orders:", "oders:"), r"line 3: unknown key 'oders'; did you mean 'orders'"),
         (('as_of: "2011-12-09"\n', ""), r"declare `as_of:`"),
         (("lines: true", "lines: yes please"), r"line 7: `lines` must be true or false"),
-        (("starts_with(InvoiceNo, 'C')", "InvoiceNo"), r"line 8 .*VARCHAR values.*condition"),
+        (("starts_with(InvoiceNo, 'C')", "InvoiceNo"), r"line 8 .*text values.*condition"),
         (("starts_with(InvoiceNo, 'C')", "Quantity > 'x'"), r"line 3 .*cannot be computed"),
-        (("Quantity * UnitPrice", "InvoiceDate::DATE"), r"line 6 .*DATE values, not numbers"),
+        (("Quantity * UnitPrice", "InvoiceDate::DATE"), r"line 6 .*timestamp values, not numbers"),
         (("tables:", "currency: pounds\ntables:"), r"line 2: currency: 'pounds' .*ISO 4217"),
     ],
 )

@@ -28,6 +28,23 @@ def test_csv_folder_round_trips_through_parquet(tmp_path, tiny):
     pd.testing.assert_frame_equal(again.orders, data.orders)
 
 
+def test_a_parquet_folder_of_part_files_is_one_table(tmp_path, tiny):
+    # as Spark writes a table (run_import(..., engine=spark)): orders.parquet/part-*.parquet,
+    # with _SUCCESS and checksum files beside them
+    save(validate(tiny), tmp_path / "data")
+    parts = tmp_path / "data" / "orders.parquet"
+    orders = pd.read_parquet(parts)
+    parts.unlink()
+    parts.mkdir()
+    orders.iloc[:2].to_parquet(parts / "part-00000.snappy.parquet", index=False)
+    orders.iloc[2:].to_parquet(parts / "part-00001.snappy.parquet", index=False)
+    (parts / "_SUCCESS").write_text("")
+    (parts / ".part-00000.snappy.parquet.crc").write_bytes(b"\0")
+    again = load(tmp_path / "data")
+    assert sorted(again.orders["order_id"]) == sorted(tiny.orders["order_id"])
+    assert str(again.orders["ordered_at"].dt.tz) == "UTC"
+
+
 def test_duckdb_file(tmp_path, tiny):
     path = save(validate(tiny), tmp_path / "crm.duckdb")
     data = load(path, as_of="2024-03-01")

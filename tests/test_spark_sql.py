@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from crmlab.features.spark_sql import TranslationError, to_spark
+from crmlab.engines.spark_sql import TranslationError, spark_datetime_pattern, to_spark
 
 
 def spark(sql: str, params: dict | None = None, names: dict | None = None) -> str:
@@ -105,3 +105,40 @@ def test_an_engine_crmlab_cannot_use_is_a_clear_error(engine, tiny):
 
     with pytest.raises(ParameterError, match="SparkSession"):
         customer_summary(tiny, tiny.as_of, engine=engine)
+
+
+@pytest.mark.parametrize(
+    ("layout", "pattern"),
+    [
+        ("%d/%m/%Y %H:%M", "d/M/yyyy H:m"),  # one letter reads one or two digits, as DuckDB
+        ("%Y%m%d", "yyyyMMdd"),  # touching fields: two digits each, as DuckDB then reads
+        ("%d-%b-%Y at %I:%M %p", "d-MMM-yyyy' at 'h:m a"),  # letters are quoted
+        ("%B %d, %Y %H:%M:%S.%f", "MMMM d, yyyy H:m:s.SSSSSS"),
+        ("%d%%%m", "d'%'M"),
+        ("%Y-%m-%d'T'", "yyyy-M-d'''T'''"),  # a quote in the layout is doubled
+    ],
+)
+def test_a_declared_date_format_becomes_a_spark_pattern(layout, pattern):
+    assert spark_datetime_pattern(layout) == pattern
+
+
+def test_try_strptime_becomes_try_to_timestamp():
+    assert spark("SELECT try_strptime(v, '%d/%m/%Y') FROM s") == (
+        "SELECT TRY_TO_TIMESTAMP(v, 'd/M/yyyy') FROM s"
+    )
+
+
+@pytest.mark.parametrize(("layout", "directive"), [("%d/%m/%y", "%y"), ("%Y-%m-%d %z", "%z")])
+def test_directives_spark_reads_differently_are_refused(layout, directive):
+    with pytest.raises(TranslationError, match=f"{directive} has no Spark equivalent"):
+        spark(f"SELECT try_strptime(v, '{layout}') FROM s")
+
+
+def test_a_wall_time_in_a_zone_keeps_duckdbs_reading_of_the_repeated_hour():
+    assert spark("SELECT timezone('UTC', t) FROM s") == "SELECT CAST(t AS TIMESTAMP) FROM s"
+    london = spark("SELECT timezone('Europe/London', t) FROM s")
+    assert london.startswith("SELECT CASE WHEN FROM_UTC_TIMESTAMP(TO_UTC_TIMESTAMP(t, ")
+    assert london.count("MAKE_DT_INTERVAL") == 6  # 1 h, 30 min, 2 h: tested and added
+    assert london.endswith("ELSE TO_UTC_TIMESTAMP(t, 'Europe/London') END FROM s")
+    with pytest.raises(TranslationError, match="time zone must be written as text"):
+        spark("SELECT timezone(zone, t) FROM s")

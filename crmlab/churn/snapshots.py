@@ -28,7 +28,7 @@ def snapshots(
     """``crmlab.features.churn_snapshots`` (same arguments), with ``p_alive=True`` adding the
     numeric feature p_alive: BG/NBD P(alive) at each cutoff, fitted on every customer's
     history at that cutoff (daily periods, time in days). engine: where the SQL runs (None:
-    embedded DuckDB; a SparkSession or Spark Connect address; ``crmlab.features.engine``);
+    embedded DuckDB; a SparkSession or Spark Connect address; ``crmlab.engines``);
     the models fit here, on the per-customer results."""
     snaps = churn_snapshots(
         data, cutoffs, horizon_days, active_within_days, cancellations, labelled, channels, engine

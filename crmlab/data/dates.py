@@ -20,17 +20,23 @@ family (``n/a``) are not a format: they stay unreadable and are reported as such
 caller, counted, with examples. Naive values are local times in ``timezone`` (default UTC);
 values with an offset keep it. The result is always UTC.
 
-Everything runs as SQL in DuckDB, so the importer parses a 20-million-row column without
-pandas and ``load`` (through ``parse_timestamps``) uses exactly the same rules.
+Everything runs as SQL written once for both engines (``crmlab.engines``): on DuckDB for
+``load`` (through ``parse_timestamps``) and the embedded import, on Spark when an import
+runs there, so a 20-million-row column is parsed without pandas and by the same rules.
+Each value is rebuilt as ISO text and cast (regular expressions and casts mean the same on
+both engines; per-format parsers do not). A wall time that occurs twice, when clocks go
+back, is read as the later instant (DuckDB's rule, kept on Spark).
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 from dataclasses import dataclass
 
-import duckdb
 import pandas as pd
 
+from ..engines import DuckDBEngine, Engine
 from ..errors import ParameterError
 from ..sql import sql_literal
 
@@ -39,25 +45,23 @@ _NUMERIC = (
     r"^(\d{1,4})([/.-])(\d{1,2})[/.-](\d{1,4})"
     r"(?:[ T]+(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?$"
 )
+# ISO 8601: date, optional time, optional offset (groups: 1 date, 2 time, 3 offset).
 _ISO = (
-    r"^\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
-    r"\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
+    r"^(\d{4}-\d{1,2}-\d{1,2})(?:[T ](\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?"
+    r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?$"
 )
-_OFFSET = r"(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 _NUMBER = r"^\d+(?:\.\d+)?$"
 _COMPACT = r"^(?:19|20)\d{6}$"
-_NAMED_FORMATS = (
-    "%d-%b-%Y",
-    "%d %b %Y",
-    "%d %B %Y",
-    "%b %d %Y",
-    "%b %d, %Y",
-    "%B %d %Y",
-    "%B %d, %Y",
-)
-_TIMES = ("", " %H:%M", " %H:%M:%S")
+_TIME = r"(?:[ T]+(\d{1,2}:\d{2}(?::\d{2})?))?$"
+# A month name: day first (03-Jan-2011, 3 January 2011) or month first (Jan 3, 1997);
+# groups: day, month, year, time.
+_NAMED_DAY_FIRST = r"^(\d{1,2})[- ]([A-Za-z]{3,9})[- ](\d{4})" + _TIME
+_NAMED_MONTH_FIRST = r"^([A-Za-z]{3,9}) (\d{1,2}),? (\d{4})" + _TIME
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august")
+_MONTHS += ("september", "october", "november", "december")
 FAMILIES = ("iso", "numeric", "compact", "epoch", "named")
 MAX_EXAMPLES = 5
+_COLUMNS = itertools.count(1)  # names the per-column tables of distinct values
 
 
 @dataclass(frozen=True)
@@ -96,73 +100,106 @@ def text_value(column: str) -> str:
     return f"nullif(CASE WHEN {v} LIKE ' %' OR {v} LIKE '% ' THEN trim({v}) ELSE {v} END, '')"
 
 
+def _matches(v: str, pattern: str) -> str:
+    return f"regexp_matches({v}, {sql_literal(pattern)})"
+
+
+def _group(v: str, pattern: str, group: int) -> str:
+    """SQL: a regular expression's group ('' when it did not take part), on both engines."""
+    return f"regexp_extract({v}, {sql_literal(pattern)}, {group})"
+
+
+def _digits(number: str, width: int) -> str:
+    """SQL: a whole number as text with leading zeros to ``width`` (never cut shorter)."""
+    text = f"CAST({number} AS VARCHAR)"
+    return f"lpad({text}, CAST(greatest(length({text}), {width}) AS INTEGER), '0')"
+
+
+def _timestamp(year: str, month: str, day: str, time: str) -> str:
+    """SQL: a naive TIMESTAMP from numbers and an optional 'HH:MM[:SS]' text (NULL when
+    the date does not exist, e.g. 30 February). Built as ISO text and cast, which both
+    engines read the same way."""
+    date = f"{_digits(year, 4)} || '-' || {_digits(month, 2)} || '-' || {_digits(day, 2)}"
+    return f"try_cast({date} || CASE WHEN {time} = '' THEN '' ELSE ' ' || {time} END AS TIMESTAMP)"
+
+
 def _family_case(v: str) -> str:
     """SQL: the family a (trimmed, non-empty) text value belongs to, or NULL."""
-    named = " OR ".join(
-        f"try_strptime({v}, {sql_literal(d + t)}) IS NOT NULL"
-        for d in _NAMED_FORMATS
-        for t in _TIMES
-    )
     return f"""CASE
         WHEN {v} IS NULL THEN NULL
-        WHEN regexp_full_match({v}, {sql_literal(_ISO)}) THEN 'iso'
-        WHEN regexp_full_match({v}, {sql_literal(_COMPACT)})
-             AND try_strptime({v}, '%Y%m%d') IS NOT NULL THEN 'compact'
-        WHEN regexp_full_match({v}, {sql_literal(_NUMBER)}) THEN 'epoch'
-        WHEN regexp_full_match({v}, {sql_literal(_NUMERIC)})
+        WHEN {_matches(v, _ISO)} THEN 'iso'
+        WHEN {_matches(v, _COMPACT)} AND {_compact_sql(v)} IS NOT NULL THEN 'compact'
+        WHEN {_matches(v, _NUMBER)} THEN 'epoch'
+        WHEN {_matches(v, _NUMERIC)}
              AND ({_numeric_sql(v, True)} IS NOT NULL OR {_numeric_sql(v, False)} IS NOT NULL)
              THEN 'numeric'
-        WHEN {named} THEN 'named'
+        WHEN {_named_sql(v)} IS NOT NULL THEN 'named'
         END"""
 
 
-def _part(v: str, group: int) -> str:
-    return f"regexp_extract({v}, {sql_literal(_NUMERIC)}, {group})"
-
-
-def _column_stats(con, relation: str, column: str) -> pd.DataFrame:
+def _column_stats(engine: Engine, relation: str, column: str) -> pd.DataFrame:
     """One row per family present: count, examples, and the day/month evidence of numeric
     values (first number > 12, second number > 12, first number has four digits)."""
-    first, second = (f"try_cast({_part('v', i)} AS INTEGER)" for i in (1, 3))
-    day_month = f"family = 'numeric' AND length({_part('v', 1)}) < 4"
+    first, second = (f"try_cast({_group('v', _NUMERIC, i)} AS INTEGER)" for i in (1, 3))
+    day_month = f"family = 'numeric' AND length({_group('v', _NUMERIC, 1)}) < 4"
     # Evidence per distinct value first, then counted: a first number above 12 proves
     # day-first, a second number above 12 month-first; four digits first is year-first.
-    sql = f"""
-        WITH t AS (SELECT v, {_family_case("v")} AS family
-                   FROM (SELECT DISTINCT {text_value(column)} AS v FROM {relation})
-                   WHERE v IS NOT NULL),
-        e AS (SELECT *, {day_month} AND {first} > 12 AS proves_day,
-                        {day_month} AND {second} > 12 AS proves_month,
-                        family = 'numeric' AND length({_part("v", 1)}) = 4 AS proves_year
-              FROM t)
-        SELECT coalesce(family, 'unreadable') AS family, count(*) AS n,
-               list(v ORDER BY v)[1:{MAX_EXAMPLES}] AS examples,
-               count(*) FILTER (WHERE proves_day) AS day_first,
-               list(v ORDER BY v) FILTER (WHERE proves_day)[1:{MAX_EXAMPLES}]
-                   AS day_first_examples,
-               count(*) FILTER (WHERE proves_month) AS month_first,
-               list(v ORDER BY v) FILTER (WHERE proves_month)[1:{MAX_EXAMPLES}]
-                   AS month_first_examples,
-               count(*) FILTER (WHERE proves_year) AS year_first,
-               max(try_cast(v AS DOUBLE)) FILTER (WHERE family = 'epoch') AS largest
-        FROM e GROUP BY ALL ORDER BY family
-    """
-    return con.sql(sql).to_arrow_table().to_pandas()
+    values = f"date_values_{next(_COLUMNS)}"
+    engine.create_table(
+        values,
+        f"""SELECT v, family,
+                   coalesce({day_month} AND {first} > 12, false) AS proves_day,
+                   coalesce({day_month} AND {second} > 12, false) AS proves_month,
+                   coalesce(family = 'numeric' AND length({_group("v", _NUMERIC, 1)}) = 4,
+                            false) AS proves_year
+            FROM (SELECT v, coalesce({_family_case("v")}, 'unreadable') AS family
+                  FROM (SELECT DISTINCT {text_value(column)} AS v FROM {relation}) AS d
+                  WHERE v IS NOT NULL) AS t""",
+    )
+    stats = engine.frame(
+        f"""SELECT family, count(*) AS n,
+                   count(*) FILTER (WHERE proves_day) AS day_first,
+                   count(*) FILTER (WHERE proves_month) AS month_first,
+                   count(*) FILTER (WHERE proves_year) AS year_first,
+                   max(try_cast(v AS DOUBLE)) FILTER (WHERE family = 'epoch') AS largest
+            FROM {values} GROUP BY family ORDER BY family"""
+    )
+    # the first few values of each family (and of each kind of evidence), in text order
+    examples = engine.frame(
+        f"""SELECT family, kind, v FROM (
+                SELECT family, kind, v,
+                       row_number() OVER (PARTITION BY family, kind ORDER BY v) AS rank
+                FROM (SELECT family, 'examples' AS kind, v FROM {values}
+                      UNION ALL SELECT family, 'day_first_examples', v FROM {values}
+                                WHERE proves_day
+                      UNION ALL SELECT family, 'month_first_examples', v FROM {values}
+                                WHERE proves_month) AS k) AS r
+            WHERE rank <= {MAX_EXAMPLES} ORDER BY family, kind, v"""
+    )
+    for kind in ("examples", "day_first_examples", "month_first_examples"):
+        chosen = examples[examples["kind"] == kind]
+        lists = chosen.groupby("family")["v"].agg(list)
+        stats[kind] = [lists.get(f, []) for f in stats["family"]]
+    return stats
 
 
-def timestamp_sql(con, relation: str, column: str, rule: DateRule = DEFAULT_DATES) -> str:
+def timestamp_sql(
+    engine: Engine, relation: str, column: str, rule: DateRule = DEFAULT_DATES
+) -> str:
     """A SQL expression (over ``relation``'s rows) that turns ``column`` into TIMESTAMPTZ.
 
-    The format is chosen once from the whole column (see the module docstring); values the
-    chosen format cannot read become NULL, for the caller to count and report.
+    engine: where ``relation`` is (``crmlab.engines``); the expression runs there, on
+    DuckDB as written, on Spark translated. The format is chosen once from the whole column
+    (see the module docstring); values the chosen format cannot read become NULL, for the
+    caller to count and report.
     Raises ``DateColumnError`` for an ambiguous or mixed column, ``ParameterError`` for an
     unknown time zone.
     """
-    check_timezone(con, rule.timezone)
+    check_timezone(rule.timezone)
     v = text_value(column)
     if rule.date_format:
         return _local(f"try_strptime({v}, {sql_literal(rule.date_format)})", rule.timezone)
-    stats = _column_stats(con, relation, column)
+    stats = _column_stats(engine, relation, column)
     families = stats[stats["family"] != "unreadable"].set_index("family")
     if len(families) > 1:
         shown = "; ".join(
@@ -178,19 +215,44 @@ def timestamp_sql(con, relation: str, column: str, rule: DateRule = DEFAULT_DATE
     family = families.index[0]
     row = families.loc[family]
     if family == "iso":
-        naive = _local(f"try_cast({v} AS TIMESTAMP)", rule.timezone)
-        return (
-            f"CASE WHEN regexp_matches({v}, {sql_literal(_OFFSET)}) "
-            f"THEN try_cast({v} AS TIMESTAMPTZ) ELSE {naive} END"
-        )
+        return _iso_sql(v, rule.timezone)
     if family == "compact":
-        return _local(f"try_strptime({v}, '%Y%m%d')", rule.timezone)
+        return _local(_compact_sql(v), rule.timezone)
     if family == "epoch":
         scale = 1 if row["largest"] < 1e11 else 1e3 if row["largest"] < 1e14 else 1e6
-        return f"to_timestamp(try_cast({v} AS DOUBLE) / {scale:g})"
+        micros = f"try_cast(round(try_cast({v} AS DOUBLE) * {int(1e6 / scale)}) AS BIGINT)"
+        return _local(f"make_timestamp({micros})", "UTC")
     if family == "named":
-        return _local(_named_sql(con, relation, v), rule.timezone)
+        return _local(_named_sql(v), rule.timezone)
     return _local(_numeric_sql(v, _dayfirst(row, rule)), rule.timezone)
+
+
+def _iso_sql(v: str, timezone: str) -> str:
+    """ISO 8601 text as TIMESTAMPTZ: with an offset (Z, +01, +0100, +01:00) at that
+    offset, otherwise local time in ``timezone``."""
+    date, time, offset = (_group(v, _ISO, i) for i in (1, 2, 3))
+    # with seconds always: DuckDB reads no offset after a bare HH:MM
+    seconds = (
+        f"CASE WHEN {time} = '' THEN '00:00:00' "
+        f"WHEN length({time}) <= 5 THEN {time} || ':00' ELSE {time} END"
+    )
+    local = f"{date} || ' ' || {seconds}"
+    minutes = f"CASE WHEN length({offset}) = 3 THEN '00' ELSE right({offset}, 2) END"
+    canonical = (
+        f"CASE WHEN {offset} = 'Z' THEN '+00:00' ELSE left({offset}, 3) || ':' || {minutes} END"
+    )
+    naive = _local(f"try_cast({local} AS TIMESTAMP)", timezone)
+    return (
+        f"CASE WHEN {offset} = '' THEN {naive} "
+        f"ELSE try_cast({local} || {canonical} AS TIMESTAMPTZ) END"
+    )
+
+
+def _compact_sql(v: str) -> str:
+    """YYYYMMDD as a naive TIMESTAMP."""
+    return _timestamp(
+        *(f"substr({v}, {start}, {n})" for start, n in ((1, 4), (5, 2), (7, 2))), "''"
+    )
 
 
 def _dayfirst(row: pd.Series, rule: DateRule) -> bool:
@@ -219,40 +281,71 @@ def _dayfirst(row: pd.Series, rule: DateRule) -> bool:
 
 
 def _numeric_sql(v: str, dayfirst: bool) -> str:
-    """Rebuild a numeric date as ISO text and cast it (no per-format strptime)."""
-    a, b, c = (f"try_cast({_part(v, i)} AS INTEGER)" for i in (1, 3, 4))
-    time = _part(v, 5)
-    year_first = f"length({_part(v, 1)}) = 4"
+    """A numeric date as a naive TIMESTAMP (rebuilt as ISO text, no per-format parsing)."""
+    a, b, c = (f"try_cast({_group(v, _NUMERIC, i)} AS INTEGER)" for i in (1, 3, 4))
+    time = _group(v, _NUMERIC, 5)
     day, month = (a, b) if dayfirst else (b, a)
     century = f"CASE WHEN {c} < 69 THEN 2000 ELSE 1900 END"  # Python's %y convention
     year = f"(CASE WHEN {c} < 100 THEN {c} + {century} ELSE {c} END)"
-    text = (
-        f"CASE WHEN {year_first} THEN printf('%04d-%02d-%02d', {a}, {b}, {c}) "
-        f"ELSE printf('%04d-%02d-%02d', {year}, {month}, {day}) END"
+    return (
+        f"CASE WHEN length({_group(v, _NUMERIC, 1)}) = 4 THEN {_timestamp(a, b, c, time)} "
+        f"ELSE {_timestamp(year, month, day, time)} END"
     )
-    return f"try_cast({text} || CASE WHEN {time} = '' THEN '' ELSE ' ' || {time} END AS TIMESTAMP)"
 
 
-def _named_sql(con, relation: str, v: str) -> str:
-    """The one month-name format that reads most values of the column."""
-    formats = [d + t for d in _NAMED_FORMATS for t in _TIMES]
-    counts = ", ".join(f"count(try_strptime({v}, {sql_literal(f)}))" for f in formats)
-    row = con.sql(f"SELECT {counts} FROM {relation}").fetchall()[0]
-    best = formats[max(range(len(formats)), key=lambda i: row[i])]
-    return f"try_strptime({v}, {sql_literal(best)})"
+def _month(name: str) -> str:
+    """SQL: the number of a month name (January or Jan, any case), else NULL."""
+    cases = " ".join(
+        f"WHEN lower({name}) IN ({sql_literal(m)}, {sql_literal(m[:3])}) THEN {i}"
+        for i, m in enumerate(_MONTHS, start=1)
+    )
+    return f"CASE {cases} END"
+
+
+def _named_sql(v: str) -> str:
+    """A date with a month name (03-Jan-2011, 3 January 2011, Jan 3, 1997) as a naive
+    TIMESTAMP."""
+    day_first = _timestamp(
+        _group(v, _NAMED_DAY_FIRST, 3),
+        _month(_group(v, _NAMED_DAY_FIRST, 2)),
+        _group(v, _NAMED_DAY_FIRST, 1),
+        _group(v, _NAMED_DAY_FIRST, 4),
+    )
+    month_first = _timestamp(
+        _group(v, _NAMED_MONTH_FIRST, 3),
+        _month(_group(v, _NAMED_MONTH_FIRST, 1)),
+        _group(v, _NAMED_MONTH_FIRST, 2),
+        _group(v, _NAMED_MONTH_FIRST, 4),
+    )
+    return (
+        f"CASE WHEN {_matches(v, _NAMED_DAY_FIRST)} THEN {day_first} "
+        f"WHEN {_matches(v, _NAMED_MONTH_FIRST)} THEN {month_first} END"
+    )
 
 
 def _local(naive: str, timezone: str) -> str:
-    """SQL: a naive TIMESTAMP taken as local time in ``timezone``, as TIMESTAMPTZ."""
+    """SQL: a naive TIMESTAMP taken as local time in ``timezone``, as TIMESTAMPTZ. A wall
+    time that occurs twice (the hour clocks go back) is the later instant, DuckDB's rule,
+    which the Spark translation keeps."""
     return f"timezone({sql_literal(timezone)}, {naive})"
 
 
-def check_timezone(con, timezone: str) -> None:
+@functools.cache
+def _timezone_names() -> frozenset[str]:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        return frozenset(
+            r[0] for r in con.execute("SELECT name FROM pg_timezone_names()").fetchall()
+        )
+    finally:
+        con.close()
+
+
+def check_timezone(timezone: str) -> None:
     """Refuse an unknown IANA time zone name with a ParameterError."""
-    known = con.execute(
-        "SELECT count(*) FROM pg_timezone_names() WHERE name = $tz", {"tz": timezone}
-    ).fetchall()[0][0]
-    if not known:
+    if timezone not in _timezone_names():
         raise ParameterError(
             f"timezone={timezone!r} is not a time zone name; use an IANA name such as "
             "'UTC' or 'Europe/London'."
@@ -268,14 +361,10 @@ def parse_timestamps(values: pd.Series, rule: DateRule = DEFAULT_DATES) -> pd.Se
     distinct = pd.Series(values.dropna().astype("str").unique(), dtype="str")
     if distinct.empty:
         return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
-    con = duckdb.connect()
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        con.register("dates_source", pd.DataFrame({"v": distinct}))
-        expression = timestamp_sql(con, "dates_source", "v", rule)
-        parsed = con.sql(f"SELECT v, {expression} AS t FROM dates_source").to_arrow_table()
-    finally:
-        con.close()
+    with DuckDBEngine() as engine:
+        engine.register("dates_source", pd.DataFrame({"v": distinct}))
+        expression = timestamp_sql(engine, "dates_source", "v", rule)
+        parsed = engine.query(f"SELECT v, {expression} AS t FROM dates_source")
     lookup = parsed.to_pandas().set_index("v")["t"]
     out = values.astype("str").map(lookup).where(values.notna())
     return pd.to_datetime(out, utc=True)

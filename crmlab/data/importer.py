@@ -37,6 +37,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ..engines import DuckDBEngine, Engine, EngineLike, connect, is_embedded
 from ..errors import DataContractError, ParameterError
 from ..sql import first_line
 from ..sql import sql_identifier as _q
@@ -148,54 +149,68 @@ def _kind(files: list[Path]) -> str:
     return kinds.pop()
 
 
-def _register_source(con, spec: ImportSpec, rule: TableRule) -> tuple[str, str, set | None]:
-    """Create view src_<table> over the table's rows; return (view, description, the
+def _register_source(engine: Engine, spec: ImportSpec, rule: TableRule):
+    """Register view src_<table> over the table's rows; return (view, description, the
     columns that hold numbers when the source is CSV text; None when not known)."""
     view = f"src_{rule.name}"
-    url = rule.get("database") or (None if rule.get("file") else spec.database)
+    url = rule.get("database") or (None if rule.get("file") or rule.get("table") else spec.database)
+    where = spec.where(rule.name, "file" if rule.get("file") else "table")
     if url:
         what = rule.get("table") or rule.name
         query = rule.get("query") or f"SELECT * FROM {quote_name(what)}"
         where = spec.where(rule.name, "query" if rule.get("query") else None)
-        con.register(view, read_query(url, query, f"{where}: reading"))
+        engine.register(view, read_query(url, query, f"{where}: reading"))
         return view, f"{redact(url)} ({'query' if rule.get('query') else what})", None
+    if rule.get("table"):  # a table of the engine's catalogue: read where it is
+        name = str(rule.get("table"))
+        try:
+            engine.register(view, name)
+        except ParameterError as exc:
+            raise ParameterError(f"{where}: {exc}") from None
+        except (*engine.errors, DataContractError) as exc:
+            raise DataContractError(f"{where}: cannot read {name}: {first_line(exc)}") from None
+        return view, f"table {name}", None
     files = _files(spec, rule)
-    names = "[" + ", ".join(_lit(f) for f in files) + "]"
     kind = _kind(files)
     numeric = None
     try:
         if kind == "parquet":
-            con.execute(
-                f"CREATE VIEW {view} AS SELECT * FROM read_parquet({names}, union_by_name = true)"
-            )
+            engine.register(view, [str(f) for f in files])
         elif kind == "xlsx":
             frames = [pd.read_excel(f, dtype="str") for f in files]
-            con.register(view, pd.concat(frames, ignore_index=True))
+            engine.register(view, pd.concat(frames, ignore_index=True))
         else:
-            options = (
-                f"header = true, delim = {_lit(rule.get('sep', ','))}, "
-                f"encoding = {_lit(rule.get('encoding', 'utf-8'))}, union_by_name = true"
-            )
-            con.execute(
-                f"CREATE VIEW {view} AS SELECT * FROM read_csv({names}, all_varchar = true, "
-                f"{options})"
-            )
-            # DuckDB's sniffer types columns from a sample: a column it finds numeric is
-            # typed for expressions; a later non-number becomes NULL, so a set-aside row.
-            sniffed = con.execute(f"DESCRIBE SELECT * FROM read_csv({names}, {options})")
-            numeric = {r[0] for r in sniffed.fetchall() if r[1] in _NUMERIC_TYPES}
-        con.sql(f"SELECT * FROM {view} LIMIT 1").fetchall()
-    except (duckdb.Error, ValueError, OSError) as exc:
+            sep, encoding = rule.get("sep", ","), rule.get("encoding", "utf-8")
+            engine.read_csv(view, files, sep, encoding)
+            numeric = _sniffed_numbers(files, sep, encoding)
+        engine.query(f"SELECT * FROM {view} LIMIT 1")
+    except (*engine.errors, duckdb.Error, ValueError, OSError) as exc:
         raise DataContractError(
-            f"{spec.where(rule.name, 'file')}: cannot read {files[0].name}: {first_line(exc)}"
+            f"{where}: cannot read {files[0].name}: {first_line(exc)}"
         ) from None
     shown = files[0].name if len(files) == 1 else f"{len(files)} files ({files[0].name}, ...)"
     return view, shown, numeric
 
 
-def _columns(con, relation: str) -> list[str]:
-    """The column names of a view, table or parenthesized query."""
-    return [r[0] for r in con.execute(f"DESCRIBE {relation}").fetchall()]
+def _sniffed_numbers(files: list[Path], sep: str, encoding: str) -> set[str]:
+    """The CSV columns DuckDB's sniffer types as numbers, from a sample of the (local)
+    files, on either engine: a column found numeric is typed for expressions, and a later
+    non-number becomes NULL, so a set-aside row."""
+    names = "[" + ", ".join(_lit(f) for f in files) + "]"
+    options = (
+        f"header = true, delim = {_lit(sep)}, encoding = {_lit(encoding)}, union_by_name = true"
+    )
+    con = duckdb.connect()
+    try:
+        sniffed = con.execute(f"DESCRIBE SELECT * FROM read_csv({names}, {options})").fetchall()
+    finally:
+        con.close()
+    return {row[0] for row in sniffed if row[1] in _NUMERIC_TYPES}
+
+
+def _columns(engine: Engine, relation: str) -> list[str]:
+    """The column names of a registered name or a query."""
+    return list(engine.columns(relation))
 
 
 def _column_of(spec: ImportSpec, rule: TableRule, key: str, name: str, present: list[str]) -> str:
@@ -209,14 +224,14 @@ def _column_of(spec: ImportSpec, rule: TableRule, key: str, name: str, present: 
     )
 
 
-def _typed_view(con, view: str, keep_text: set[str], present: list[str], numeric) -> str:
+def _typed_view(engine: Engine, view: str, keep_text: set[str], present: list[str], numeric) -> str:
     """A view where text columns that hold numbers are DOUBLE, so that expressions such as
     ``Quantity * UnitPrice`` work on CSV text (IDs and dates stay text: leading zeros).
 
     numeric: the columns known to hold numbers (CSV: DuckDB's sniffer); None: check every
     text column over all rows (small sources: Excel, databases)."""
-    types = {r[0]: r[1] for r in con.execute(f"DESCRIBE {view}").fetchall()}
-    candidates = [c for c in present if c not in keep_text and types.get(c) == "VARCHAR"]
+    kinds = engine.columns(view)
+    candidates = [c for c in present if c not in keep_text and kinds.get(c) == "text"]
     if numeric is not None:
         cast = set(candidates) & numeric
     elif candidates:
@@ -224,7 +239,7 @@ def _typed_view(con, view: str, keep_text: set[str], present: list[str], numeric
             f"count({text_value(_q(c))}) = count(try_cast({text_value(_q(c))} AS DOUBLE))"
             for c in candidates
         )
-        found = con.execute(f"SELECT {checks} FROM {view}").fetchall()[0]
+        found = engine.query(f"SELECT {checks} FROM {view}").to_pylist()[0].values()
         cast = {c for c, ok in zip(candidates, found, strict=True) if ok}
     else:
         cast = set()
@@ -234,29 +249,27 @@ def _typed_view(con, view: str, keep_text: set[str], present: list[str], numeric
         f"try_cast({text_value(_q(c))} AS DOUBLE) AS {_q(c)}" if c in cast else _q(c)
         for c in present
     )
-    con.execute(f"CREATE VIEW typed_{view} AS SELECT {select} FROM {view}")
+    engine.create_view(f"typed_{view}", f"SELECT {select} FROM {view}")
     return f"typed_{view}"
 
 
-def _expression(con, spec, rule, key: str, expression: str, view: str, as_type: str) -> str:
+def _expression(engine, spec, rule, key: str, expression: str, view: str, as_type: str) -> str:
     """Check that an SQL expression over the source computes and has a fitting type; return
     it as as_type (DOUBLE: text that is not a number becomes NULL, so a counted set-aside
     row, never a failure mid-import; BOOLEAN: the expression must be a condition)."""
     try:
-        (kind,) = [
-            r[1] for r in con.execute(f"DESCRIBE SELECT ({expression}) FROM {view}").fetchall()
-        ]
-    except duckdb.Error as exc:
+        (kind,) = engine.columns(f"SELECT ({expression}) AS value FROM {view}").values()
+    except engine.errors as exc:
         raise DataContractError(
             f"{spec.where(rule.name, key)}: {expression!r} cannot be computed: {first_line(exc)}"
         ) from None
-    if as_type == "BOOLEAN" and kind != "BOOLEAN":
+    if as_type == "BOOLEAN" and kind != "boolean":
         raise DataContractError(
             f"{spec.where(rule.name, key)}: {expression!r} gives {kind} values; `{key}` must be "
             "a condition, e.g. starts_with(InvoiceNo, 'C') or State = 'refunded'"
         )
-    if as_type == "DOUBLE" and kind not in _NUMERIC_TYPES and not kind.startswith("DECIMAL"):
-        if kind != "VARCHAR":
+    if as_type == "DOUBLE" and kind != "number":
+        if kind != "text":
             raise DataContractError(
                 f"{spec.where(rule.name, key)}: {expression!r} gives {kind} values, not numbers"
             )
@@ -265,12 +278,12 @@ def _expression(con, spec, rule, key: str, expression: str, view: str, as_type: 
 
 
 def _stage(
-    con, spec: ImportSpec, rule: TableRule, view: str, numeric
+    engine: Engine, spec: ImportSpec, rule: TableRule, view: str, numeric
 ) -> tuple[list[str], str | None]:
     """Create view stage_<table> of the mapped rows (contract names, amount and refund flag
     computed); return the contract columns present and the name of the refund flag column
     (None without refund_when)."""
-    present = _columns(con, view)
+    present = _columns(engine, view)
     contract = TABLES[rule.name]
     mapping = dict(rule.get("columns") or {})
     for column in contract.column_names:  # a source column that already has a contract name
@@ -284,7 +297,7 @@ def _stage(
         _column_of(spec, rule, "columns", yours, present)
     keep = [_column_of(spec, rule, "keep", k, present) for k in rule.get("keep") or []]
     as_text = set(mapping.values()) - ({mapping["amount"]} if "amount" in mapping else set())
-    typed = _typed_view(con, view, as_text | set(keep), present, numeric)
+    typed = _typed_view(engine, view, as_text | set(keep), present, numeric)
     select = []
     for ours, yours in mapping.items():
         kind = contract.column(ours).kind
@@ -293,17 +306,17 @@ def _stage(
         else:
             select.append(f"{text_value(_q(yours))} AS {_q(ours)}")
     if rule.get("amount"):
-        amount = _expression(con, spec, rule, "amount", str(rule.get("amount")), typed, "DOUBLE")
+        amount = _expression(engine, spec, rule, "amount", str(rule.get("amount")), typed, "DOUBLE")
         select.append(f"{amount} AS amount")
     flag = None
     if rule.get("refund_when"):
         predicate = _expression(
-            con, spec, rule, "refund_when", str(rule.get("refund_when")), typed, "BOOLEAN"
+            engine, spec, rule, "refund_when", str(rule.get("refund_when")), typed, "BOOLEAN"
         )
         select.append(f"coalesce({predicate}, false) AS _refund")
         flag = "_refund"
     select += [f"{_q(k)} AS {_q('keep:' + k)}" for k in keep]
-    con.execute(f"CREATE VIEW stage_{rule.name} AS SELECT {', '.join(select)} FROM {typed}")
+    engine.create_view(f"stage_{rule.name}", f"SELECT {', '.join(select)} FROM {typed}")
     columns = [
         c for c in contract.column_names if c in mapping or (c == "amount" and rule.get("amount"))
     ]
@@ -325,7 +338,7 @@ def _date_rule(spec: ImportSpec, rule: TableRule) -> DateRule:
     )
 
 
-def _classify(con, spec, rule, columns: list[str]) -> dict[str, str]:
+def _classify(engine: Engine, spec, rule, columns: list[str]) -> dict[str, str]:
     """Add parsed timestamps and a set-aside reason to the stage; return the date SQL."""
     table, stage = rule.name, f"stage_{rule.name}"
     dates = _date_rule(spec, rule)
@@ -334,7 +347,7 @@ def _classify(con, spec, rule, columns: list[str]) -> dict[str, str]:
         if TABLES[table].column(c).kind != "timestamp":
             continue
         try:
-            parsed[c] = timestamp_sql(con, stage, _q(c), dates)
+            parsed[c] = timestamp_sql(engine, stage, _q(c), dates)
         except DateColumnError as exc:
             key = "date_format" if rule.get("date_format") else "columns"
             raise DataContractError(
@@ -354,24 +367,27 @@ def _classify(con, spec, rule, columns: list[str]) -> dict[str, str]:
         if TABLES[table].column(c).required:
             reasons.append((f"{_q(c)} IS NOT NULL AND ({sql}) IS NULL", _unreadable(c)))
     if "amount" in columns:
+        # NaN and infinity are not below infinity on either engine (NaN sorts above all)
         reasons.append(
             (
-                "amount IS NULL OR NOT isfinite(amount)",
+                "amount IS NULL OR NOT abs(amount) < CAST('Infinity' AS DOUBLE)",
                 "rows whose amount is missing or not a number",
             )
         )
     case = " ".join(f"WHEN {cond} THEN {_lit(why)}" for cond, why in reasons)
-    reason = f"CASE {case} END" if reasons else "NULL"
+    reason = f"CASE {case} END" if reasons else "CAST(NULL AS VARCHAR)"
     timestamps = "".join(f", {sql} AS {_q('ts:' + c)}" for c, sql in parsed.items())
     rows = f"SELECT *{timestamps}, {reason} AS _reason FROM {stage}"
     if parsed:  # raw date text is kept only where it explains a set-aside row (1.4 s of 20M)
-        raw = ", ".join(
-            f"CASE WHEN _reason IS NOT NULL THEN {_q(c)} END AS {_q(c)}" for c in parsed
-        )
-        rows = f"SELECT * REPLACE ({raw}) FROM ({rows})"
+        kept = [
+            f"CASE WHEN _reason IS NOT NULL THEN {_q(c)} END AS {_q(c)}" if c in parsed else _q(c)
+            for c in _columns(engine, rows)
+        ]
+        rows = f"SELECT {', '.join(kept)} FROM ({rows}) AS staged"
     try:
-        con.execute(f"CREATE TEMP TABLE classified_{table} AS {rows}")
-    except duckdb.Error as exc:  # e.g. an expression that fails on some value
+        engine.create_table(f"classified_{table}", rows)
+        engine.query(f"SELECT count(*) FROM classified_{table}")  # Spark computes lazily
+    except engine.errors as exc:  # e.g. an expression that fails on some value
         raise DataContractError(
             f"{spec.where(table)}: the rows cannot be computed: {first_line(exc)} (check the "
             "`amount` and `refund_when` expressions against your values)"
@@ -384,7 +400,13 @@ def _final(columns: list[str], parsed: dict[str, str]) -> list[str]:
     return [f"{_q('ts:' + c)} AS {_q(c)}" if c in parsed else _q(c) for c in columns]
 
 
-def _set_aside_counts(con, table: str, columns: list[str], parsed: dict) -> list[dict]:
+def _first(engine: Engine, values: str, order: str = "") -> list:
+    """The first MAX_EXAMPLES values (in their order) of a one-column query."""
+    rows = engine.query(f"SELECT * FROM ({values}) AS v ORDER BY 1 LIMIT {MAX_EXAMPLES}")
+    return rows.column(0).to_pylist()
+
+
+def _set_aside_counts(engine: Engine, table: str, columns: list[str], parsed: dict) -> list[dict]:
     """Rows set aside per reason, with up to five distinct examples each (the value that
     failed: the placeholder customer, the unreadable date, else the row's key)."""
     key = TABLES[table].key[0]
@@ -394,13 +416,19 @@ def _set_aside_counts(con, table: str, columns: list[str], parsed: dict) -> list
     fallback = _q(key) if key in columns else "NULL"
     value = f"CASE {' '.join(shown)} ELSE {fallback} END" if shown else fallback
     example = f"coalesce(CAST({value} AS VARCHAR), '(empty)')"
-    rows = con.execute(
-        f"SELECT _reason, count(*), list(DISTINCT {example} ORDER BY {example})[1:{MAX_EXAMPLES}] "
-        f"FROM classified_{table} WHERE _reason IS NOT NULL GROUP BY _reason ORDER BY _reason"
-    ).fetchall()
+    aside = f"classified_{table} WHERE _reason IS NOT NULL"
+    counts = engine.query(f"SELECT _reason, count(*) AS n FROM {aside} GROUP BY _reason")
+    examples = engine.frame(
+        f"""SELECT _reason, example FROM (
+                SELECT _reason, example,
+                       row_number() OVER (PARTITION BY _reason ORDER BY example) AS rank
+                FROM (SELECT DISTINCT _reason, {example} AS example FROM {aside}) AS d) AS r
+            WHERE rank <= {MAX_EXAMPLES} ORDER BY _reason, example"""
+    )
+    listed = examples.groupby("_reason")["example"].agg(list)
     return [
-        {"reason": reason, "rows": int(n), "examples": [repr(e) for e in examples]}
-        for reason, n, examples in rows
+        {"reason": reason, "rows": int(n), "examples": [repr(e) for e in listed[reason]]}
+        for reason, n in sorted(zip(*counts.to_pydict().values(), strict=True))
     ]
 
 
@@ -408,22 +436,22 @@ def _unreadable(column: str) -> str:
     return f"rows whose {column} is not a date"
 
 
-def _keep(con, table: str) -> list[str]:
+def _keep(engine: Engine, table: str) -> list[str]:
     """Select expressions of the user's extra (``keep``) columns, under their own names."""
-    names = _columns(con, f"classified_{table}")
+    names = _columns(engine, f"classified_{table}")
     return [f"{_q(n)} AS {_q(n[5:])}" for n in names if n.startswith("keep:")]
 
 
-def _count(con, sql: str):
-    return con.execute(sql).fetchall()[0]
+def _count(engine: Engine, sql: str) -> tuple:
+    return tuple(engine.query(sql).to_pylist()[0].values())
 
 
-def _orders_sql(con, rule, columns, parsed, flag, report: TableReport) -> str:
+def _orders_sql(engine: Engine, rule, columns, parsed, flag, report: TableReport) -> str:
     """The final orders query: refunds marked, lines merged into orders."""
     good = "classified_orders WHERE _reason IS NULL"
     others = [c for c in columns if c not in ("order_id", "amount", "status")]
     if flag:
-        (n,) = _count(con, f"SELECT count(*) FROM {good} AND {flag}")
+        (n,) = _count(engine, f"SELECT count(*) FROM {good} AND {flag}")
         report.notes.append(f"{n:,} row(s) match refund_when: refunds (status 'refunded')")
         amount = f"CASE WHEN {flag} THEN -abs(amount) ELSE amount END"
         otherwise = "status" if "status" in columns else "'completed'"
@@ -432,41 +460,40 @@ def _orders_sql(con, rule, columns, parsed, flag, report: TableReport) -> str:
         amount, status = "amount", "status"
     else:
         amount, status = "amount", "CASE WHEN amount < 0 THEN 'refunded' ELSE 'completed' END"
-        (n,) = _count(con, f"SELECT count(*) FROM {good} AND amount < 0")
+        (n,) = _count(engine, f"SELECT count(*) FROM {good} AND amount < 0")
         if n:
             report.notes.append(f"{n:,} row(s) with a negative amount and no status: refunds")
     select = ["order_id", f"{amount} AS amount", f"{status} AS status"]
-    select += _final(others, parsed) + _keep(con, "orders")
+    select += _final(others, parsed) + _keep(engine, "orders")
     rows = f"SELECT {', '.join(select)} FROM {good}"
     if not rule.get("lines"):
-        n, examples = _count(
-            con,
-            f"SELECT count(*), list(order_id ORDER BY order_id)[1:{MAX_EXAMPLES}] FROM "
-            f"(SELECT order_id FROM {good} GROUP BY order_id HAVING count(*) > 1)",
-        )
+        repeated = f"SELECT order_id FROM {good} GROUP BY order_id HAVING count(*) > 1"
+        (n,) = _count(engine, f"SELECT count(*) FROM ({repeated}) AS r")
         if n:
+            examples = _first(engine, repeated)
             raise DataContractError(
                 f"orders: {n:,} order_id value(s) repeat on several rows (e.g. "
                 f"{', '.join(map(repr, examples))}); if rows are lines of one order set "
                 "`lines: true`, otherwise make order_id unique"
             )
         return rows
-    names = _columns(con, f"({rows})")[3:]
+    names = _columns(engine, rows)[3:]
     aggregate = [f"{'sum' if c in _SUMMED else 'min'}({_q(c)}) AS {_q(c)}" for c in names]
     # One GROUP BY: the orders, how many lines each had, and whether two customers share it.
-    con.execute(
-        "CREATE TEMP TABLE merged_orders AS SELECT order_id, sum(amount) AS amount, "
-        "count(*) AS _lines, min(customer_id) <> max(customer_id) AS _several, "
-        f"{', '.join(aggregate)} FROM ({rows}) GROUP BY order_id"
+    engine.create_table(
+        "merged_orders",
+        "SELECT order_id, sum(amount) AS amount, count(*) AS _lines, "
+        "min(customer_id) <> max(customer_id) AS _several, "
+        f"{', '.join(aggregate)} FROM ({rows}) AS line GROUP BY order_id",
     )
-    n, lines, examples, n_lines, n_orders = _count(
-        con,
-        f"SELECT count(*) FILTER (WHERE _several), sum(_lines) FILTER (WHERE _several), "
-        f"list(order_id ORDER BY order_id) FILTER (WHERE _several)[1:{MAX_EXAMPLES}], "
+    n, lines, n_lines, n_orders = _count(
+        engine,
+        "SELECT count(*) FILTER (WHERE _several), sum(_lines) FILTER (WHERE _several), "
         "sum(_lines) FILTER (WHERE NOT _several), count(*) FILTER (WHERE NOT _several) "
         "FROM merged_orders",
     )
     if n:
+        examples = _first(engine, "SELECT order_id FROM merged_orders WHERE _several")
         report.set_aside.append(
             {
                 "reason": SHARED_ORDER,
@@ -482,24 +509,24 @@ def _orders_sql(con, rule, columns, parsed, flag, report: TableReport) -> str:
     )
 
 
-def _import_table(con, spec: ImportSpec, rule: TableRule) -> tuple[str, TableReport]:
+def _import_table(engine: Engine, spec: ImportSpec, rule: TableRule) -> tuple[str, TableReport]:
     """The final SQL of one table and its report (nothing written yet)."""
-    view, source, numeric = _register_source(con, spec, rule)
+    view, source, numeric = _register_source(engine, spec, rule)
     report = TableReport(rule.name, source)
-    columns, flag = _stage(con, spec, rule, view, numeric)
-    parsed = _classify(con, spec, rule, columns)  # the one pass that materializes the rows
-    (report.rows_read,) = _count(con, f"SELECT count(*) FROM classified_{rule.name}")
-    report.set_aside = _set_aside_counts(con, rule.name, columns, parsed)
+    columns, flag = _stage(engine, spec, rule, view, numeric)
+    parsed = _classify(engine, spec, rule, columns)  # the one pass that materializes rows
+    (report.rows_read,) = _count(engine, f"SELECT count(*) FROM classified_{rule.name}")
+    report.set_aside = _set_aside_counts(engine, rule.name, columns, parsed)
     if rule.name == "orders":
-        sql = _orders_sql(con, rule, columns, parsed, flag, report)
+        sql = _orders_sql(engine, rule, columns, parsed, flag, report)
     else:
-        select = _final(columns, parsed) + _keep(con, rule.name)
+        select = _final(columns, parsed) + _keep(engine, rule.name)
         sql = f"SELECT {', '.join(select)} FROM classified_{rule.name} WHERE _reason IS NULL"
-    (report.rows_written,) = _count(con, f"SELECT count(*) FROM ({sql})")
+    (report.rows_written,) = _count(engine, f"SELECT count(*) FROM ({sql}) AS final")
     return sql, report
 
 
-def _as_of(con, spec: ImportSpec, finals: dict[str, str]) -> str:
+def _as_of(engine: Engine, spec: ImportSpec, finals: dict[str, str]) -> str:
     if spec.as_of is None:
         raise ParameterError(
             f"{spec.path.name}: declare `as_of:` (the data set's 'now', e.g. \"2011-12-09\"), "
@@ -509,13 +536,12 @@ def _as_of(con, spec: ImportSpec, finals: dict[str, str]) -> str:
         return resolve_as_of(spec.as_of).isoformat()
     latest = []
     for table, sql in finals.items():
-        present = _columns(con, f"({sql})")
+        present = _columns(engine, sql)
         for c in TABLES[table].columns:
             if c.event_time and c.name in present:
-                latest.append(f"(SELECT max({_q(c.name)}) FROM ({sql}))")
-    value = (
-        con.sql(f"SELECT greatest({', '.join(latest)}) AS t").to_arrow_table().column(0)[0].as_py()
-    )
+                latest.append(f"(SELECT max({_q(c.name)}) FROM ({sql}) AS final)")
+    latest_sql = latest[0] if len(latest) == 1 else f"greatest({', '.join(latest)})"
+    value = engine.query(f"SELECT {latest_sql} AS t").column(0)[0].as_py()
     return pd.Timestamp(value).tz_convert("UTC").isoformat()
 
 
@@ -525,12 +551,17 @@ def run_import(
     dry_run: bool = False,
     memory_limit: str = "2GB",
     replace: bool = True,
+    engine: EngineLike = None,
 ) -> ImportReport:
     """Import the tables of an import spec into the contract folder ``out``.
 
     dry_run: compute and return the report without writing anything.
     memory_limit: DuckDB's working memory; larger imports spill to a temporary folder.
     replace: False keeps an ``out`` that another process completed meanwhile (cache fills).
+    engine: where the rules run (``crmlab.engines``): None, the embedded DuckDB; a
+        SparkSession or Spark Connect address runs them on Spark, where a ``table:`` may
+        name a table of the cluster's catalogue, and writes each table as a Parquet folder
+        of part files (``load`` reads both). The result is the same on both engines.
     Raises ``ParameterError`` for a bad spec and ``DataContractError`` for data that cannot
     be imported (unreadable file, unknown column, ambiguous dates, repeated order_id), each
     naming the spec line. ``out`` is replaced only when it is empty or an earlier import.
@@ -538,27 +569,25 @@ def run_import(
     spec = read_spec(spec_path)
     if out is None and not dry_run:
         raise ParameterError("give an output folder, or dry_run=True")
-    with tempfile.TemporaryDirectory(prefix="crmlab-import-") as scratch:
-        con = duckdb.connect()
-        try:
-            con.execute("SET TimeZone = 'UTC'")
-            con.execute(f"SET memory_limit = {_lit(memory_limit)}")
-            con.execute(f"SET temp_directory = {_lit(scratch)}")
-            check_timezone(con, spec.timezone)
-            finals, reports = {}, {}
-            for table, rule in spec.tables.items():
-                finals[table], reports[table] = _import_table(con, spec, rule)
-            report = ImportReport(
-                str(spec.path), None if dry_run else str(out), _as_of(con, spec, finals), reports
-            )
-            if not dry_run:
-                _write(con, spec, finals, report, Path(out), replace)
-        finally:
-            con.close()
+    if out is not None and "://" in str(out):
+        raise ParameterError(
+            f"out={str(out)!r}: give a folder path both this machine and the engine can "
+            "write (a local folder, or a mount the cluster shares, e.g. /dbfs/...); the "
+            "import writes its report next to the tables."
+        )
+    check_timezone(spec.timezone)
+    with DuckDBEngine(memory_limit) if is_embedded(engine) else connect(engine) as sql_engine:
+        finals, reports = {}, {}
+        for table, rule in spec.tables.items():
+            finals[table], reports[table] = _import_table(sql_engine, spec, rule)
+        as_of = _as_of(sql_engine, spec, finals)
+        report = ImportReport(str(spec.path), None if dry_run else str(out), as_of, reports)
+        if not dry_run:
+            _write(sql_engine, spec, finals, report, Path(out), replace)
     return report
 
 
-def _write(con, spec: ImportSpec, finals, report: ImportReport, out: Path, replace: bool) -> None:
+def _write(engine: Engine, spec: ImportSpec, finals, report, out: Path, replace: bool) -> None:
     """Write every table into a staging folder next to ``out``, then swap it in."""
     out = out.resolve()
     if out.exists() and any(out.iterdir()) and not (out / REPORT_FILE).exists():
@@ -570,19 +599,17 @@ def _write(con, spec: ImportSpec, finals, report: ImportReport, out: Path, repla
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         for table, sql in finals.items():
-            present = _columns(con, f"({sql})")
+            present = _columns(engine, sql)
             key = ", ".join(_q(k) for k in TABLES[table].key if k in present)
-            target = _lit(staging / f"{table}.parquet")
-            con.execute(f"COPY ({sql} ORDER BY {key}) TO {target} (FORMAT parquet)")
+            engine.write_parquet(f"{sql} ORDER BY {key}", staging / f"{table}.parquet")
             reasons = {r["reason"] for r in report.tables[table].set_aside}
             if reasons - {SHARED_ORDER}:  # rows set aside before merging, in classified_<t>
                 (staging / SET_ASIDE_DIR).mkdir(exist_ok=True)
-                target = staging / SET_ASIDE_DIR / f"{table}_set_aside.parquet"
-                stage = _columns(con, f"stage_{table}")
-                con.execute(
-                    f"COPY (SELECT {', '.join(map(_q, stage))}, _reason AS reason "
-                    f"FROM classified_{table} WHERE _reason IS NOT NULL) "
-                    f"TO {_lit(target)} (FORMAT parquet)"
+                stage = _columns(engine, f"stage_{table}")
+                engine.write_parquet(
+                    f"SELECT {', '.join(map(_q, stage))}, _reason AS reason "
+                    f"FROM classified_{table} WHERE _reason IS NOT NULL",
+                    staging / SET_ASIDE_DIR / f"{table}_set_aside.parquet",
                 )
         meta = {
             "as_of": report.as_of,

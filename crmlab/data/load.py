@@ -230,12 +230,18 @@ def _table_file(f: Path) -> tuple[str, str | None]:
     return name.split(".", 1)[0], None
 
 
+def _is_table_file(f: Path) -> bool:
+    """A file, or a folder of Parquet part files named like one (``orders.parquet/``, as
+    Spark writes a table)."""
+    return f.is_file() or (f.is_dir() and f.name.lower().endswith(".parquet"))
+
+
 def _data_files(folder: Path) -> tuple[list[tuple[str, str, Path]], list[Violation]]:
     """The table files of a folder, and the files that name a table in an unsupported format
     (never silently ignored: a skipped customers file would lose erasure requests)."""
     files, problems = [], []
     for f in sorted(folder.iterdir()):
-        if f.name.startswith((".", "_")) or f.name == META_FILE or not f.is_file():
+        if f.name.startswith((".", "_")) or f.name == META_FILE or not _is_table_file(f):
             continue
         table, kind = _table_file(f)
         if kind is not None:
@@ -298,7 +304,7 @@ def _read_file(
 
     usecols: a predicate on column names (read only those columns).
     """
-    if f.stat().st_size == 0:
+    if f.is_file() and f.stat().st_size == 0:
         return None, f"file {f.name} is empty (0 bytes)"
     kind = _table_file(f)[1]
     try:
@@ -345,6 +351,8 @@ def _parquet_header(f: Path) -> list[str]:
     import pyarrow.parquet as pq
 
     try:
+        if f.is_dir():  # Spark's part files: the dataset's schema
+            return list(pq.ParquetDataset(f).schema.names)
         return list(pq.read_schema(f).names)
     except Exception as exc:  # pyarrow raises many types; all mean "not a readable file"
         raise _FileProblem(

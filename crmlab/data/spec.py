@@ -20,7 +20,8 @@ TOP_KEYS = ("as_of", "timezone", "currency", "database", "tables")
 TABLE_KEYS = {
     "file": "a file, or a glob for many files (relative to the spec's folder)",
     "database": "a database URL (postgresql://user@host/db) instead of a file",
-    "table": "with database: the table to read (default: the contract table's name)",
+    "table": "with database: the table to read (default: the contract table's name); "
+    "alone: a table of the Spark catalogue (run_import(..., engine=spark))",
     "query": "with database: an SQL query to read instead of a table",
     "sep": "CSV field separator (default ',')",
     "encoding": "CSV encoding: utf-8 (default) or latin-1",
@@ -175,9 +176,12 @@ def _check_table(spec: ImportSpec, rule: TableRule) -> None:
         if key in ORDERS_ONLY and table != "orders":
             raise ParameterError(f"{at} {rule.line(key)}: `{key}` applies to orders only.")
     sources = [k for k in ("file", "database") if options.get(k)]
-    if len(sources) != 1 and not (spec.database and not options.get("file")):
+    from_database = spec.database and not options.get("file")
+    from_catalogue = options.get("table") and not sources and not spec.database
+    if len(sources) != 1 and not from_database and not from_catalogue:
         raise ParameterError(
-            f"{at} {rule.line()}: tables.{table} needs exactly one of `file:` or `database:`."
+            f"{at} {rule.line()}: tables.{table} needs exactly one of `file:`, `database:` "
+            "or (on Spark) a catalogue `table:`."
         )
     columns = options.get("columns", {})
     if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):

@@ -228,7 +228,7 @@ def analyze(
     expected_shares: designed share per arm for the SRM check (default: equal).
     unit: the unit id column, checked for units in two arms (None, or absent, to skip).
     engine: where the counting runs (None: embedded DuckDB; a SparkSession or Spark Connect
-        address: Spark; see ``crmlab.features.engine``).
+        address: Spark; see ``crmlab.engines``).
     Returns a ``Readout``: its table has metric, kind ("proportion", "mean", "ratio"), arm,
     n_control, n_treatment, method, control_value, treatment_value, difference, ci_low,
     ci_high (level 1 - alpha), relative_lift, lift_ci_low, lift_ci_high, p_value,

@@ -6,8 +6,8 @@ import pandas as pd
 
 from ..data.container import CRMData
 from ..data.validate import resolve_as_of
+from ..engines import connect
 from ..sql import exact_sum
-from .engine import connect
 from .orders_view import OrdersSource, OrdersView
 from .summary import check_period, period_start
 
@@ -17,7 +17,7 @@ def monthly_orders(orders: OrdersSource, engine=None) -> pd.DataFrame:
 
     ``orders`` and ``revenue`` count completed orders; ``refunds`` is the refunded amount
     (a positive number) booked in the month; ``customers`` is the number of distinct buyers.
-    engine: where the SQL runs (``crmlab.features.engine``).
+    engine: where the SQL runs (``crmlab.engines``).
     """
     with OrdersView(orders, engine) as view:
         out = view.frame(
@@ -50,7 +50,7 @@ def purchase_tracking(
     first. cohort_end: only count customers whose first purchase is at or before it
     (default: everyone). Returns period
     (start, UTC), first_purchases, repeat_purchases; empty periods are included as zeros.
-    engine: where the SQL runs (``crmlab.features.engine``).
+    engine: where the SQL runs (``crmlab.engines``).
     """
     unit = check_period(period)
     end = resolve_as_of(end)
@@ -91,7 +91,7 @@ def _grid(counts: pd.DataFrame, unit: str, end: pd.Timestamp) -> pd.DatetimeInde
 
 def monthly_new_customers(customers: pd.DataFrame | CRMData, engine=None) -> pd.DataFrame:
     """Customers by the calendar month (UTC) of ``first_seen_at``: month, new_customers.
-    engine: where the SQL runs (``crmlab.features.engine``)."""
+    engine: where the SQL runs (``crmlab.engines``)."""
     frame = customers.customers if isinstance(customers, CRMData) else customers
     with connect(engine) as sql:
         sql.register("customers_source", frame[["customer_id", "first_seen_at"]])

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..data.container import CRMData
+from ..engines import connect
 from ..errors import ParameterError
 from ..sql import days_between, exact_sum, sql_identifier
 from ..units import check_days, days_interval
-from .engine import connect
 from .inputs import table_view
 from .orders_view import OrdersView
 
@@ -33,7 +33,7 @@ def experiment_units(
     pre_revenue in (assigned_at - pre_days, assigned_at]. Columns: customer_id, variant,
     assigned_at, converted, n_orders, revenue, sessions, pre_orders, pre_revenue,
     days_to_first_order (empty without an order in the window). engine: where the SQL runs
-    (``crmlab.features.engine``); with Spark, the data set's tables may be Spark DataFrames.
+    (``crmlab.engines``); with Spark, the data set's tables may be Spark DataFrames.
     """
     if data.assignments is None:
         raise ParameterError("the data set has no assignments table: no experiment to read.")
@@ -105,7 +105,7 @@ def sufficient_statistics(
     """Per group: n, and for the columns every sum s_a and sum of products s_a*b (a <= b in
     the given order) — all a two-sample test needs, computed in one SQL pass. Rows without
     a group are left out. frame: a pandas DataFrame, or a Spark DataFrame with a Spark
-    engine. engine: where the SQL runs (``crmlab.features.engine``)."""
+    engine. engine: where the SQL runs (``crmlab.engines``)."""
     with connect(engine) as sql:
         _register_units(sql, frame, group, columns)
         return _sums(sql, group, columns)
@@ -131,7 +131,7 @@ def unit_checks(
 
     frame: one row per unit (a pandas DataFrame, or a Spark DataFrame with a Spark engine).
     group: the arm column; columns: the metric columns; unit: the unit id column or None.
-    engine: where the SQL runs (``crmlab.features.engine``)."""
+    engine: where the SQL runs (``crmlab.engines``)."""
     with connect(engine) as sql:
         _register_units(sql, frame, group, columns, unit)
         return _checks(sql, group, columns, unit)

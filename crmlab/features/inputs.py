@@ -12,9 +12,9 @@ from __future__ import annotations
 import pandas as pd
 
 from ..data.contract import empty_table
+from ..engines import Engine
 from ..errors import DataContractError
 from ..sql import sql_identifier
-from .engine import Engine
 
 Columns = dict[str, str | None]  # column -> SQL stand-in when absent (None: required)
 

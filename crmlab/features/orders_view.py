@@ -13,16 +13,16 @@ from pathlib import Path
 import pandas as pd
 
 from ..data.container import CRMData
+from ..engines import connect, is_spark
 from ..errors import DataContractError, ParameterError
 from ..sql import exact_sum
-from .engine import connect, is_spark
 
 OrdersSource = pd.DataFrame | CRMData | str | Path
 NEEDED = ("customer_id", "ordered_at", "amount")
 
 
 class OrdersView:
-    """``with OrdersView(orders, engine) as view:`` — an engine (``features.engine``) with
+    """``with OrdersView(orders, engine) as view:`` — an engine (``crmlab.engines``) with
     the views above; ``view.frame(sql, params)`` runs a query, ``view.known_at(moment)``
     sets when refunds become known.
 

@@ -39,10 +39,10 @@ import pandas as pd
 
 from ..data.container import CRMData
 from ..data.validate import resolve_as_of
+from ..engines import connect
 from ..errors import ParameterError
 from ..sql import days_between, exact_avg, exact_stddev_samp, exact_sum, sql_literal
 from ..units import check_days, days_interval
-from .engine import connect
 from .inputs import table_view
 from .orders_view import is_refund
 
@@ -126,7 +126,7 @@ def churn_snapshots(
         today; the cutoffs then only need to be inside the data.
     channels: the channel-mix columns to build; default: the most used before the first
         cutoff. Pass ``training.channels`` when scoring, so the columns match.
-    engine: where the SQL runs (``crmlab.features.engine``).
+    engine: where the SQL runs (``crmlab.engines``).
     """
     if not isinstance(data, CRMData):
         raise ParameterError(

@@ -162,7 +162,7 @@ def customer_summary(
         an order at exactly as_of counts.
     time_unit: unit of recency and T: "D", "W" or "M". period: "D" or "W" (see above).
     engine: where the SQL runs: None (embedded DuckDB), a SparkSession, or a Spark Connect
-        address (``crmlab.features.engine``); the result is the same.
+        address (``crmlab.engines``); the result is the same.
     """
     scale = days_per_unit(time_unit)
     trunc = check_period(period)

@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 
 from ..data.paths import relative_problem
+from ..engines import engine_problem
 from ..errors import ReportError
-from ..features.engine import engine_problem
 from .paths import name_problem
 
 # Parameters the runner sets itself: the run's output folder and demo mode.
@@ -174,7 +174,7 @@ def load_catalogue(path: str | Path = "reports.yaml") -> Catalogue:
     defaults accept anything; ints are accepted where floats are expected), parameters the
     runner sets are not set here, output paths stay inside the output folder, ``demo``
     (optional) is true or false, and ``engine`` (top-level or a report's parameter) is one
-    crmlab can connect to, with no literal secret (``features.engine.engine_problem``).
+    crmlab can connect to, with no literal secret (``engines.engine_problem``).
     """
     path = Path(path)
     raw = _read_yaml(path)

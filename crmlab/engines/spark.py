@@ -10,6 +10,7 @@ restored afterwards (crmlab's day and month boundaries are UTC on both engines).
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import os
 import warnings
@@ -18,15 +19,17 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from ..data.parquet import check_parquet, is_table_name, nanosecond_columns
 from ..errors import DataContractError, ParameterError
-from .engine import Engine, is_spark
-from .spark_sql import to_spark
+from .base import Engine, is_spark
+from .parquet import is_table_name, nanosecond_columns, parquet_files
+from .spark_sql import TranslationError, to_spark
 
 _RUNS = itertools.count(1)
 _TZ = "spark.sql.session.timeZone"
 # Spark refuses nanosecond Parquet timestamps (pandas' default) unless read as integers
 _NANOS_AS_LONG = "spark.sql.legacy.parquet.nanosAsLong"
+_TIMESTAMP_TYPE = "spark.sql.parquet.outputTimestampType"
+_CHARSETS = {"latin-1": "ISO-8859-1", "utf-8": "UTF-8"}  # the spec's names, Java's names
 
 
 @contextlib.contextmanager
@@ -70,7 +73,7 @@ class SparkEngine(Engine):
                 frame = self.session.createDataFrame(_spark_ready(source))
         elif is_table_name(source):
             frame = self._table(source)
-        elif isinstance(source, str | Path):
+        elif isinstance(source, str | Path | list):
             frame = self._parquet(source)
         elif is_spark(source, "DataFrame"):
             frame = source
@@ -93,14 +96,15 @@ class SparkEngine(Engine):
                 f"Spark has no table or view named {name!r} (nor is it a file path)."
             ) from None
 
-    def _parquet(self, path: str | Path):
-        """Parquet read where the cluster is; nanosecond timestamps to the microsecond."""
-        check_parquet(path)
+    def _parquet(self, path: str | Path | list):
+        """Parquet read where the cluster is (columns matched by name across files);
+        nanosecond timestamps to the microsecond."""
+        files = parquet_files(path)
         nanos = nanosecond_columns(path)
         if nanos:
             self._set(_NANOS_AS_LONG, "true")
         try:
-            frame = self.session.read.parquet(str(path))
+            frame = self.session.read.option("mergeSchema", "true").parquet(*files)
         except Exception as error:  # AnalysisException, classic or Connect
             if "TIMESTAMP(NANOS" not in str(error):
                 raise
@@ -137,6 +141,34 @@ class SparkEngine(Engine):
         with _quiet():
             return self._sql(sql, params).toArrow()
 
+    def columns(self, sql: str) -> dict[str, str]:
+        frame = self.session.table(self._names[sql]) if sql in self._names else self._sql(sql)
+        return {field.name: _spark_kind(field.dataType) for field in frame.schema.fields}
+
+    def read_csv(self, name: str, files: list[Path], sep: str, encoding: str) -> None:
+        # RFC 4180 quoting (a doubled quote inside quotes), fields across lines, as DuckDB
+        reader = self.session.read.options(
+            header=True,
+            sep=sep,
+            encoding=_CHARSETS.get(encoding.lower(), encoding),
+            quote='"',
+            escape='"',
+            multiLine=True,
+        )
+        frames = [reader.csv(str(f)) for f in files]
+        frame = functools.reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
+        frame.createOrReplaceTempView(self._own(name))
+
+    def write_parquet(self, sql: str, path: Path) -> None:
+        self._set(_TIMESTAMP_TYPE, "TIMESTAMP_MICROS")  # not INT96, which Arrow reads naive
+        self._sql(sql).write.mode("overwrite").parquet(str(path))
+
+    @property
+    def errors(self) -> tuple[type[Exception], ...]:
+        from pyspark.errors import PySparkException
+
+        return (PySparkException, TranslationError)
+
     def close(self) -> None:
         for view in self._names.values():
             self.session.catalog.dropTempView(view)
@@ -165,13 +197,27 @@ def connect_session(address: str):
     return ConnectSession.builder.remote(address).create()
 
 
+def _spark_kind(kind) -> str:
+    from pyspark.sql import types
+
+    if isinstance(kind, types.StringType | types.VarcharType | types.CharType):
+        return "text"
+    if isinstance(kind, types.BooleanType):
+        return "boolean"
+    if isinstance(kind, types.TimestampType | types.TimestampNTZType | types.DateType):
+        return "timestamp"
+    if isinstance(kind, types.NumericType):
+        return "number"
+    return "other"
+
+
 def _quoted(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
 def _microseconds(name: str, utc: bool) -> str:
     """Spark SQL: a nanosecond count (read as an integer) as a timestamp, truncated to the
-    microsecond as on DuckDB (``data.parquet``)."""
+    microsecond as on DuckDB (``engines.parquet``)."""
     moment = f"timestamp_micros({_quoted(name)} div 1000)"
     return moment if utc else f"CAST({moment} AS TIMESTAMP_NTZ)"
 

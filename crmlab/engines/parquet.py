@@ -29,11 +29,28 @@ def is_table_name(source) -> bool:
     )
 
 
-def check_parquet(path: str | Path) -> None:
-    """DataContractError unless ``path`` (a file or glob) matches a file. Remote paths
-    (``s3://...``, ``abfss://...``) are left to the engine that reads them."""
-    if "://" not in str(path) and not glob.glob(str(path)):
+def parquet_files(path: str | Path | list) -> list[str]:
+    """The Parquet files at ``path``: a file, a glob, a folder of part files (as Spark
+    writes a table: ``orders.parquet/part-*.parquet``), or a list of these. Remote paths
+    (``s3://...``, ``abfss://...``) are left as they are, for the engine that reads them.
+    Raises DataContractError when a local path matches no file."""
+    if isinstance(path, list):
+        return [f for p in path for f in parquet_files(p)]
+    text = str(path)
+    if "://" in text:
+        return [text]
+    if Path(text).is_dir():
+        found = sorted(glob.glob(str(Path(text) / "*.parquet")))
+    else:
+        found = sorted(f for f in glob.glob(text) if Path(f).is_file())
+    if not found:
         raise DataContractError(f"no Parquet files at {path}")
+    return found
+
+
+def check_parquet(path: str | Path | list) -> None:
+    """DataContractError unless ``path`` (see ``parquet_files``) matches a file."""
+    parquet_files(path)
 
 
 # pandas writes nanosecond timestamps; DuckDB cannot compare them with the microsecond
@@ -45,12 +62,11 @@ _MICROSECONDS = {
 }
 
 
-def parquet_view(con, path: str | Path, view: str) -> None:
-    """Create ``view`` on a DuckDB connection over Parquet file(s) at ``path`` (a file, or a
-    glob such as ``orders/*.parquet``); nanosecond timestamps are truncated to the
-    microsecond."""
-    check_parquet(path)
-    relation = con.read_parquet(str(path))
+def parquet_view(con, path: str | Path | list, view: str) -> None:
+    """Create ``view`` on a DuckDB connection over Parquet file(s) at ``path`` (see
+    ``parquet_files``; columns matched by name across files); nanosecond timestamps are
+    truncated to the microsecond."""
+    relation = con.read_parquet(parquet_files(path), union_by_name=True)
     columns = []
     for name, kind in zip(relation.columns, relation.types, strict=True):
         quoted = sql_identifier(name)
@@ -62,12 +78,12 @@ def parquet_view(con, path: str | Path, view: str) -> None:
 def nanosecond_columns(path: str | Path) -> dict[str, bool]:
     """Columns of the local Parquet file(s) at ``path`` stored as nanosecond timestamps,
     each with whether it is UTC-adjusted. Remote paths give {} (their engine reads them)."""
-    if "://" in str(path):
-        return {}
     import pyarrow.parquet as pq
 
     found: dict[str, bool] = {}
-    for file in sorted(glob.glob(str(path))):
+    for file in parquet_files(path):
+        if "://" in file:
+            continue
         for field in pq.read_schema(file):
             kind = field.type
             if pa.types.is_timestamp(kind) and kind.unit == "ns":

@@ -1,23 +1,4 @@
-"""Where feature SQL runs: embedded DuckDB (the default) or Apache Spark.
-
-Every function of ``crmlab.features`` that runs SQL takes ``engine=None``:
-
-- ``None``: a fresh in-memory DuckDB connection per call (UTC, spilling to a temporary
-  folder that is removed afterwards, never to the working directory);
-- a ``pyspark.sql.SparkSession`` (classic or Spark Connect): the same SQL, translated to
-  Spark's dialect (``spark_sql``), runs on that session; inputs already on the cluster (a
-  Spark DataFrame, Parquet on its file system) stay there;
-- a Spark Connect address such as ``"sc://host:15002"``: a session on that server;
-- ``{"spark": "sc://host:15002"}`` or ``"duckdb"``: the same, as written in a report
-  catalogue (``reports.yaml``: ``engine: {spark: "sc://..."}``). ``${NAME}`` in an address
-  is read from the environment when the engine connects, so a token
-  (``sc://host:443/;use_ssl=true;token=${SPARK_TOKEN}``) never appears in a catalogue,
-  a report's parameters or its provenance.
-
-The SQL is written once, in DuckDB's dialect, with ``$name`` parameters. An ``Engine``
-registers inputs under a name, creates views and materialized tables from queries, and
-returns results as ``pyarrow.Table``; crmlab converts to pandas once, in the caller.
-"""
+"""The engine seam: ``Engine``, the embedded ``DuckDBEngine``, and ``connect``."""
 
 from __future__ import annotations
 
@@ -31,8 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from ..data.parquet import is_table_name, parquet_view
 from ..errors import ParameterError
+from ..sql import sql_identifier, sql_literal
+from .parquet import is_table_name, parquet_view
 
 EngineLike = object  # None, "duckdb", a SparkSession, an "sc://" address, {"spark": address}
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -46,8 +28,8 @@ class Engine(ABC):
 
     @abstractmethod
     def register(self, name: str, source) -> list[str]:
-        """Make ``source`` (a DataFrame, a Parquet path or glob, or an engine-native table)
-        queryable as ``name``; returns its column names."""
+        """Make ``source`` (a DataFrame, a Parquet path or glob or a list of them, or an
+        engine-native table) queryable as ``name``; returns its column names."""
 
     @abstractmethod
     def create_view(self, name: str, sql: str) -> None:
@@ -66,6 +48,27 @@ class Engine(ABC):
         return self.query(sql, params).to_pandas()
 
     @abstractmethod
+    def columns(self, sql: str) -> dict[str, str]:
+        """The columns ``sql`` (a query, or a registered name) returns, each with its kind:
+        "text", "number", "boolean", "timestamp" or "other". A query the engine cannot
+        compute raises one of ``errors``."""
+
+    @abstractmethod
+    def read_csv(self, name: str, files: list[Path], sep: str, encoding: str) -> None:
+        """Register CSV ``files`` (plain or gzipped, a header row each) as ``name``, every
+        column as text, columns matched by name across files."""
+
+    @abstractmethod
+    def write_parquet(self, sql: str, path: Path) -> None:
+        """Write the result of ``sql`` as Parquet at ``path`` (timestamps in microseconds,
+        UTC); rows in the query's order."""
+
+    @property
+    @abstractmethod
+    def errors(self) -> tuple[type[Exception], ...]:
+        """The exceptions this engine raises for a query it cannot compute."""
+
+    @abstractmethod
     def close(self) -> None:
         """Release what the engine created (views, temporary files)."""
 
@@ -81,13 +84,17 @@ class DuckDBEngine(Engine):
 
     name = "duckdb"
 
-    def __init__(self) -> None:
+    def __init__(self, memory_limit: str | None = None) -> None:
+        """memory_limit: DuckDB's working memory (e.g. "2GB"); beyond it, work spills to a
+        temporary folder removed at close. None: DuckDB's default (80% of RAM)."""
         import duckdb
 
         self._scratch = tempfile.mkdtemp(prefix="crmlab-duckdb-")
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute(f"SET temp_directory = '{self._scratch}'")
+        self.con.execute(f"SET temp_directory = {sql_literal(self._scratch)}")
+        if memory_limit is not None:
+            self.con.execute(f"SET memory_limit = {sql_literal(memory_limit)}")
 
     def register(self, name: str, source) -> list[str]:
         if isinstance(source, pd.DataFrame | pa.Table):
@@ -98,7 +105,7 @@ class DuckDBEngine(Engine):
                 "needs a Spark engine (engine=spark). On the embedded DuckDB give a "
                 "DataFrame or a Parquet path."
             )
-        elif isinstance(source, str | Path):
+        elif isinstance(source, str | Path | list):
             parquet_view(self.con, source, name)
         else:
             raise ParameterError(
@@ -116,18 +123,61 @@ class DuckDBEngine(Engine):
     def query(self, sql: str, params: dict | None = None) -> pa.Table:
         return self.con.sql(sql, params=params).to_arrow_table()
 
+    def columns(self, sql: str) -> dict[str, str]:
+        relation = sql_identifier(sql) if _is_name(sql) else f"({sql})"
+        rows = self.con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+        return {name: _duckdb_kind(kind) for name, kind, *_ in rows}
+
+    def read_csv(self, name: str, files: list[Path], sep: str, encoding: str) -> None:
+        paths = "[" + ", ".join(sql_literal(f) for f in files) + "]"
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {sql_identifier(name)} AS SELECT * FROM "
+            f"read_csv({paths}, all_varchar = true, header = true, delim = {sql_literal(sep)}, "
+            f"encoding = {sql_literal(encoding)}, union_by_name = true)"
+        )
+
+    def write_parquet(self, sql: str, path: Path) -> None:
+        self.con.execute(f"COPY ({sql}) TO {sql_literal(path)} (FORMAT parquet)")
+
+    @property
+    def errors(self) -> tuple[type[Exception], ...]:
+        import duckdb
+
+        return (duckdb.Error,)
+
     def close(self) -> None:
         self.con.close()
         shutil.rmtree(self._scratch, ignore_errors=True)
 
 
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_:]*$")
+
+
+def _is_name(sql: str) -> bool:
+    """Is ``sql`` a registered name rather than a query?"""
+    return bool(_NAME.match(sql))
+
+
+def _duckdb_kind(kind: str) -> str:
+    if kind == "VARCHAR":
+        return "text"
+    if kind == "BOOLEAN":
+        return "boolean"
+    if kind.startswith("TIMESTAMP") or kind == "DATE":
+        return "timestamp"
+    numbers = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE")
+    if kind.startswith(("U", "DECIMAL")) or kind in numbers:
+        return "number"
+    return "other"
+
+
 def connect(engine: EngineLike = None) -> Engine:
     """The ``Engine`` for an ``engine=`` argument (see the module docstring)."""
-    if _is_embedded(engine):
+    if is_embedded(engine):
         return DuckDBEngine()
     if problem := engine_problem(engine):
         raise ParameterError(problem)
-    from .spark_engine import SparkEngine
+    from .spark import SparkEngine
 
     if is_spark(engine, "SparkSession"):
         return SparkEngine(engine)
@@ -135,7 +185,7 @@ def connect(engine: EngineLike = None) -> Engine:
     return SparkEngine(expand_address(address))
 
 
-def _is_embedded(engine: EngineLike) -> bool:
+def is_embedded(engine: EngineLike) -> bool:
     """None or "duckdb": the embedded DuckDB."""
     return engine is None or (isinstance(engine, str) and engine == "duckdb")
 
@@ -143,7 +193,7 @@ def _is_embedded(engine: EngineLike) -> bool:
 def engine_problem(engine: EngineLike) -> str | None:
     """Why ``engine`` (as written in a catalogue or passed as ``engine=``) is unusable, or
     None. A literal token or password in an address is refused: use ``${NAME}``."""
-    if _is_embedded(engine) or is_spark(engine, "SparkSession"):
+    if is_embedded(engine) or is_spark(engine, "SparkSession"):
         return None
     address = engine
     if isinstance(engine, dict):

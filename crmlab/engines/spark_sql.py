@@ -9,7 +9,10 @@ cannot know:
   it is rounded to a few places: every such literal is cast to DOUBLE, as in DuckDB;
 - ``epoch_us(t)`` (microseconds since 1970) becomes ``unix_micros(t)``; ``to_days(n)``
   becomes ``make_dt_interval(n)``;
-- table names are mapped to the engine's private temporary views.
+- table names are mapped to the engine's private temporary views;
+- ``timezone(zone, t)`` (a wall time in a zone) keeps DuckDB's reading of the repeated hour
+  when clocks go back; ``try_strptime(t, layout)`` becomes ``try_to_timestamp`` with the
+  layout as Spark's datetime pattern (``spark_datetime_pattern``).
 
 Whatever has no faithful Spark form is a ``TranslationError`` here, never a silent
 difference: subscripts (``list(...)[1]``, ``max_by(x, t, n)[2]``), ASOF joins, PIVOT,
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 import pandas as pd
 import sqlglot
@@ -31,6 +35,25 @@ from ..errors import CRMLabError
 # Functions sqlglot leaves as written that mean the same in DuckDB and Spark.
 SPARK_FUNCTIONS = frozenset({"UNIX_MICROS", "MAKE_DT_INTERVAL", "MIN_BY", "MAX_BY"})
 _RENAMED = {"EPOCH_US": "UNIX_MICROS"}
+_REWRITTEN = {"TIMEZONE", "TRY_STRPTIME"}  # rewritten below (_local_time, _strptime)
+# The clock changes a wall time can repeat across: 1 h nearly everywhere, 30 min on Lord
+# Howe Island, 2 h at Troll station.
+_CLOCK_CHANGES = ((0, 1, 0), (0, 0, 30), (0, 2, 0))
+# strftime directives and Spark's datetime pattern letters: (alone, next to another field)
+_PATTERNS = {
+    "Y": ("yyyy", "yyyy"),
+    "m": ("M", "MM"),
+    "d": ("d", "dd"),
+    "H": ("H", "HH"),
+    "I": ("h", "hh"),
+    "M": ("m", "mm"),
+    "S": ("s", "ss"),
+    "f": ("SSSSSS", "SSSSSS"),
+    "b": ("MMM", "MMM"),
+    "B": ("MMMM", "MMMM"),
+    "p": ("a", "a"),
+}
+_PLAIN = set(" /:-.,")  # literal characters Spark's patterns take unquoted
 
 
 class TranslationError(CRMLabError):
@@ -66,7 +89,7 @@ def _refuse_unsupported(tree: exp.Expression) -> None:
             problem = f"{type(node).__name__.upper()} ({node.sql('duckdb')[:60]})"
         elif isinstance(node, exp.Anonymous):
             name = node.name.upper()
-            if name not in SPARK_FUNCTIONS and name not in _RENAMED:
+            if name not in SPARK_FUNCTIONS and name not in _RENAMED and name not in _REWRITTEN:
                 problem = f"function {name}() (not known to mean the same on Spark)"
         if problem:
             raise TranslationError(f"cannot translate to Spark SQL: {problem}.")
@@ -90,11 +113,80 @@ def _substitute(node: exp.Expression, params: dict, names: dict[str, str]) -> ex
 
 
 def _rename_functions(node: exp.Expression) -> exp.Expression:
-    if isinstance(node, exp.Anonymous) and node.name.upper() in _RENAMED:
-        return exp.Anonymous(this=_RENAMED[node.name.upper()], expressions=node.expressions)
+    name = node.name.upper() if isinstance(node, exp.Anonymous) else None
+    if name in _RENAMED:
+        return exp.Anonymous(this=_RENAMED[name], expressions=node.expressions)
+    if name == "TIMEZONE":
+        return _local_time(*node.expressions)
+    if name == "TRY_STRPTIME":
+        return _strptime(*node.expressions)
     if isinstance(node, exp.ToDays):
         return exp.Anonymous(this="MAKE_DT_INTERVAL", expressions=[node.this])
     return node
+
+
+def _string(node: exp.Expression, what: str) -> str:
+    if not (isinstance(node, exp.Literal) and node.is_string):
+        raise TranslationError(f"{what} must be written as text, not {node.sql('duckdb')}.")
+    return node.this
+
+
+def _local_time(zone: exp.Expression, naive: exp.Expression) -> exp.Expression:
+    """DuckDB's ``timezone(zone, naive)``: a naive TIMESTAMP as local time in ``zone``.
+
+    Spark's ``to_utc_timestamp`` reads a wall time that occurs twice (clocks going back) as
+    the earlier instant, DuckDB as the later one; the later one is the earlier plus the
+    clock change, when that instant shows the same wall time."""
+    zone_name = _string(zone, "a time zone")
+    naive = naive.transform(_rename_functions)  # a replaced node is not descended into
+    if zone_name.upper() == "UTC":
+        return exp.cast(naive, exp.DataType.build("TIMESTAMP", dialect="spark"))
+    zone = exp.Literal.string(zone_name)
+    earlier = exp.Anonymous(this="TO_UTC_TIMESTAMP", expressions=[naive.copy(), zone.copy()])
+    case = exp.Case()
+    for days_hours_minutes in _CLOCK_CHANGES:
+        change = exp.Anonymous(
+            this="MAKE_DT_INTERVAL",
+            expressions=[exp.Literal.number(n) for n in (*days_hours_minutes, 0)],
+        )
+        later = exp.Add(this=earlier.copy(), expression=change)
+        shown = exp.Anonymous(this="FROM_UTC_TIMESTAMP", expressions=[later.copy(), zone.copy()])
+        case = case.when(exp.EQ(this=shown, expression=naive.copy()), later)
+    return case.else_(earlier)
+
+
+def _strptime(text: exp.Expression, layout: exp.Expression) -> exp.Expression:
+    """DuckDB's ``try_strptime(text, '%d/%m/%Y')`` as Spark's ``try_to_timestamp``."""
+    pattern = spark_datetime_pattern(_string(layout, "a date_format"))
+    text = text.transform(_rename_functions)
+    return exp.Anonymous(this="TRY_TO_TIMESTAMP", expressions=[text, exp.Literal.string(pattern)])
+
+
+def spark_datetime_pattern(layout: str) -> str:
+    """A strptime layout (``%d/%m/%Y %H:%M``) as Spark's datetime pattern (``d/M/yyyy
+    H:mm``). One letter where DuckDB reads one or two digits; two letters where the field
+    touches another one (``%Y%m%d`` -> ``yyyyMMdd``), as DuckDB then reads two. Directives
+    Spark reads differently are refused: ``%y`` (Spark puts 69 in 2069, DuckDB in 1969),
+    ``%z`` and anything not in the table above."""
+    tokens = re.findall(r"%.|[^%]+|%", layout)
+    out = []
+    for i, token in enumerate(tokens):
+        if token == "%%":
+            out.append("'%'")
+        elif token.startswith("%"):
+            if token[1:] not in _PATTERNS:
+                raise TranslationError(
+                    f"date_format {layout!r}: {token} has no Spark equivalent that reads the "
+                    f"same way (Spark can read {', '.join('%' + k for k in _PATTERNS)})."
+                )
+            neighbours = tokens[i - 1 : i] + tokens[i + 1 : i + 2]
+            touching = any(t.startswith("%") and t != "%%" for t in neighbours)
+            out.append(_PATTERNS[token[1:]][touching])
+        elif set(token) <= _PLAIN:
+            out.append(token)
+        else:
+            out.append("'" + token.replace("'", "''") + "'")
+    return "".join(out)
 
 
 def _is_decimal(text: str) -> bool:
