@@ -25,6 +25,7 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 LONG_FIRST = (
     "test_hostile_reports.py",
     "test_spark_parity.py",
+    "test_spark_import.py",
     "test_report_factory.py",
     "test_example_reports.py",
 )
