@@ -1,4 +1,4 @@
-"""Import a user's exports into a contract folder, declaratively, with DuckDB.
+"""Import a user's exports into a contract folder, declaratively, in SQL (DuckDB or Spark).
 
 An import spec (YAML, parsed by ``crmlab.data.spec``) says per contract table where the rows
 are (``file:`` csv, csv.gz, parquet or xlsx, a glob for many; or ``database:`` with a
@@ -17,9 +17,12 @@ this order, counting what each does:
    order_id is an error;
 5. each table is written as Parquet, with ``crmlab.json`` (as_of) and ``import_report.json``.
 
-DuckDB runs every step (spilling to disk beyond ``memory_limit``), so a 20-million-line
-export imports without pandas holding it. ``load`` accepts the folder; ``load(spec.yaml)``
-imports (cached on the spec and its files) and loads in one call.
+The SQL engine runs every step, so a 20-million-line export imports without pandas holding
+it: the embedded DuckDB by default (spilling to disk beyond ``memory_limit``), or Spark
+(``engine=``, ``crmlab.engines``), where a ``table:`` may name a catalogue table that never
+leaves the cluster. The SQL is written once; both engines give the same report and rows.
+``load`` accepts the folder; ``load(spec.yaml)`` imports (cached on the spec and its files)
+and loads in one call.
 """
 
 from __future__ import annotations
@@ -149,7 +152,9 @@ def _kind(files: list[Path]) -> str:
     return kinds.pop()
 
 
-def _register_source(engine: Engine, spec: ImportSpec, rule: TableRule):
+def _register_source(
+    engine: Engine, spec: ImportSpec, rule: TableRule
+) -> tuple[str, str, set | None]:
     """Register view src_<table> over the table's rows; return (view, description, the
     columns that hold numbers when the source is CSV text; None when not known)."""
     view = f"src_{rule.name}"
@@ -400,7 +405,7 @@ def _final(columns: list[str], parsed: dict[str, str]) -> list[str]:
     return [f"{_q('ts:' + c)} AS {_q(c)}" if c in parsed else _q(c) for c in columns]
 
 
-def _first(engine: Engine, values: str, order: str = "") -> list:
+def _first(engine: Engine, values: str) -> list:
     """The first MAX_EXAMPLES values (in their order) of a one-column query."""
     rows = engine.query(f"SELECT * FROM ({values}) AS v ORDER BY 1 LIMIT {MAX_EXAMPLES}")
     return rows.column(0).to_pylist()
