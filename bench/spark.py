@@ -13,6 +13,8 @@ Then, on DuckDB (``engine=None``) and on Spark ``local[cores]``
   customer_summary   over the Parquet file (each engine reads it itself)
   experiment         experiment_units + analyze (3 metrics, CUPED) for one campaign
   churn snapshots    churn_snapshots at 2 cutoffs (every feature, the label)
+  import             run_import of an invoice-line export (CSV, 4 lines per customer;
+                     ``bench/import.py``'s file and spec), written as Parquet and loaded
 
 Each time is load + query + collect to pandas (the whole call); the median of 3 runs where
 one run takes under 10 s. Spark first runs every workload once on a small world, untimed
@@ -28,6 +30,7 @@ the same queries run where data already lives and on as many machines as a clust
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import platform
 import resource
@@ -47,7 +50,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.spark_sess
 
 from bench.customer_summary import AS_OF, make_orders
 from crmlab import experiment as ex
-from crmlab.data import CRMData, generate
+from crmlab.data import CRMData, generate, load
+from crmlab.data.importer import run_import
 from crmlab.features import (
     churn_snapshots,
     customer_summary,
@@ -77,7 +81,7 @@ def timed(work, repeat_under: float = 10.0):
 
 def light_world(n: int, seed: int = 0) -> CRMData:
     """n customers with 4 orders each on average (skewed), and campaign CMP01 assigning a
-    fifth of them to arms A and B 60 days before as_of: enough for every workload, made in
+    fifth of them to control and treatment 60 days before as_of: enough for every workload, made in
     seconds rather than ``generate``'s hour."""
     orders = make_orders(4 * n, n, seed)
     orders.insert(0, "order_id", pd.RangeIndex(len(orders)).map("O{:09d}".format))
@@ -91,7 +95,7 @@ def light_world(n: int, seed: int = 0) -> CRMData:
         {
             "campaign_id": "CMP01",
             "customer_id": chosen.to_numpy(),
-            "variant": rng.choice(["A", "B"], len(chosen)),
+            "variant": rng.choice(["control", "treatment"], len(chosen)),
             "assigned_at": as_of - pd.Timedelta(days=60),
         }
     )
@@ -114,7 +118,25 @@ def workloads(world, orders_path: str):
     def snapshots(engine):
         return [churn_snapshots(world, cuts, engine=engine).table]
 
-    return {"customer_summary": summary, "experiment": experiment, "churn snapshots": snapshots}
+    def imported(engine):
+        export_bench = importlib.import_module("bench.import")  # a keyword as a module name
+        make_export, spec_text = export_bench.make_export, export_bench.SPEC
+        folder = Path(orders_path).parent
+        export = folder / "lines.csv"
+        if not export.exists():  # the same file for both engines
+            make_export(folder, 4 * len(world.customers))
+        spec = folder / "lines.yaml"
+        spec.write_text(spec_text.format(file=export))
+        out = folder / ("imported_duckdb" if engine is None else "imported_spark")
+        run_import(spec, out, engine=engine)
+        return [load(out).orders]
+
+    return {
+        "customer_summary": summary,
+        "experiment": experiment,
+        "churn snapshots": snapshots,
+        "import": imported,
+    }
 
 
 def main() -> None:

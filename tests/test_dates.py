@@ -120,3 +120,29 @@ def test_as_of_must_be_one_date():
     )
     with pytest.raises(ParameterError, match="ambiguous"):
         resolve_as_of("1/12/2010")
+
+
+def test_offsets_in_every_spelling_and_month_names_in_any_case():
+    assert _parse(["2011-07-09 08:30Z", "2011-07-09 08:30+01", "2011-07-09 08:30 +0100"]) == [
+        _utc("2011-07-09 08:30"),
+        _utc("2011-07-09 07:30"),
+        _utc("2011-07-09 07:30"),
+    ]
+    assert _parse(["2011-07-09T08:30:00-05:30"]) == [_utc("2011-07-09 14:00")]
+    assert _parse(["3 JANUARY 2011", "sep 30 2023 01:30", "Sept 30 2023"]) == [
+        _utc("2011-01-03"),
+        _utc("2023-09-30 01:30"),
+        pd.NaT,  # not a month name crmlab knows: unreadable, reported
+    ]
+
+
+def test_a_repeated_local_hour_is_the_later_instant_and_a_skipped_one_moves_on():
+    london = {"timezone": "Europe/London"}
+    # clocks go back at 02:00 BST on 29 Oct 2023: 01:30 happens twice, at 00:30 and 01:30 UTC
+    assert _parse(["2023-10-29 01:30"], **london) == [_utc("2023-10-29 01:30")]
+    # clocks go forward at 01:00 GMT on 26 Mar 2023: 01:30 does not exist
+    assert _parse(["2023-03-26 01:30"], **london) == [_utc("2023-03-26 01:30")]
+
+
+def test_a_number_too_long_for_a_day_or_month_is_not_cut_to_fit():
+    assert _parse(["123/1/2010", "12/1/2010"], dayfirst=True) == [pd.NaT, _utc("2010-01-12")]
