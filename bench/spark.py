@@ -144,6 +144,11 @@ def main() -> None:
     parser.add_argument("--customers", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--memory", default="8g", help="Spark driver heap")
+    parser.add_argument(
+        "--max-result",
+        default="0",
+        help="spark.driver.maxResultSize (0: no limit; local Spark's driver is this machine)",
+    )
     parser.add_argument("--worlds-up-to", type=int, default=1_000_000)
     parser.add_argument(
         "--work", nargs="+", default=None, help="only these (customer_summary, experiment, ...)"
@@ -157,7 +162,11 @@ def main() -> None:
         return
     start = time.perf_counter()
     spark, warehouse, _ = spark_session.start(
-        args.cores, args.memory, whole_stage=True, partitions=args.cores
+        args.cores,
+        args.memory,
+        whole_stage=True,
+        partitions=args.cores,
+        max_result=args.max_result,
     )
     started = time.perf_counter() - start
     print(f"Spark local[{args.cores}] started in {started:.1f} s (not counted below)\n")

@@ -47,3 +47,8 @@ class ModelFitError(CRMLabError, RuntimeError):
 
 class ReportError(CRMLabError, RuntimeError):
     """A report could not be configured, executed or published."""
+
+
+class EngineLimitError(CRMLabError, RuntimeError):
+    """A result is larger than the SQL engine lets crmlab collect (e.g. Spark's
+    ``spark.driver.maxResultSize``); the message says which setting and what to ask for."""

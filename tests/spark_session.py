@@ -32,11 +32,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start(cores: int = 2, memory: str = "1g", whole_stage: bool = False, partitions: int = 2):
+def start(
+    cores: int = 2,
+    memory: str = "1g",
+    whole_stage: bool = False,
+    partitions: int = 2,
+    max_result: str = "1g",
+):
     """(classic session, warehouse folder, Spark Connect address of the same Spark).
     cores: local[cores]; partitions: per shuffle; memory: the driver's heap (where local
     Spark does all its work);
-    whole_stage: compile queries to Java (Spark's default, what a benchmark wants)."""
+    whole_stage: compile queries to Java (Spark's default, what a benchmark wants);
+    max_result: the largest result the driver collects (Spark's default 1g; "0": no limit)."""
     from pyspark.sql import SparkSession
 
     port = free_port()
@@ -47,6 +54,7 @@ def start(cores: int = 2, memory: str = "1g", whole_stage: bool = False, partiti
         .config("spark.sql.shuffle.partitions", str(partitions))
         .config("spark.default.parallelism", str(partitions))
         .config("spark.driver.memory", memory)
+        .config("spark.driver.maxResultSize", max_result)
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")

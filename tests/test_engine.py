@@ -63,3 +63,43 @@ def test_a_table_name_needs_spark(tmp_path, monkeypatch):
         ParameterError, match="'sales.orders' is no file or folder here; read as a catalogue table"
     ):
         customer_summary("sales.orders", "2024-01-01")
+
+
+class _Conf(dict):
+    def get(self, key, default=None):
+        return super().get(key, default)
+
+    def set(self, key, value):
+        self[key] = value
+
+    def unset(self, key):
+        self.pop(key, None)
+
+
+class _TooLarge:
+    """A stand-in Spark session whose every result is too large for its driver, with the
+    message Spark 4 gives."""
+
+    def __init__(self):
+        self.conf = _Conf()
+
+    def sql(self, text):
+        return self
+
+    def toArrow(self):  # pyspark's name
+        raise RuntimeError(
+            "Job aborted due to stage failure: Total size of serialized results of 1 tasks "
+            "(1342.1 MiB) is bigger than spark.driver.maxResultSize (1024.0 MiB)"
+        )
+
+
+def test_a_result_too_large_for_the_spark_driver_says_what_to_change():
+    from crmlab.engines.spark import SparkEngine
+    from crmlab.errors import EngineLimitError
+
+    engine = SparkEngine(_TooLarge())
+    with pytest.raises(EngineLimitError, match=r"maxResultSize, 1024.0 MiB.*fewer cutoffs"):
+        engine.query("SELECT 1 AS x")
+    assert engine.session.conf["spark.sql.session.timeZone"] == "UTC"
+    engine.close()
+    assert "spark.sql.session.timeZone" not in engine.session.conf  # restored: it was unset

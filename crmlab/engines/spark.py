@@ -13,13 +13,14 @@ import contextlib
 import functools
 import itertools
 import os
+import re
 import warnings
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 
-from ..errors import DataContractError, ParameterError
+from ..errors import DataContractError, EngineLimitError, ParameterError
 from .base import Engine, is_spark
 from .parquet import is_table_name, nanosecond_columns, parquet_files
 from .spark_sql import TranslationError, to_spark
@@ -139,7 +140,22 @@ class SparkEngine(Engine):
 
     def query(self, sql: str, params: dict | None = None) -> pa.Table:
         with _quiet():
-            return self._sql(sql, params).toArrow()
+            try:
+                return self._sql(sql, params).toArrow()
+            except Exception as error:  # py4j, captured or Connect: told by the message
+                limit = re.search(
+                    r"bigger than spark\.driver\.maxResultSize \(([^)]*)\)", str(error)
+                )
+                if not limit:
+                    raise
+                raise EngineLimitError(
+                    f"the result is larger than Spark lets its driver collect "
+                    f"(spark.driver.maxResultSize, {limit.group(1)}). Start the session with "
+                    "a larger limit (--conf spark.driver.maxResultSize=8g; it cannot change "
+                    "once the session runs), or ask for less: fewer cutoffs, or a sample of "
+                    "customers (models need no more than 1-2 million rows; see "
+                    "docs/guide/scale.md)."
+                ) from None
 
     def columns(self, sql: str) -> dict[str, str]:
         frame = self.session.table(self._names[sql]) if sql in self._names else self._sql(sql)
