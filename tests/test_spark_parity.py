@@ -170,6 +170,18 @@ def test_parquet_files_are_read_on_the_cluster(spark, shop, tmp_path, unit):
     assert spark.conf.get("spark.sql.legacy.parquet.nanosAsLong") == "false"
 
 
+def test_a_partitioned_parquet_folder_is_read_whole(spark, shop, tmp_path):
+    # a folder as Spark and Hive write tables: part files in one folder per channel
+    import pyarrow.parquet as pq
+
+    orders = pa.Table.from_pandas(shop.orders, preserve_index=False)
+    pq.write_to_dataset(orders, tmp_path / "orders", partition_cols=["channel"])
+    folder = str(tmp_path / "orders")
+    expected = customer_summary(shop, shop.as_of).table
+    same(expected, customer_summary(folder, shop.as_of).table)
+    same(expected, customer_summary(folder, shop.as_of, engine=spark).table)
+
+
 def test_unreadable_nanoseconds_are_a_crmlab_error(spark, shop, tmp_path, monkeypatch):
     """Files crmlab cannot inspect first (object storage) reach Spark as they are; its
     refusal of nanoseconds becomes an error that says how to rewrite them."""

@@ -31,7 +31,8 @@ def is_table_name(source) -> bool:
 
 def parquet_files(path: str | Path | list) -> list[str]:
     """The Parquet files at ``path``: a file, a glob, a folder of part files (as Spark
-    writes a table: ``orders.parquet/part-*.parquet``), or a list of these. Remote paths
+    writes a table: ``orders.parquet/part-*.parquet``, also in partition folders), or a
+    list of these. Remote paths
     (``s3://...``, ``abfss://...``) are left as they are, for the engine that reads them.
     Raises DataContractError when a local path matches no file."""
     if isinstance(path, list):
@@ -39,8 +40,8 @@ def parquet_files(path: str | Path | list) -> list[str]:
     text = str(path)
     if "://" in text:
         return [text]
-    if Path(text).is_dir():
-        found = sorted(glob.glob(str(Path(text) / "*.parquet")))
+    if Path(text).is_dir():  # part files, also in partition folders (year=2024/...)
+        found = sorted(glob.glob(str(Path(text) / "**" / "*.parquet"), recursive=True))
     else:
         found = sorted(f for f in glob.glob(text) if Path(f).is_file())
     if not found:

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from ..errors import DataContractError, EngineLimitError, ParameterError
 from .base import Engine, is_spark
-from .parquet import is_table_name, nanosecond_columns, parquet_files
+from .parquet import check_parquet, is_table_name, nanosecond_columns
 from .spark_sql import TranslationError, to_spark
 
 _RUNS = itertools.count(1)
@@ -100,12 +100,14 @@ class SparkEngine(Engine):
     def _parquet(self, path: str | Path | list):
         """Parquet read where the cluster is (columns matched by name across files);
         nanosecond timestamps to the microsecond."""
-        files = parquet_files(path)
+        check_parquet(path)
         nanos = nanosecond_columns(path)
         if nanos:
             self._set(_NANOS_AS_LONG, "true")
+        # the paths as given: Spark expands globs and finds a folder's partitions itself
+        given = [str(p) for p in (path if isinstance(path, list) else [path])]
         try:
-            frame = self.session.read.option("mergeSchema", "true").parquet(*files)
+            frame = self.session.read.option("mergeSchema", "true").parquet(*given)
         except Exception as error:  # AnalysisException, classic or Connect
             if "TIMESTAMP(NANOS" not in str(error):
                 raise
