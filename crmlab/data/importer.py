@@ -390,8 +390,7 @@ def _classify(engine: Engine, spec, rule, columns: list[str]) -> dict[str, str]:
         ]
         rows = f"SELECT {', '.join(kept)} FROM ({rows}) AS staged"
     try:
-        engine.create_table(f"classified_{table}", rows)
-        engine.query(f"SELECT count(*) FROM classified_{table}")  # Spark computes lazily
+        engine.create_table(f"classified_{table}", rows)  # computed now, on both engines
     except engine.errors as exc:  # e.g. an expression that fails on some value
         raise DataContractError(
             f"{spec.where(table)}: the rows cannot be computed: {first_line(exc)} (check the "

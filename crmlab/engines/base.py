@@ -37,7 +37,8 @@ class Engine(ABC):
 
     @abstractmethod
     def create_table(self, name: str, sql: str, params: dict | None = None) -> None:
-        """``name`` as the materialized result of ``sql``, computed once."""
+        """``name`` as the materialized result of ``sql``, computed now, once (a query
+        that fails raises one of ``errors`` here)."""
 
     @abstractmethod
     def query(self, sql: str, params: dict | None = None) -> pa.Table:
@@ -112,7 +113,7 @@ class DuckDBEngine(Engine):
                 f"cannot read {type(source).__name__} as table {name!r} with DuckDB: give a "
                 "DataFrame or a Parquet path."
             )
-        return [row[0] for row in self.con.execute(f'DESCRIBE "{name}"').fetchall()]
+        return list(self.columns(name))
 
     def create_view(self, name: str, sql: str) -> None:
         self.con.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {sql}')

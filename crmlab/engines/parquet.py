@@ -1,6 +1,6 @@
 """Parquet files read lazily by the SQL engine: how analyses over billions of rows see a
-folder without loading it into pandas. Reading stays in ``crmlab.data``; the features
-layer's engines ask for a view."""
+folder without loading it into pandas. Both engines find, check and inspect files here,
+so a glob, a folder of part files or a list means the same to each."""
 
 from __future__ import annotations
 
