@@ -1,6 +1,7 @@
 """Time units: the one explicit way durations are measured in crmlab.
 
-``time_unit`` is "D" (days), "W" (weeks of 7 days) or "M" (months of 365.25 / 12 days).
+``time_unit`` is "h" (hours), "D" (days), "W" (weeks of 7 days) or "M" (months of
+365.25 / 12 days); hours are for service times (first response, resolution).
 Every function that takes or returns a duration either has a ``time_unit`` argument or
 says its unit in the parameter name (``horizon_days``); nothing carries a unit silently.
 
@@ -16,16 +17,17 @@ import pandas as pd
 
 from .errors import ParameterError
 
-TimeUnit = Literal["D", "W", "M"]
-DAYS_PER_UNIT: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
-UNIT_NAMES: dict[str, str] = {"D": "days", "W": "weeks", "M": "months"}
+TimeUnit = Literal["h", "D", "W", "M"]
+DAYS_PER_UNIT: dict[str, float] = {"h": 1 / 24, "D": 1.0, "W": 7.0, "M": 365.25 / 12}
+UNIT_NAMES: dict[str, str] = {"h": "hours", "D": "days", "W": "weeks", "M": "months"}
 
 
 def days_per_unit(time_unit: str, name: str = "time_unit") -> float:
     """Length of one ``time_unit`` in days; a ParameterError names the accepted values."""
     if time_unit not in DAYS_PER_UNIT:
         raise ParameterError(
-            f"{name}={time_unit!r}: use 'D' (days), 'W' (weeks) or 'M' (months of 365.25/12 days)."
+            f"{name}={time_unit!r}: use 'h' (hours), 'D' (days), 'W' (weeks) or 'M' (months of "
+            "365.25/12 days)."
         )
     return DAYS_PER_UNIT[time_unit]
 

@@ -1,0 +1,20 @@
+"""Voice of the customer: satisfaction scores (NPS, CSAT), service tickets, what customers
+write, and surges of complaints (see docs/guide/voice.md).
+
+Every function takes DataFrames (the contract's ``surveys`` and ``tickets`` tables, or
+frames shaped like them) and returns tidy DataFrames; nothing here reads files.
+"""
+
+from .changes import compare, period_change, score_table, trend
+from .scores import csat, mean_score, nps, nps_interval
+
+__all__ = [
+    "compare",
+    "csat",
+    "mean_score",
+    "nps",
+    "nps_interval",
+    "period_change",
+    "score_table",
+    "trend",
+]
