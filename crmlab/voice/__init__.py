@@ -7,8 +7,10 @@ frames shaped like them) and returns tidy DataFrames; nothing here reads files.
 
 from .changes import compare, period_change, score_table, trend
 from .scores import csat, mean_score, nps, nps_interval
+from .service import backlog, ticket_durations, ticket_kpis, ticket_times
 
 __all__ = [
+    "backlog",
     "compare",
     "csat",
     "mean_score",
@@ -16,5 +18,8 @@ __all__ = [
     "nps_interval",
     "period_change",
     "score_table",
+    "ticket_durations",
+    "ticket_kpis",
+    "ticket_times",
     "trend",
 ]
