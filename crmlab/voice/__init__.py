@@ -6,13 +6,16 @@ frames shaped like them) and returns tidy DataFrames; nothing here reads files.
 """
 
 from .changes import compare, period_change, score_table, trend
+from .drivers import Drivers, drivers
 from .scores import csat, mean_score, nps, nps_interval
 from .service import backlog, ticket_durations, ticket_kpis, ticket_times
 
 __all__ = [
+    "Drivers",
     "backlog",
     "compare",
     "csat",
+    "drivers",
     "mean_score",
     "nps",
     "nps_interval",
