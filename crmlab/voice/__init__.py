@@ -9,18 +9,23 @@ from .changes import compare, period_change, score_table, trend
 from .drivers import Drivers, drivers
 from .scores import csat, mean_score, nps, nps_interval
 from .service import backlog, ticket_durations, ticket_kpis, ticket_times
+from .surge import Monitoring, daily_counts, daily_shares, surge_alerts
 
 __all__ = [
     "Drivers",
+    "Monitoring",
     "backlog",
     "compare",
     "csat",
+    "daily_counts",
+    "daily_shares",
     "drivers",
     "mean_score",
     "nps",
     "nps_interval",
     "period_change",
     "score_table",
+    "surge_alerts",
     "ticket_durations",
     "ticket_kpis",
     "ticket_times",

@@ -1,0 +1,134 @@
+"""Surge monitoring: quiet data stays quiet, planted surges and drifts are found on their
+days, a past surge does not hide the next one, shares work like counts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmlab import voice
+from crmlab.errors import ParameterError
+
+CATEGORIES = {"delivery": 20, "billing": 10, "product": 5, "returns": 40, "account": 3}
+WEEKDAY = np.array([1.2, 1.1, 1.0, 1.0, 1.05, 0.7, 0.6])
+
+
+def _world(seed: int, years: int = 2, surges=(), drift=None) -> pd.DataFrame:
+    """Daily complaint counts: weekday pattern, a December peak, 30% growth, Poisson noise;
+    surges: (category, first day, days, multiplier); drift: (category, first day, factor)."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2023-01-01", periods=365 * years, freq="D", tz="UTC")
+    parts = []
+    for category, base in CATEGORIES.items():
+        season = 1 + 0.3 * np.cos(2 * np.pi * (days.day_of_year - 349) / 365.25)
+        mean = (
+            base * WEEKDAY[days.day_of_week] * season * (1 + 0.3 * np.arange(len(days)) / len(days))
+        )
+        mean = np.array(mean)
+        for name, first, length, factor in surges:
+            if name == category:
+                start = days.get_loc(pd.Timestamp(first, tz="UTC"))
+                mean[start : start + length] *= factor
+        if drift and drift[0] == category:
+            mean[days >= pd.Timestamp(drift[1], tz="UTC")] *= drift[2]
+        parts.append(pd.DataFrame({"category": category, "day": days, "count": rng.poisson(mean)}))
+    return pd.concat(parts, ignore_index=True)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_quiet_years_raise_at_most_one_false_alarm_per_year(seed):
+    alerts = voice.surge_alerts(_world(seed), "complaints", by="category").alerts
+    assert len(alerts) <= 2  # two years of five categories
+    assert list(alerts.columns) == [
+        "category",
+        "day",
+        "metric",
+        "kind",
+        "observed",
+        "expected",
+        "z",
+        "since",
+    ]
+
+
+def test_a_surge_is_found_on_its_days_even_after_an_earlier_one():
+    surges = [("billing", "2023-06-10", 4, 3.0), ("billing", "2024-06-10", 4, 3.0)]
+    alerts = voice.surge_alerts(_world(1, surges=surges), "complaints", by="category").alerts
+    spikes = alerts[alerts["kind"] == "spike"]
+    assert set(spikes["category"]) == {"billing"}
+    days = set(spikes["day"].dt.strftime("%Y-%m-%d"))
+    first = {f"2023-06-{d}" for d in range(10, 14)}
+    second = {f"2024-06-{d}" for d in range(10, 14)}
+    assert len(days & first) >= 2 and len(days & second) >= 2  # the past surge hides nothing
+    assert days <= first | second
+    assert (spikes["observed"] > spikes["expected"]).all()
+
+
+def test_a_surge_in_the_last_days_is_seen_against_the_weeks_before():
+    surges = [("delivery", "2024-12-27", 4, 3.0)]
+    monitoring = voice.surge_alerts(
+        _world(2, surges=surges), "complaints", by="category", recent_days=7
+    )
+    latest = monitoring.alerts
+    assert set(latest["category"]) == {"delivery"} and len(latest) >= 3
+    assert latest["day"].is_monotonic_decreasing  # latest first
+    assert latest["since"].min() == pd.Timestamp("2024-12-27", tz="UTC")
+    series = monitoring.series
+    assert {"observed", "expected", "upper", "z", "cusum"} <= set(series.columns)
+
+
+def test_a_slow_drift_is_raised_by_the_cusum():
+    alerts = voice.surge_alerts(
+        _world(3, drift=("product", "2024-11-20", 1.6)), "complaints", by="category"
+    ).alerts
+    drifts = alerts[alerts["kind"] == "drift"]
+    assert set(drifts["category"]) == {"product"}
+    assert drifts["since"].min() >= pd.Timestamp("2024-11-20", tz="UTC")
+
+
+def test_daily_counts_fill_quiet_days_and_ignore_the_future():
+    tickets = pd.DataFrame(
+        {
+            "opened_at": pd.to_datetime(
+                ["2024-01-01 09:00", "2024-01-01 18:00", "2024-01-03 10:00", "2024-01-09 08:00"],
+                utc=True,
+            ),
+            "category": ["a", "b", "a", "a"],
+        }
+    )
+    counts = voice.daily_counts(tickets, "opened_at", "2024-01-05", by="category")
+    assert len(counts) == 10  # 2 categories x 5 days
+    a = counts[counts["category"] == "a"].set_index("day")["count"]
+    assert a.tolist() == [1, 0, 1, 0, 0]
+
+
+def test_a_detractor_share_surge_is_found():
+    rng = np.random.default_rng(5)
+    days = pd.date_range("2023-01-01", "2024-06-30", freq="D", tz="UTC")
+    per_day = rng.poisson(40, len(days))
+    day = np.repeat(days, per_day)
+    share = np.where(
+        (day >= pd.Timestamp("2024-06-20", tz="UTC"))
+        & (day < pd.Timestamp("2024-06-24", tz="UTC")),
+        0.55,
+        0.2,
+    )
+    surveys = pd.DataFrame(
+        {"answered_at": day + pd.Timedelta(hours=12), "detractor": rng.random(len(day)) < share}
+    )
+    shares = voice.daily_shares(surveys, "answered_at", "detractor", "2024-06-30")
+    alerts = voice.surge_alerts(shares, "detractor share", value="share", n="n").alerts
+    assert set(alerts["day"].dt.strftime("%m-%d")) <= {"06-20", "06-21", "06-22", "06-23"}
+    assert len(alerts) >= 3
+
+
+def test_bad_series_and_arguments():
+    world = _world(0)
+    short = world[world["day"] < pd.Timestamp("2023-02-15", tz="UTC")]
+    with pytest.raises(ParameterError, match="too short to monitor"):
+        voice.surge_alerts(short, "complaints", by="category")
+    with pytest.raises(ParameterError, match="lacks column 'share'"):
+        voice.surge_alerts(_world(0), "x", value="share")
+    with pytest.raises(ParameterError, match="threshold=0"):
+        voice.surge_alerts(_world(0), "x", by="category", threshold=0)
