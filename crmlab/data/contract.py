@@ -221,6 +221,8 @@ TABLES: dict[str, TableSpec] = {
                     event_time=True,
                     rule=">= opened_at",
                 ),
+                _c("channel", "text", "How the customer got in touch: email, phone, chat, ..."),
+                _c("reopens", "integer", "Times the ticket was reopened after a resolution."),
                 _c("satisfaction", "number", "Satisfaction with the resolution.", rule="1..5"),
             ),
             references={"customer_id": "customers"},
@@ -374,6 +376,7 @@ _VALUE_RULES: dict[tuple[str, str], pa.Check] = {
     ("campaigns", "cost_per_contact"): _range_check(0, None, "cost_per_contact must be >= 0"),
     ("campaigns", "fixed_cost"): _range_check(0, None, "fixed_cost must be >= 0"),
     ("tickets", "satisfaction"): _range_check(1, 5, "satisfaction must be in 1..5"),
+    ("tickets", "reopens"): _range_check(0, None, "reopens must be >= 0"),
     ("surveys", "nps"): _range_check(0, 10, "nps must be in 0..10"),
     ("surveys", "csat"): _range_check(1, 5, "csat must be in 1..5"),
 }

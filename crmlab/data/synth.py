@@ -11,6 +11,8 @@ The generative story (all randomness from one ``numpy.random.Generator`` from ``
 * Order values follow Gamma-Gamma: ``z ~ Gamma(shape p, rate nu)``, ``nu ~ Gamma(q, rate gamma)``.
 * Customers who drop out complain more (tickets), refund more and give low NPS scores around
   their last purchase; engagement (web/app views, e-mail opens, store visits) stops with them.
+* Service and surveys (``synth_voice``): slowly handled tickets make some customers leave,
+  a complaint surge in one category, NPS answers with known drivers.
 * Three randomized campaigns: one clean, one whose effect differs by acquisition channel,
   one with lost control-group assignment records (a sample-ratio mismatch). Their true
   effects are recorded from both potential outcomes of every assigned customer.
@@ -38,13 +40,13 @@ from ..errors import ParameterError
 from ..randomness import RandomState, generator
 from .container import CRMData, Truth
 from .synth_identity import plant_errors
+from .synth_voice import service_tickets, survey_answers
 from .validate import resolve_as_of, validate
 
 DAY = pd.Timedelta(days=1)
 SYNTHETIC_CURRENCY = "GBP"  # a British world: UK cities, phone numbers and postcodes
 SIGNUP_CHANNELS = ("web", "app", "store", "phone")
 SIGNUP_SHARES = (0.40, 0.30, 0.22, 0.08)
-TICKET_CATEGORIES = ("delivery", "billing", "product", "returns", "account")
 FIRST_NAMES = (
     "Anna",
     "Ben",
@@ -153,6 +155,9 @@ def generate(
     clock = _SeasonalClock(start, end, params.seasonality)
     people = _people(rng, n_customers, start, end, clock, params)
     orders = _purchases(rng, people, clock, params, end)
+    # the service world draws from its own stream, so adding to it leaves the rest as it was
+    voice_rng = rng.spawn(1)[0]
+    tickets, orders, voice_truth = service_tickets(voice_rng, people, orders, end)
     campaigns, assignments, contacts, extra_orders, effects = _campaigns(
         rng, people, orders, start, end, params
     )
@@ -160,8 +165,7 @@ def generate(
     orders = _order_details(rng, orders, people, params, end)
     customers = _customers(rng, people, params)
     touchpoints = pd.concat([_engagement(rng, people, end), contacts], ignore_index=True)
-    tickets = _tickets(rng, people, end)
-    surveys = _surveys(rng, orders, people, end)
+    surveys = survey_answers(voice_rng, orders, people, tickets, end)
     customers, orders, touchpoints, duplicates = _duplicate_records(
         rng, customers, orders, touchpoints, params
     )
@@ -177,6 +181,7 @@ def generate(
             "start": start.isoformat(),
             "end": end.isoformat(),
             "campaigns": effects,
+            "voice": voice_truth,
         },
         tables={
             "customers": _truth_customers(people),
@@ -192,7 +197,9 @@ def generate(
         ),
         campaigns=campaigns,
         assignments=assignments,
-        tickets=_numbered(_sorted(tickets, "opened_at", "customer_id"), "K", "ticket_id"),
+        tickets=_numbered(
+            _sorted(tickets.drop(columns="person"), "opened_at", "customer_id"), "K", "ticket_id"
+        ),
         surveys=_numbered(_sorted(surveys, "answered_at", "customer_id"), "S", "response_id"),
         as_of=end,
         currency=SYNTHETIC_CURRENCY,
@@ -382,58 +389,6 @@ def _engagement(rng, people, end) -> pd.DataFrame:
             "kind": kinds[pick],
             "initiator": "customer",
             "campaign_id": None,
-        }
-    )
-
-
-def _tickets(rng, people, end) -> pd.DataFrame:
-    """A low baseline rate while active; a burst in the month around a customer's dropout."""
-    origin = people.attrs["origin"]
-    end_day = (end - origin) / DAY
-    who = np.arange(len(people))
-    alive_until = people["dropout_day"].fillna(end_day).to_numpy()
-    p1, d1 = _events_between(rng, who, people["acquired_day"].to_numpy(), alive_until, 0.01)
-    dead = who[people["dropout_day"].notna().to_numpy()]
-    drop = people["dropout_day"].to_numpy()[dead]
-    p2, d2 = _events_between(rng, dead, drop - 21, np.minimum(drop + 21, end_day), 0.5)
-    person, day = np.concatenate([p1, p2]), np.concatenate([d1, d2])
-    near = np.concatenate([np.zeros(len(p1), bool), np.ones(len(p2), bool)])
-    n = len(person)
-    opened = origin + pd.to_timedelta(day, unit="D")
-    response = opened + pd.to_timedelta(rng.exponential(0.7, n), unit="D")
-    resolved = opened + pd.to_timedelta(rng.exponential(np.where(near, 6, 2), n), unit="D")
-    still_open = (rng.random(n) < 0.05) | (resolved > end)
-    satisfaction = np.clip(np.round(rng.normal(np.where(near, 2.2, 4.0), 0.9)), 1, 5)
-    return pd.DataFrame(
-        {
-            "customer_id": people["customer_id"].to_numpy()[person],
-            "opened_at": opened.round("s"),
-            "category": rng.choice(TICKET_CATEGORIES, n),
-            "first_response_at": response.where(response <= end).round("s"),
-            "resolved_at": resolved.where(~still_open).round("s"),
-            "satisfaction": np.where(still_open, np.nan, satisfaction),
-        }
-    )
-
-
-def _surveys(rng, orders, people, end) -> pd.DataFrame:
-    """NPS surveys after 15% of purchases; low scores near a customer's dropout."""
-    purchases = orders[orders["status"] == "completed"]
-    asked = purchases[rng.random(len(purchases)) < 0.15]
-    answered = asked["ordered_at"] + pd.to_timedelta(rng.uniform(0.5, 5, len(asked)), unit="D")
-    keep = (answered <= end).to_numpy()
-    asked, answered = asked[keep], answered[keep]
-    near = _near_dropout(asked["person"], asked["ordered_at"], people, before=45, after=1)
-    n = len(asked)
-    nps = np.clip(np.round(rng.normal(np.where(near, 4.5, 8.3), 2.0)), 0, 10).astype(int)
-    csat = np.clip(np.round(1 + nps / 2.5 + rng.normal(0, 0.5, n)), 1, 5).astype(int)
-    return pd.DataFrame(
-        {
-            "customer_id": asked["customer_id"].to_numpy(),
-            "answered_at": answered.dt.round("s").to_numpy(),
-            "nps": nps,
-            "csat": csat,
-            "comment": None,
         }
     )
 
@@ -651,6 +606,7 @@ def _truth_customers(people: pd.DataFrame) -> pd.DataFrame:
             "acquired_at": _stamp(origin, people["acquired_day"]),
             "dropout_at": dropout.dt.round("s"),
             "n_repeat_purchases": people["n_repeat"],
+            "dropout_cause": people["dropout_cause"],
         }
     )
 

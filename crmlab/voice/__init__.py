@@ -6,6 +6,7 @@ frames shaped like them) and returns tidy DataFrames; nothing here reads files.
 """
 
 from .changes import compare, period_change, score_table, trend
+from .context import survey_context
 from .drivers import Drivers, drivers
 from .scores import csat, mean_score, nps, nps_interval
 from .service import backlog, ticket_durations, ticket_kpis, ticket_times
@@ -26,6 +27,7 @@ __all__ = [
     "period_change",
     "score_table",
     "surge_alerts",
+    "survey_context",
     "ticket_durations",
     "ticket_kpis",
     "ticket_times",

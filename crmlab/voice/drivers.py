@@ -106,8 +106,8 @@ def _kind(values: pd.Series) -> tuple[str, bool]:
 
 
 def _design(used: pd.DataFrame, features: list[str]):
-    """Design columns per driver (a block of indicator columns for a category, the first
-    level in sorted order as reference) and a table naming each column."""
+    """Design columns per driver (a block of indicator columns for a category, its most
+    common level as reference) and a table naming each column."""
     columns, blocks, names = [], [], []
     for feature in features:
         _, numeric = _kind(used[feature])
@@ -117,12 +117,17 @@ def _design(used: pd.DataFrame, features: list[str]):
             names.append((feature, "", ""))
         else:
             labels = used[feature].astype(str)
-            levels = sorted(labels.unique())
-            if len(levels) < 2:
-                raise ParameterError(f"driver {feature!r} has one value only ({levels}).")
-            dummies = np.column_stack([(labels == level).to_numpy(float) for level in levels[1:]])
+            counts = labels.value_counts()
+            if len(counts) < 2:
+                raise ParameterError(
+                    f"driver {feature!r} has one value only ({counts.index[0]!r})."
+                )
+            # the most common level is the reference: effects read "delivery vs none"
+            reference = sorted(counts.index[counts == counts.max()])[0]
+            levels = sorted(level for level in counts.index if level != reference)
+            dummies = np.column_stack([(labels == level).to_numpy(float) for level in levels])
             columns.append(dummies)
-            names.extend((feature, level, levels[0]) for level in levels[1:])
+            names.extend((feature, level, reference) for level in levels)
         blocks.append(list(range(start, start + columns[-1].shape[1])))
     design = np.column_stack(columns)
     effects = pd.DataFrame(names, columns=["driver", "level", "reference"])

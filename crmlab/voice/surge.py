@@ -122,7 +122,7 @@ def surge_alerts(
         fitted = _fit(
             part[value].to_numpy(float), weights, season, trend_days, threshold, guard_days
         )
-        fitted["cusum"] = _cusum(fitted["z"].to_numpy(), cusum_k)
+        fitted["cusum"] = _cusum(fitted["z"].to_numpy(), cusum_k, threshold)
         parts.append(pd.concat([part[[*keys, "day"]], fitted], axis=1))
     out = pd.concat(parts, ignore_index=True)
     alerts = _alerts(out, keys, metric, threshold, cusum_h)
@@ -181,13 +181,16 @@ def _binomial_se(share: np.ndarray, n: np.ndarray) -> np.ndarray:
     return np.sqrt(np.clip(share * (1 - share), 1e-6, None) / np.maximum(n, 1))
 
 
-def _cusum(z: np.ndarray, k: float) -> np.ndarray:
-    """One-sided upper CUSUM: S_t = max(0, S_(t-1) + min(z_t, CUSUM_CLIP) - k); missing days
-    add nothing. Clipping (a Huber-type CUSUM) leaves single spikes to the spike rule, so a
-    surge of two days does not also ring as a drift for the weeks the sum takes to fall."""
+def _cusum(z: np.ndarray, k: float, threshold: float) -> np.ndarray:
+    """One-sided upper CUSUM: S_t = max(0, S_(t-1) + min(z_t, CUSUM_CLIP) - k). Missing days
+    and spike days (z above ``threshold``, already alerts of their own) add nothing, and
+    clipping (a Huber-type CUSUM) keeps a single odd day from ringing as a drift for the
+    weeks the sum would take to fall back."""
+    steps = np.minimum(np.nan_to_num(z, nan=k), CUSUM_CLIP)
+    steps = np.where(np.nan_to_num(z) > threshold, k, steps)
     out = np.zeros(len(z))
     level = 0.0
-    for i, value in enumerate(np.minimum(np.nan_to_num(z, nan=k), CUSUM_CLIP)):
+    for i, value in enumerate(steps):
         level = max(0.0, level + value - k)
         out[i] = level
     return out

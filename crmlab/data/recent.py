@@ -1,0 +1,45 @@
+"""The latest event before each moment: an as-of join of two contract tables.
+
+"Which ticket did this customer open in the 30 days before answering the survey?" and
+"which order did the answer follow?" are the same question; both the synthetic world and
+``crmlab.voice`` ask it through ``latest_before``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def latest_before(
+    events: pd.DataFrame,
+    at: str,
+    customer_id: pd.Series,
+    moments: pd.Series,
+    columns: list[str],
+    within_days: float | None = None,
+) -> pd.DataFrame:
+    """For each (customer, moment) pair, ``columns`` of that customer's latest event whose
+    ``at`` is at or before the moment (and, with ``within_days``, no more than that many days
+    before it); missing where there is none. Rows come back in the order of the pairs, with
+    the event's own ``at`` among the columns."""
+    asks = pd.DataFrame(
+        {
+            "customer_id": customer_id.to_numpy(),
+            "_moment": pd.to_datetime(moments, utc=True).to_numpy(),
+            "_row": np.arange(len(moments)),
+        }
+    ).sort_values("_moment", kind="stable")
+    known = events[["customer_id", at, *[c for c in columns if c != at]]].dropna(subset=[at])
+    known = known.sort_values(at, kind="stable")
+    known[at] = pd.to_datetime(known[at], utc=True)
+    merged = pd.merge_asof(
+        asks,
+        known,
+        left_on="_moment",
+        right_on=at,
+        by="customer_id",
+        tolerance=None if within_days is None else pd.Timedelta(days=within_days),
+        direction="backward",
+    ).sort_values("_row")
+    return merged[[at, *[c for c in columns if c != at]]].reset_index(drop=True)
