@@ -48,7 +48,8 @@ def test_slow_handling_makes_customers_leave(big_world):
     purchases = big_world.orders[big_world.orders["status"] == "completed"]
     last_order = purchases.groupby("customer_id")["ordered_at"].max()  # refunds come later
     dropout = truth.set_index("customer_id").loc[lost["customer_id"], "dropout_at"]
-    assert (last_order.reindex(dropout.index) <= dropout + pd.Timedelta(days=1)).all()
+    seen = last_order.reindex(dropout.index).dropna()  # a duplicate record may hold them all
+    assert (seen <= dropout[seen.index] + pd.Timedelta(days=1)).all()
 
 
 def test_tickets_have_channels_reopens_and_open_ones(big_world):
