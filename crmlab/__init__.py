@@ -23,6 +23,7 @@ _SUBMODULES = (
     "plots",
     "reports",
     "segment",
+    "voice",
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,6 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
         plots,
         reports,
         segment,
+        voice,
     )
 
 

@@ -503,3 +503,56 @@ def curves(
     _readable_dates(ax, tidy[x])
     ax.legend()
     return ax
+
+
+def band_trend(
+    table: pd.DataFrame,
+    x: str,
+    value: str,
+    title: str,
+    ylabel: str,
+    group: str | None = None,
+    low: str = "ci_low",
+    high: str = "ci_high",
+    ax=None,
+):
+    """A score over time with its interval as a band, one line per ``group``; periods with
+    no value (suppressed for too few answers) leave a gap rather than a guess."""
+    ax = _axes(ax)
+    parts = [(None, table)] if group is None else list(table.groupby(group, sort=True))
+    for i, (label, part) in enumerate(parts):
+        part = part.sort_values(x)
+        color = PALETTE[i % len(PALETTE)]
+        ax.plot(
+            part[x],
+            part[value],
+            lw=2,
+            marker="o",
+            ms=3,
+            color=color,
+            label=None if label is None else str(label),
+        )
+        ax.fill_between(part[x], part[low], part[high], color=color, alpha=0.15, lw=0)
+    ax.set(title=title, xlabel="", ylabel=ylabel)
+    _readable_dates(ax, table[x])
+    if group is not None:
+        ax.legend()
+    return ax
+
+
+def monitor(series: pd.DataFrame, alerts: pd.DataFrame, title: str, ylabel: str, ax=None):
+    """One monitored series: what happened (grey), what was expected (blue), the spike
+    limit (dashed) and the alert days (red dots)."""
+    ax = _axes(ax, (9, 3.2))
+    ax.plot(series["day"], series["observed"], color=PALETTE[5], lw=1, label="observed")
+    ax.plot(series["day"], series["expected"], color=PALETTE[0], lw=1.5, label="expected")
+    ax.plot(series["day"], series["upper"], color=PALETTE[3], lw=1, ls="--", label="alert limit")
+    if len(alerts):
+        ax.scatter(
+            alerts["day"], alerts["observed"], color=PALETTE[3], zorder=3, s=25, label="alert"
+        )
+    ax.set(title=title, xlabel="", ylabel=ylabel)
+    ax.yaxis.set_major_formatter(COMPACT_TICKS)
+    _readable_dates(ax, series["day"])
+    ax.legend(loc="upper left", fontsize=8)
+    return ax

@@ -134,6 +134,10 @@ def test_features_and_labels_match_a_direct_computation(world):
         ]
         still_open = t["resolved_at"].isna() | (t["resolved_at"] > cutoff)
         assert row["tickets_open"] == still_open.sum()
+        done_by = t["resolved_at"].where(~still_open, cutoff)
+        recent = t["opened_at"] > cutoff - pd.Timedelta(days=365)
+        slow = (done_by - t["opened_at"]) > pd.Timedelta(days=5)
+        assert row["slow_tickets_365d"] == (recent & slow).sum()
         s = world.surveys[
             (world.surveys["customer_id"] == cid) & (world.surveys["answered_at"] <= cutoff)
         ]

@@ -59,3 +59,28 @@ def test_tickets_have_channels_reopens_and_open_ones(big_world):
     assert tickets["resolved_at"].isna().sum() > 0
     first_seen = big_world.customers.set_index("customer_id")["first_seen_at"]
     assert (tickets["opened_at"] >= first_seen.reindex(tickets["customer_id"]).to_numpy()).all()
+
+
+def test_complaint_churn_points_the_planted_way(big_world):
+    from crmlab.features import cutoff_schedule
+
+    cutoffs = cutoff_schedule(big_world.as_of, 6, 60, 90)
+    result = voice.complaint_churn(big_world, cutoffs, n_boot=100)
+    table = result.table.set_index("group")
+    assert list(table.index) == ["no complaint", "resolved fast", "resolved slowly", "still open"]
+    slow, fast = table.loc["resolved slowly"], table.loc["resolved fast"]
+    assert slow["adjusted_churn_rate"] > fast["adjusted_churn_rate"]
+    assert slow["difference_ci_low"] > 0  # slow handling: more churn than no complaint
+    assert slow["ci_low"] <= slow["adjusted_churn_rate"] <= slow["ci_high"]
+    assert "Observational" in result.note
+    again = voice.complaint_churn(big_world, cutoffs, n_boot=100)
+    pd.testing.assert_frame_equal(result.table, again.table)  # same random_state, same numbers
+
+
+def test_complaint_churn_needs_tickets_and_both_kinds_of_customer(big_world):
+    from crmlab.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="needs the tickets table"):
+        voice.complaint_churn(big_world.replace(tickets=None), [big_world.as_of])
+    with pytest.raises(ParameterError, match="fast_hours=0"):
+        voice.complaint_churn(big_world, [big_world.as_of], fast_hours=0)

@@ -222,6 +222,7 @@ TABLES: dict[str, TableSpec] = {
                     rule=">= opened_at",
                 ),
                 _c("channel", "text", "How the customer got in touch: email, phone, chat, ..."),
+                _c("text", "text", "What the customer wrote (may hold personal data).", pii=True),
                 _c("reopens", "integer", "Times the ticket was reopened after a resolution."),
                 _c("satisfaction", "number", "Satisfaction with the resolution.", rule="1..5"),
             ),

@@ -38,6 +38,7 @@ def load(
     sep: str = ",",
     encoding: str = "utf-8",
     pii: bool = False,
+    comments: bool = False,
     columns: dict | None = None,
     dayfirst: bool | None = None,
     timezone: str = "UTC",
@@ -58,6 +59,9 @@ def load(
     pii: keep personal-data columns (identity resolution only). By default they are dropped
         and customers who asked for erasure are removed with their rows; ``data.notes`` says
         what was removed (``crmlab.data.privacy.for_analysis``).
+    comments: keep the free-text columns (survey comments, ticket texts), scrubbed of
+        e-mails, phone numbers and the writer's name (``crmlab.data.scrub``). Off by
+        default: free text is personal data until scrubbed.
     columns: your column names for contract columns, ``{contract_name: your_name}`` (applied
         to every table that has ``your_name``), or per table ``{"orders": {...}}``. For a
         repeatable import (amounts from quantity x price, order lines, cancellations,
@@ -70,7 +74,7 @@ def load(
     """
     text = str(path)
     if text in BUILTIN_DATASETS and not Path(text).exists():
-        return for_analysis(BUILTIN_DATASETS[text].load(), pii=pii)
+        return for_analysis(BUILTIN_DATASETS[text].load(), pii=pii, comments=comments)
     if is_database_url(text):
         tables = contract_tables(text)
         raw, meta, truth, p = {t: _from_arrow(a) for t, a in tables.items()}, {}, None, redact(text)
@@ -81,7 +85,7 @@ def load(
     currency = meta.get("currency")
     data = CRMData(**raw, as_of=declared, currency=currency, source=str(p), truth=truth)
     dates = DateRule(dayfirst=dayfirst, timezone=timezone)
-    return for_analysis(validate(data, on_error=on_error, dates=dates), pii=pii)
+    return for_analysis(validate(data, on_error=on_error, dates=dates), pii=pii, comments=comments)
 
 
 def _from_arrow(table) -> pd.DataFrame:

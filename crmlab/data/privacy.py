@@ -36,13 +36,16 @@ def age_band(birth_date: pd.Series, as_of: pd.Timestamp) -> pd.Series:
     return bands.where(years.notna(), "unknown")
 
 
-def for_analysis(data, pii: bool = False):
+def for_analysis(data, pii: bool = False, comments: bool = False):
     """The data set as analyses may see it (see the module docstring); notes say what changed.
 
     pii=True keeps the personal-data columns (only for identity resolution and similar
-    data-steward work; never for stakeholder reports).
+    data-steward work; never for stakeholder reports). comments=True keeps the free-text
+    columns (survey comments, ticket texts) scrubbed of e-mails, phone numbers and the
+    writer's name (``crmlab.data.scrub``), for reading what customers write.
     """
     from .contract import PII_COLUMNS
+    from .scrub import TEXT_COLUMNS, scrub_text, writer_names
 
     notes = list(data.notes)
     changes = {}
@@ -65,11 +68,28 @@ def for_analysis(data, pii: bool = False):
                 f"removed {len(gone):,} customers who asked for erasure"
                 + (f" and their {', '.join(removed)}" if removed else "")
             )
+    if comments and not pii:
+        customers = changes.get("customers", data.customers)
+        kept = []
+        for name, column in TEXT_COLUMNS.items():
+            frame = changes.get(name, getattr(data, name))
+            if frame is None or column not in frame:
+                continue
+            names = writer_names(customers, frame["customer_id"])
+            changes[name] = frame.assign(**{column: scrub_text(frame[column], names)})
+            kept.append(f"{int(frame[column].notna().sum()):,} {name}.{column}")
+        if kept:
+            notes.append(
+                f"free text kept for reading, scrubbed of e-mails, phone numbers and the "
+                f"writer's name: {', '.join(kept)}"
+            )
     if not pii:
         dropped = []
         for name, columns in PII_COLUMNS.items():
             frame = changes.get(name, getattr(data, name))
             present = [c for c in columns if frame is not None and c in frame]
+            if comments:
+                present = [c for c in present if c != TEXT_COLUMNS.get(name)]
             present += extra_personal_columns(name, frame)
             if not present:
                 continue

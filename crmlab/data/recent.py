@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+_MOMENT = "datetime64[us, UTC]"  # one resolution on both sides, as merge_asof requires
+
 
 def latest_before(
     events: pd.DataFrame,
@@ -26,13 +28,13 @@ def latest_before(
     asks = pd.DataFrame(
         {
             "customer_id": customer_id.to_numpy(),
-            "_moment": pd.to_datetime(moments, utc=True).to_numpy(),
+            "_moment": pd.to_datetime(moments, utc=True).astype(_MOMENT).to_numpy(),
             "_row": np.arange(len(moments)),
         }
     ).sort_values("_moment", kind="stable")
     known = events[["customer_id", at, *[c for c in columns if c != at]]].dropna(subset=[at])
     known = known.sort_values(at, kind="stable")
-    known[at] = pd.to_datetime(known[at], utc=True)
+    known[at] = pd.to_datetime(known[at], utc=True).astype(_MOMENT)
     merged = pd.merge_asof(
         asks,
         known,

@@ -165,13 +165,16 @@ def generate(
     orders = _order_details(rng, orders, people, params, end)
     customers = _customers(rng, people, params)
     touchpoints = pd.concat([_engagement(rng, people, end), contacts], ignore_index=True)
-    surveys = survey_answers(voice_rng, orders, people, tickets, end)
+    surveys = survey_answers(voice_rng, orders, people, tickets, customers, end)
     customers, orders, touchpoints, duplicates = _duplicate_records(
         rng, customers, orders, touchpoints, params
     )
     customers, identity_errors = plant_errors(  # last: the draws above stay as they were
         rng, customers, duplicates, params.identity_error_share, params.family_phone_share
     )
+    surveys = _numbered(_sorted(surveys, "answered_at", "customer_id"), "S", "response_id")
+    truth_columns = [c for c in surveys.columns if c.startswith("_truth_")]
+    comment_truth = surveys[["response_id", *truth_columns]].dropna(subset=truth_columns[:1])
     truth = Truth(
         params={
             **asdict(params),
@@ -187,6 +190,7 @@ def generate(
             "customers": _truth_customers(people),
             "duplicates": duplicates,
             "identity_errors": identity_errors,
+            "comments": comment_truth.rename(columns=lambda c: c.removeprefix("_truth_")),
         },
     )
     data = CRMData(
@@ -200,7 +204,7 @@ def generate(
         tickets=_numbered(
             _sorted(tickets.drop(columns="person"), "opened_at", "customer_id"), "K", "ticket_id"
         ),
-        surveys=_numbered(_sorted(surveys, "answered_at", "customer_id"), "S", "response_id"),
+        surveys=surveys.drop(columns=truth_columns),
         as_of=end,
         currency=SYNTHETIC_CURRENCY,
         source=f"synthetic world (random_state={random_state!r}, n_customers={n_customers:,})",

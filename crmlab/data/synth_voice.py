@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .recent import latest_before
+from .synth_text import comments
 
 DAY = pd.Timedelta(days=1)
 TICKET_CATEGORIES = ("delivery", "billing", "product", "returns", "account")
@@ -102,8 +103,9 @@ def service_tickets(rng, people: pd.DataFrame, orders: pd.DataFrame, end: pd.Tim
     return tickets, orders, truth
 
 
-def survey_answers(rng, orders: pd.DataFrame, people: pd.DataFrame, tickets: pd.DataFrame, end):
-    """NPS and CSAT answers after a share of purchases, scored by the planted drivers."""
+def survey_answers(rng, orders, people, tickets, customers, end) -> pd.DataFrame:
+    """NPS and CSAT answers after a share of purchases, scored by the planted drivers, with
+    comments (``synth_text``); the comments' truth rides along in ``_truth_*`` columns."""
     purchases = orders[orders["status"] == "completed"]
     asked = purchases[rng.random(len(purchases)) < SURVEY_SHARE]
     answered = asked["ordered_at"] + pd.to_timedelta(rng.uniform(0.5, 5, len(asked)), unit="D")
@@ -127,15 +129,20 @@ def survey_answers(rng, orders: pd.DataFrame, people: pd.DataFrame, tickets: pd.
     n = len(asked)
     nps = np.clip(np.round(rng.normal(expected, e["noise_sd"])), 0, 10).astype(int)
     csat = np.clip(np.round(1 + nps / 2.5 + rng.normal(0, 0.5, n)), 1, 5).astype(int)
-    return pd.DataFrame(
+    contacts = customers.set_index("customer_id").reindex(asked["customer_id"])
+    texts, truth = comments(
+        rng, nps, context["ticket_category"], contacts[["name", "email", "phone"]]
+    )
+    answers = pd.DataFrame(
         {
             "customer_id": asked["customer_id"].to_numpy(),
             "answered_at": answered.dt.round("s").to_numpy(),
             "nps": nps,
             "csat": csat,
-            "comment": None,
+            "comment": pd.Series(texts, dtype="str"),
         }
     )
+    return pd.concat([answers, truth.add_prefix("_truth_")], axis=1)
 
 
 def recent_ticket(tickets: pd.DataFrame, customer_id: pd.Series, at: pd.Series) -> pd.DataFrame:
@@ -214,10 +221,13 @@ def _slow_service_churn(rng, tickets, orders, people, near, end_day):
     people.loc[earlier.index, "dropout_day"] = earlier.to_numpy()
     people.loc[earlier.index, "dropout_cause"] = "slow service"
     origin = people.attrs["origin"]
-    limit = people["dropout_day"].to_numpy()
+    # only the leavers lose anything: comparing everyone's orders with their (unrounded)
+    # dropout day would also cut purchase-process dropouts' last order, rounded to the second
+    limit = np.full(len(people), np.inf)
+    limit[earlier.index] = earlier.to_numpy()
     order_day = ((orders["ordered_at"] - origin) / DAY).to_numpy(float)
-    keep = ~(order_day > limit[orders["person"].to_numpy()])
-    ticket_keep = ~(tickets["day"].to_numpy() > limit[tickets["person"].to_numpy()] + 1)
+    keep = order_day <= limit[orders["person"].to_numpy()]
+    ticket_keep = tickets["day"].to_numpy() <= limit[tickets["person"].to_numpy()] + 1
     orders = orders[keep].reset_index(drop=True)
     people["n_repeat"] = np.bincount(orders["person"], minlength=len(people)) - 1
     return tickets[ticket_keep].reset_index(drop=True), orders, len(earlier)

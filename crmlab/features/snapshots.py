@@ -26,6 +26,8 @@ refund_rate (refund rows / all order rows), share_<channel> (channel mix; the ch
 most used before the first cutoff), touchpoints_90d,
 email_opens_90d, visits_90d (views and visits), days_since_touchpoint, tickets_365d,
 tickets_open (opened at or before the cutoff and not resolved by then), days_since_ticket,
+slow_tickets_365d (tickets of the last year that took more than SLOW_TICKET_DAYS to resolve,
+or had been open that long at the cutoff: how the customer was served, not just how often),
 last_nps, nps_change (last minus the one before), campaign_contacts_365d (treated
 assignments), signup_channel (categorical). ``crmlab.churn.snapshots`` adds p_alive (BG/NBD
 at the cutoff) on request.
@@ -46,9 +48,12 @@ from ..units import check_days, days_interval
 from .inputs import table_view
 from .orders_view import is_refund
 
+SLOW_TICKET_DAYS = 5  # a ticket resolved later than this was handled slowly
 MAX_CHANNELS = 8  # channel-mix columns for the most frequent channels only
 CATEGORICAL = ("signup_channel",)
 ID_COLUMNS = ("customer_id", "cutoff", "churned")
+# when a ticket stopped counting as open, as seen at the cutoff: its resolution, or the cutoff
+_RESOLVED_BY_CUTOFF = "CASE WHEN t.resolved_at <= k.cutoff THEN t.resolved_at ELSE k.cutoff END"
 
 
 @dataclass(frozen=True)
@@ -491,7 +496,11 @@ def _sql(channels: list[str], contractual: bool, cutoffs: list[pd.Timestamp], li
                count(*) FILTER (WHERE t.opened_at > k.cutoff - to_days(365)) AS tickets_365d,
                count(*) FILTER (WHERE t.resolved_at IS NULL OR t.resolved_at > k.cutoff)
                    AS tickets_open,
-               {days_between("max(t.opened_at)", "k.cutoff")} AS days_since_ticket
+               {days_between("max(t.opened_at)", "k.cutoff")} AS days_since_ticket,
+               count(*) FILTER (
+                   WHERE t.opened_at > k.cutoff - to_days(365)
+                     AND {days_between("t.opened_at", _RESOLVED_BY_CUTOFF)} > {SLOW_TICKET_DAYS}
+               ) AS slow_tickets_365d
         FROM tickets_source t JOIN cutoffs_source k ON t.opened_at <= k.cutoff
         GROUP BY t.customer_id, k.cutoff
     ),
@@ -528,6 +537,7 @@ def _sql(channels: list[str], contractual: bool, cutoffs: list[pd.Timestamp], li
            coalesce(t.visits_90d, 0) AS visits_90d, t.days_since_touchpoint,
            coalesce(x.tickets_365d, 0) AS tickets_365d,
            coalesce(x.tickets_open, 0) AS tickets_open, x.days_since_ticket,
+           coalesce(x.slow_tickets_365d, 0) AS slow_tickets_365d,
            n.last_nps, n.nps_change,
            coalesce(c.campaign_contacts_365d, 0) AS campaign_contacts_365d,
            cs.s AS signup_channel

@@ -16,16 +16,17 @@ import pandas as pd
 _TOLERANCE = 1e-12  # S(t) computed as a product can miss 0.5 by a rounding error
 
 
-def km_steps(groups: pd.DataFrame, durations, events) -> pd.DataFrame:
+def km_steps(groups: pd.DataFrame, times, events) -> pd.DataFrame:
     """The Kaplan-Meier curve of each group: one row per (group, distinct time) with
     ``time``, ``at_risk``, ``events`` and ``survival`` (S just after that time).
 
-    groups: a frame of group labels (zero columns for one curve), aligned with durations and
-    events (1/True = the event happened, 0/False = censored).
+    groups: a frame of group labels (zero columns for one curve), aligned with ``times``
+    (each row's time to the event or to censoring, all in one unit) and ``events``
+    (1/True = the event happened, 0/False = censored).
     """
     keys = list(groups.columns)
     frame = groups.reset_index(drop=True).assign(
-        time=np.asarray(durations, float), events=np.asarray(events, float), n=1.0
+        time=np.asarray(times, float), events=np.asarray(events, float), n=1.0
     )
     if keys:
         steps = frame.groupby([*keys, "time"], sort=True, dropna=False, observed=True)[
