@@ -10,6 +10,8 @@ done), and NaN when the curve never gets that low (too many still open).
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
@@ -22,33 +24,60 @@ def km_steps(groups: pd.DataFrame, times, events) -> pd.DataFrame:
 
     groups: a frame of group labels (zero columns for one curve), aligned with ``times``
     (each row's time to the event or to censoring, all in one unit) and ``events``
-    (1/True = the event happened, 0/False = censored).
+    (1/True = the event happened, 0/False = censored). Rows are ordered by (group, time),
+    then every curve comes from running sums over all groups at once.
     """
     keys = list(groups.columns)
-    frame = groups.reset_index(drop=True).assign(
-        time=np.asarray(times, float), events=np.asarray(events, float), n=1.0
+    time = np.asarray(times, float)
+    event = np.asarray(events, float)
+    if keys:
+        codes = groups.groupby(keys, sort=True, dropna=False, observed=True).ngroup().to_numpy()
+    else:
+        codes = np.zeros(len(time), dtype=np.int64)
+    order = _by_group_then_time(codes, time)
+    code, time, event = codes[order], time[order], event[order]
+    if len(time) == 0:
+        return pd.DataFrame(columns=[*keys, "time", "at_risk", "events", "survival"])
+    step = np.ones(len(time), bool)
+    step[1:] = (code[1:] != code[:-1]) | (time[1:] != time[:-1])
+    starts = np.flatnonzero(step)
+    events_at = np.add.reduceat(event, starts)
+    step_code = code[starts]
+    size = np.bincount(code)
+    group_end = np.cumsum(size)  # position after each group's last row, in sorted order
+    at_risk = (group_end[step_code] - starts).astype(float)  # rows of the group with time >= t
+    # S(t) as a product per group = exp(running sum of log(1 - d/n)) from the group's start;
+    # a step with d = n (everyone left had the event) sends S to 0 for the rest of the group
+    final = events_at >= at_risk
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_step = np.where(final, 0.0, np.log1p(-events_at / at_risk))
+    first_step = np.ones(len(starts), bool)
+    first_step[1:] = step_code[1:] != step_code[:-1]
+    lengths = np.diff(np.append(np.flatnonzero(first_step), len(starts)))
+    running, dead = np.cumsum(log_step), np.cumsum(final)
+    at_start = np.repeat(running[first_step] - log_step[first_step], lengths)
+    dead_before = np.repeat(dead[first_step] - final[first_step], lengths)
+    survival = np.where(dead > dead_before, 0.0, np.exp(running - at_start))
+    steps = pd.DataFrame(
+        {"time": time[starts], "at_risk": at_risk, "events": events_at, "survival": survival}
     )
     if keys:
-        steps = frame.groupby([*keys, "time"], sort=True, dropna=False, observed=True)[
-            ["events", "n"]
-        ].sum()
-        steps = steps.reset_index()
-        by_group = steps.groupby(keys, sort=False, dropna=False, observed=True)
-        # at risk at t: the group's rows with time >= t (its total minus those before t)
-        at_risk = by_group["n"].transform("sum") - by_group["n"].cumsum() + steps["n"]
-    else:
-        steps = frame.groupby("time", sort=True)[["events", "n"]].sum().reset_index()
-        at_risk = steps["n"][::-1].cumsum()[::-1]
-    steps["at_risk"] = at_risk.to_numpy()
-    with np.errstate(divide="ignore"):
-        log_step = np.log1p(-steps["events"].to_numpy() / steps["at_risk"].to_numpy())
-    steps["log_s"] = log_step
-    if keys:
-        log_s = steps.groupby(keys, sort=False, dropna=False, observed=True)["log_s"].cumsum()
-    else:
-        log_s = steps["log_s"].cumsum()
-    steps["survival"] = np.exp(log_s.to_numpy())
+        labels = groups.iloc[order[starts]][keys].reset_index(drop=True)
+        steps = pd.concat([labels, steps], axis=1)
     return steps[[*keys, "time", "at_risk", "events", "survival"]]
+
+
+def _by_group_then_time(codes: np.ndarray, time: np.ndarray) -> np.ndarray:
+    """Row order by group, then time: a stable radix partition by group, then a sort of each
+    group's times (small sorts stay in cache; one sort of millions of (group, time) pairs is
+    several times slower)."""
+    by_group = np.argsort(codes, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(codes))])
+    parts = [
+        segment[np.argsort(time[segment], kind="stable")]
+        for segment in (by_group[a:b] for a, b in itertools.pairwise(bounds))
+    ]
+    return np.concatenate(parts) if parts else by_group
 
 
 def km_quantiles(steps: pd.DataFrame, keys: list[str], quantiles) -> pd.DataFrame:
