@@ -82,5 +82,5 @@ def test_complaint_churn_needs_tickets_and_both_kinds_of_customer(big_world):
 
     with pytest.raises(ParameterError, match="needs the tickets table"):
         voice.complaint_churn(big_world.replace(tickets=None), [big_world.as_of])
-    with pytest.raises(ParameterError, match="fast_hours=0"):
-        voice.complaint_churn(big_world, [big_world.as_of], fast_hours=0)
+    with pytest.raises(ParameterError, match="fast_within=0"):
+        voice.complaint_churn(big_world, [big_world.as_of], fast_within=0)

@@ -62,7 +62,7 @@ def test_topics_recover_the_planted_english_topics(world):
     purity = assigned.groupby("topic")["planted"].agg(
         lambda s: s.value_counts(normalize=True).iloc[0]
     )
-    assert (purity > 0.9).all() and assigned["topic"].nunique() == 5
+    assert (purity > 0.8).all() and assigned["topic"].nunique() == 5
     assert len(found.terms) == 5 * 8 and all(" / " in label for label in found.labels.values())
 
 

@@ -9,9 +9,9 @@ away complains *and* leaves) can remain.
 
 Design: churn snapshots (``features.churn_snapshots``) at several cutoffs; at each cutoff a
 customer is in one group by their latest ticket opened in the ``window_days`` before it —
-*resolved fast* (within ``fast_hours``), *resolved slowly*, *still open* — or in *no
-complaint* when they had no ticket in the year before; customers with only older tickets are
-left out. Churned = no purchase in the ``horizon_days`` after the cutoff. A logistic
+*resolved fast* (within ``fast_within``, in ``time_unit``), *resolved slowly*, *still
+open* — or in *no complaint* when they had no ticket in the year before; customers with only
+older tickets are left out. Churned = no purchase in the ``horizon_days`` after the cutoff. A logistic
 regression of churn on the group and the RFM covariates then gives each group's *adjusted*
 churn rate by standardisation: the average predicted churn of the complainers had they all
 been in that group (g-computation), with a bootstrap over customers for the intervals.
@@ -31,7 +31,7 @@ from ..errors import ParameterError
 from ..features import churn_snapshots
 from ..intervals import check_alpha
 from ..randomness import RandomState, generator
-from ..units import check_days
+from ..units import check_days, days_per_unit
 
 GROUPS = ("no complaint", "resolved fast", "resolved slowly", "still open")
 COVARIATES = ("recency_days", "n_orders", "revenue", "tenure_days", "orders_90d")
@@ -50,18 +50,24 @@ class ComplaintChurn:
         ``churn_rate`` (raw), ``adjusted_churn_rate`` (standardised to the complainers'
         covariates) with ``ci_low``/``ci_high``, and ``difference`` (adjusted, against no
         complaint) with ``difference_ci_low``/``difference_ci_high``.
-    horizon_days, window_days, fast_hours: the definitions used. note: the caveat to show.
+    horizon_days, window_days, fast_within (in time_unit): the definitions used. note: the
+    caveat to show.
     """
 
     table: pd.DataFrame
     horizon_days: float
     window_days: float
-    fast_hours: float
+    fast_within: float
+    time_unit: str = "h"
     note: str = OBSERVATIONAL
 
 
 def complaint_groups(
-    tickets: pd.DataFrame, snapshots: pd.DataFrame, window_days: float, fast_hours: float
+    tickets: pd.DataFrame,
+    snapshots: pd.DataFrame,
+    window_days: float,
+    fast_within: float,
+    time_unit: str = "h",
 ) -> pd.Series:
     """The group of each snapshot row (see the module docstring); missing = left out."""
     rows = snapshots[["customer_id", "cutoff"]].reset_index(drop=True)
@@ -71,12 +77,12 @@ def complaint_groups(
     age = (latest["cutoff"] - latest["opened_at"]) / pd.Timedelta(days=1)
     resolved = pd.to_datetime(latest["resolved_at"], utc=True)
     done = resolved.notna() & (resolved <= latest["cutoff"])
-    hours = (resolved - latest["opened_at"]) / pd.Timedelta(hours=1)
+    taken = (resolved - latest["opened_at"]) / pd.Timedelta(days=days_per_unit(time_unit))
     group = pd.Series(pd.NA, index=rows.index, dtype="object")
     group[latest["opened_at"].isna() | (age > 365)] = GROUPS[0]
     recent = age <= window_days
-    group[recent & done & (hours <= fast_hours)] = GROUPS[1]
-    group[recent & done & (hours > fast_hours)] = GROUPS[2]
+    group[recent & done & (taken <= fast_within)] = GROUPS[1]
+    group[recent & done & (taken > fast_within)] = GROUPS[2]
     group[recent & ~done] = GROUPS[3]
     return group
 
@@ -86,7 +92,8 @@ def complaint_churn(
     cutoffs,
     horizon_days: float = 90,
     window_days: float = 30,
-    fast_hours: float = 48,
+    fast_within: float = 48,
+    time_unit: str = "h",
     alpha: float = 0.05,
     n_boot: int = 200,
     random_state: RandomState = 0,
@@ -98,11 +105,16 @@ def complaint_churn(
     check_days(window_days, "window_days")
     if data.tickets is None:
         raise ParameterError("complaint_churn needs the tickets table.")
-    if isinstance(fast_hours, bool) or not isinstance(fast_hours, int | float) or fast_hours <= 0:
-        raise ParameterError(f"fast_hours={fast_hours!r} must be a number of hours > 0.")
+    days_per_unit(time_unit)
+    if (
+        isinstance(fast_within, bool)
+        or not isinstance(fast_within, int | float)
+        or fast_within <= 0
+    ):
+        raise ParameterError(f"fast_within={fast_within!r} must be a duration > 0 in time_unit.")
     snaps = churn_snapshots(data, cutoffs, horizon_days, engine=engine).table
     snaps = snaps.assign(
-        group=complaint_groups(data.tickets, snaps, window_days, fast_hours).to_numpy()
+        group=complaint_groups(data.tickets, snaps, window_days, fast_within, time_unit).to_numpy()
     )
     snaps = snaps.dropna(subset=["group"]).reset_index(drop=True)
     present = [g for g in GROUPS if (snaps["group"] == g).any()]
@@ -131,7 +143,9 @@ def complaint_churn(
             "difference_ci_high": diff_high,
         }
     )
-    return ComplaintChurn(table, float(horizon_days), float(window_days), float(fast_hours))
+    return ComplaintChurn(
+        table, float(horizon_days), float(window_days), float(fast_within), time_unit
+    )
 
 
 def _design(snaps: pd.DataFrame, present: list[str], group: str | None = None) -> np.ndarray:
