@@ -11,10 +11,11 @@ Design: churn snapshots (``features.churn_snapshots``) at several cutoffs; at ea
 customer is in one group by their latest ticket opened in the ``window_days`` before it —
 *resolved fast* (within ``fast_within``, in ``time_unit``), *resolved slowly*, *still
 open* — or in *no complaint* when they had no ticket in the year before; customers with only
-older tickets are left out. Churned = no purchase in the ``horizon_days`` after the cutoff. A logistic
-regression of churn on the group and the RFM covariates then gives each group's *adjusted*
-churn rate by standardisation: the average predicted churn of the complainers had they all
-been in that group (g-computation), with a bootstrap over customers for the intervals.
+older tickets are left out. Churned = no purchase in the ``horizon_days`` after the cutoff.
+A logistic regression of churn on the group and the RFM covariates then gives each group's
+*adjusted* churn rate by standardisation: the average predicted churn of the complainers had
+they all been in that group (g-computation), with a bootstrap over customers for the
+intervals.
 """
 
 from __future__ import annotations
