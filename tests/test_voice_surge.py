@@ -40,6 +40,7 @@ def _world(seed: int, years: int = 2, surges=(), drift=None) -> pd.DataFrame:
 def test_quiet_years_raise_at_most_one_false_alarm_per_year(seed):
     alerts = voice.surge_alerts(_world(seed), "complaints", by="category").alerts
     assert len(alerts) <= 2  # two years of five categories
+    assert pd.api.types.is_datetime64_any_dtype(alerts["day"])  # typed even when empty
     assert list(alerts.columns) == [
         "category",
         "day",
@@ -132,3 +133,18 @@ def test_bad_series_and_arguments():
         voice.surge_alerts(_world(0), "x", value="share")
     with pytest.raises(ParameterError, match="threshold=0"):
         voice.surge_alerts(_world(0), "x", by="category", threshold=0)
+
+
+def test_weekly_counts_and_a_weekly_surge():
+    rng = np.random.default_rng(8)
+    days = pd.date_range("2022-01-03", "2024-12-29", freq="D", tz="UTC")
+    per_day = rng.poisson(np.where((days >= "2024-10-07") & (days < "2024-10-14"), 30, 10))
+    tickets = pd.DataFrame({"opened_at": np.repeat(days, per_day) + pd.Timedelta(hours=9)})
+    weeks = voice.daily_counts(tickets, "opened_at", "2024-12-29 23:00", period="W")
+    assert (weeks["day"].dt.day_of_week == 0).all() and weeks["count"].sum() == len(tickets)
+    alerts = voice.surge_alerts(
+        weeks, "tickets per week", season=1, trend_days=27, guard_days=8
+    ).alerts
+    assert list(alerts["day"].dt.strftime("%Y-%m-%d")) == ["2024-10-07"]
+    with pytest.raises(ParameterError, match="period='M'"):
+        voice.daily_counts(tickets, "opened_at", "2024-12-29", period="M")

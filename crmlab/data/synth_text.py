@@ -242,6 +242,17 @@ def comments(rng, nps: np.ndarray, ticket_category: pd.Series, contacts: pd.Data
     return texts, truth.where(pd.DataFrame({c: wrote for c in truth.columns}))
 
 
+def ticket_texts(rng, category: np.ndarray) -> list[str]:
+    """What customers wrote when opening a ticket: about the ticket's topic, mostly
+    complaints (70%), otherwise plain questions; a quarter in Chinese."""
+    n = len(category)
+    topic = pd.Series(category).map(TOPIC_OF_TICKET).fillna("service").to_numpy()
+    tone = np.where(rng.random(n) < 0.7, "negative", "neutral")
+    chinese = rng.random(n) < CHINESE_SHARE
+    pick = rng.integers(0, 3, n)
+    return [SENTENCES[topic[i]][tone[i]][1 if chinese[i] else 0][pick[i]] for i in range(n)]
+
+
 def _signature(person: pd.Series, kind: str, chinese: bool) -> str:
     value = person[kind]
     if chinese:

@@ -2,9 +2,10 @@
 truth for ``crmlab.voice``.
 
 * Tickets arrive at a low rate while a customer is active and in a burst around their
-  dropout. Each has a contact channel (e-mail, phone, chat: first answers come at different
-  speeds), a resolution time by category (lognormal), sometimes a reopening, a satisfaction
-  rating; tickets still being worked on at the end are open.
+  dropout. Each has what the customer wrote (``synth_text.ticket_texts``), a contact channel
+  (e-mail, phone, chat: first answers come at different speeds), a resolution time by
+  category (lognormal), sometimes a reopening, a satisfaction rating; tickets still being
+  worked on at the end are open.
 * **Slow handling causes churn**: a customer whose ticket takes longer than
   ``SLOW_AFTER_HOURS`` to resolve (or is never resolved) leaves right then with chance
   ``SLOW_CHURN``, if they had not already; their later orders and tickets are removed.
@@ -23,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .recent import latest_before
-from .synth_text import comments
+from .synth_text import comments, ticket_texts
 
 DAY = pd.Timedelta(days=1)
 TICKET_CATEGORIES = ("delivery", "billing", "product", "returns", "account")
@@ -84,6 +85,7 @@ def service_tickets(rng, people: pd.DataFrame, orders: pd.DataFrame, end: pd.Tim
     tickets, orders, forced = _slow_service_churn(rng, tickets, orders, people, near, end_day)
     tickets = _timestamps(tickets, origin, end)
     tickets["customer_id"] = people["customer_id"].to_numpy()[tickets["person"]]
+    tickets["text"] = pd.Series(ticket_texts(rng, tickets["category"].to_numpy()), dtype="str")
     surge_first = origin + pd.to_timedelta(surge, unit="D")
     truth = {
         "slow_after_hours": SLOW_AFTER_HOURS,

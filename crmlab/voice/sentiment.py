@@ -40,14 +40,11 @@ def sentiment(texts: pd.Series) -> pd.DataFrame:
     """Per text: ``language`` ("en"/"zh"), ``score`` (-1 very negative .. 1 very positive)
     and ``label`` (negative / neutral / positive); all missing where the text is empty.
     The index is the input's."""
-    language = pd.Series(np.nan, index=texts.index, dtype="object")
-    score = pd.Series(np.nan, index=texts.index, dtype="float64")
-    for position, text in enumerate(texts.to_numpy()):
-        if not isinstance(text, str) or not text.strip():
-            continue
-        lang = language_of(text)
-        language.iloc[position] = lang
-        score.iloc[position] = _english(text) if lang == "en" else _chinese(text)
+    written = [t for t in pd.unique(texts.dropna().to_numpy()) if isinstance(t, str) and t.strip()]
+    languages = {text: language_of(text) for text in written}  # each distinct text once
+    scores = {t: _english(t) if languages[t] == "en" else _chinese(t) for t in written}
+    language = texts.map(languages).astype("object")
+    score = texts.map(scores).astype("float64")
     cutoff = np.where(language == "zh", CHINESE_CUTOFF, ENGLISH_CUTOFF)
     label = np.where(score >= cutoff, "positive", np.where(score <= -cutoff, "negative", "neutral"))
     label = pd.Series(label, index=texts.index).where(score.notna())

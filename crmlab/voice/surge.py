@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from statsmodels.nonparametric.smoothers_lowess import lowess
 from statsmodels.tsa.seasonal import STL
 
 from ..data.validate import resolve_as_of
@@ -54,29 +55,36 @@ class Monitoring:
     series: pd.DataFrame
 
 
-def daily_counts(table: pd.DataFrame, at: str, as_of, by=None, start=None) -> pd.DataFrame:
+def daily_counts(
+    table: pd.DataFrame, at: str, as_of, by=None, start=None, period: str = "D"
+) -> pd.DataFrame:
     """Rows per calendar day (UTC) and group, zero-filled from ``start`` (default: the first
     day in the table) to the day of ``as_of``; rows after ``as_of`` are not yet known.
-    Returns the group columns, ``day`` and ``count``."""
+    period="W" counts ISO weeks instead (Monday to Sunday; monitor them with season=1: a
+    few years hold too few cycles to learn a week-of-year pattern).
+    Returns the group columns, ``day`` (the period's first day) and ``count``."""
     keys = group_columns(table, by)
-    moments, days = _days(table, at, as_of, start)
-    frame = table.loc[moments.index, keys].assign(day=moments.dt.floor("D"))
+    moments, days = _days(table, at, as_of, start, period)
+    frame = table.loc[moments.index, keys].assign(day=_period_start(moments, period))
     counts = frame.groupby([*keys, "day"], sort=True, dropna=False, observed=True).size()
     return _filled(counts.rename("count").reset_index(), keys, days, {"count": 0})
 
 
 def daily_shares(
-    table: pd.DataFrame, at: str, flag: str, as_of, by=None, start=None
+    table: pd.DataFrame, at: str, flag: str, as_of, by=None, start=None, period: str = "D"
 ) -> pd.DataFrame:
-    """Per calendar day and group: ``n`` rows, ``hits`` (rows where the boolean column
-    ``flag`` is True; empty flags are not counted in n) and ``share`` = hits / n."""
+    """Per calendar day (or ISO week, period="W") and group: ``n`` rows, ``hits`` (rows where
+    the boolean column ``flag`` is True; empty flags are not counted in n) and ``share`` =
+    hits / n."""
     keys = group_columns(table, by)
     if flag not in table.columns:
         raise ParameterError(f"flag={flag!r} is not a column of the table.")
-    moments, days = _days(table, at, as_of, start)
+    moments, days = _days(table, at, as_of, start, period)
     flags = table.loc[moments.index, flag]
     frame = table.loc[moments.index, keys].assign(
-        day=moments.dt.floor("D"), n=flags.notna().astype(int), hits=flags.fillna(False).astype(int)
+        day=_period_start(moments, period),
+        n=flags.notna().astype(int),
+        hits=flags.fillna(False).astype(int),
     )
     sums = frame.groupby([*keys, "day"], sort=True, dropna=False, observed=True)[
         ["n", "hits"]
@@ -104,11 +112,14 @@ def surge_alerts(
     """Alerts for each group's daily ``value`` in a frame from ``daily_counts`` (a count) or
     ``daily_shares`` (``value="share"`` with ``n="n"``, the answers behind each share).
 
-    metric: the name shown in the alerts ("complaints", "detractor share"). season: rows in
-    one seasonal cycle (7 for days, 52 for weekly sums). trend_days: the trend's window in
-    rows (odd; longer follows the season but not a surge). guard_days: the last rows judged
-    against the time before them rather than fitted (see ``_fit``). recent_days: only report alerts
-    from the last so many days (the monitoring report's window); None reports all.
+    metric: the name shown in the alerts ("complaints", "detractor share").
+    season: rows in one seasonal cycle: 7 for days; 1 for weekly sums (no pattern, a robust
+        trend only: a few years hold too few cycles to learn a week-of-year pattern).
+    trend_days: the trend's window (odd; longer follows the season but not a surge).
+    guard_days: the last rows judged against the time before them rather than fitted (see
+        ``_fit``). recent_days: only report alerts from the last so many rows (the
+        monitoring report's window); None reports all. These three count rows: days, or
+        weeks for weekly sums.
     """
     keys = group_columns(series, by)
     _check(series, value, n, threshold, cusum_k, cusum_h, trend_days, season)
@@ -127,7 +138,8 @@ def surge_alerts(
     out = pd.concat(parts, ignore_index=True)
     alerts = _alerts(out, keys, metric, threshold, cusum_h)
     if recent_days is not None and len(out):
-        alerts = alerts[alerts["day"] > out["day"].max() - pd.Timedelta(days=recent_days)]
+        rows = np.sort(out["day"].unique())  # the last recent_days rows: days, or weeks
+        alerts = alerts[alerts["day"] >= rows[max(0, len(rows) - recent_days)]]
     return Monitoring(alerts.reset_index(drop=True), out)
 
 
@@ -149,14 +161,10 @@ def _fit(values, n, season: int, trend_days: int, threshold: float, guard_days: 
     filled = np.where(known, values, np.nanmedian(values))
     scaled = 2 * np.sqrt(filled + 0.375) if n is None else filled
     trend = trend_days if trend_days % 2 else trend_days + 1
-    result = STL(
-        scaled[:fitted_rows], period=season, seasonal=SEASONAL_SMOOTHER, trend=trend, robust=True
-    ).fit()
-    last_cycle = result.seasonal[-season:]
+    level, pattern = _decomposed(scaled[:fitted_rows], season, trend)
     ahead = np.arange(guard_days)
-    expected_scaled = np.concatenate(
-        [result.trend + result.seasonal, result.trend[-1] + last_cycle[ahead % season]]
-    )
+    last_cycle = pattern[-season:]
+    expected_scaled = np.concatenate([level + pattern, level[-1] + last_cycle[ahead % season]])
     if n is None:
         expected = np.maximum((expected_scaled / 2) ** 2 - 0.375, 0)
         raw = scaled - expected_scaled
@@ -175,6 +183,17 @@ def _fit(values, n, season: int, trend_days: int, threshold: float, guard_days: 
     else:
         upper = np.clip(expected + limit * _binomial_se(expected, n), 0, 1)
     return pd.DataFrame({"observed": values, "expected": expected, "upper": upper, "z": z})
+
+
+def _decomposed(values: np.ndarray, season: int, trend: int):
+    """Robust trend and seasonal pattern: STL, or for season=1 (no pattern) a robust LOWESS
+    trend over ``trend`` rows."""
+    if season == 1:
+        share = min(1.0, trend / len(values))
+        level = lowess(values, np.arange(len(values)), frac=share, it=3, return_sorted=False)
+        return level, np.zeros(len(values))
+    result = STL(values, period=season, seasonal=SEASONAL_SMOOTHER, trend=trend, robust=True).fit()
+    return result.trend, result.seasonal
 
 
 def _binomial_se(share: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -223,6 +242,16 @@ def _alerts(out: pd.DataFrame, keys, metric: str, threshold: float, cusum_h: flo
                 )
     columns = [*keys, "day", "metric", "kind", "observed", "expected", "z", "since"]
     alerts = pd.DataFrame(rows, columns=columns)
+    if not rows:  # a quiet day: the same columns and types, no rows
+        alerts = alerts.astype(
+            {
+                "day": out["day"].dtype,
+                "since": out["day"].dtype,
+                "observed": float,
+                "expected": float,
+                "z": float,
+            }
+        )
     return alerts.sort_values(["day", "z"], ascending=[False, False], kind="stable")
 
 
@@ -242,7 +271,17 @@ def _excursion_starts(cusum: np.ndarray) -> np.ndarray:
     return starts
 
 
-def _days(table, at, as_of, start):
+def _period_start(moments: pd.Series, period: str) -> pd.Series:
+    """The first day of the day ("D") or ISO week ("W", from Monday) of each moment."""
+    days = moments.dt.floor("D")
+    if period == "W":
+        return days - pd.to_timedelta(days.dt.day_of_week, unit="D")
+    return days
+
+
+def _days(table, at, as_of, start, period: str = "D"):
+    if period not in ("D", "W"):
+        raise ParameterError(f"period={period!r}: use 'D' (days) or 'W' (ISO weeks).")
     if at not in table.columns:
         raise ParameterError(f"at={at!r} is not a column of the table.")
     as_of = resolve_as_of(as_of)
@@ -252,7 +291,9 @@ def _days(table, at, as_of, start):
     if pd.isna(first):
         raise ParameterError(f"no rows at or before as_of={as_of:%Y-%m-%d}: nothing to monitor.")
     moments = moments[moments >= first]
-    return moments, pd.date_range(first, as_of.floor("D"), freq="D")
+    first = _period_start(pd.Series([first]), period).iloc[0]
+    last = _period_start(pd.Series([as_of]), period).iloc[0]
+    return moments, pd.date_range(first, last, freq="7D" if period == "W" else "D")
 
 
 def _filled(frame: pd.DataFrame, keys: list[str], days, zeros: dict) -> pd.DataFrame:
@@ -275,7 +316,9 @@ def _check(series, value, n, threshold, cusum_k, cusum_h, trend_days, season) ->
     for name, number in (("threshold", threshold), ("cusum_k", cusum_k), ("cusum_h", cusum_h)):
         if isinstance(number, bool) or not isinstance(number, int | float) or number <= 0:
             raise ParameterError(f"{name}={number!r} must be a number > 0.")
-    if not isinstance(season, int) or season < 2:
-        raise ParameterError(f"season={season!r}: rows in one cycle (7 for days, 52 for weeks).")
+    if not isinstance(season, int) or season < 1:
+        raise ParameterError(
+            f"season={season!r}: rows in one cycle (7 for days; 1 for weeks: no pattern)."
+        )
     if not isinstance(trend_days, int) or trend_days <= season:
         raise ParameterError(f"trend_days={trend_days!r} must be a whole number > season.")
