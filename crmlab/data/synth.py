@@ -561,8 +561,9 @@ def _duplicate_records(rng, customers, orders, touchpoints, params):
         touchpoints.loc[tp_moved, "customer_id"]
     ).to_numpy()
     first_moved = orders[moved].groupby("customer_id")["ordered_at"].min()
-    seen = first_moved.reindex(dup["customer_id"]).to_numpy()
-    dup["first_seen_at"] = pd.Series(seen).fillna(source["first_seen_at"]).to_numpy()
+    seen = first_moved.reindex(dup["customer_id"]).reset_index(drop=True)
+    fallback = source["first_seen_at"].reset_index(drop=True)
+    dup["first_seen_at"] = seen.astype(fallback.dtype).fillna(fallback).to_numpy()
     customers = pd.concat([customers, dup], ignore_index=True)
     duplicates = pd.DataFrame(
         {"customer_id": dup["customer_id"], "original_customer_id": source["customer_id"]}
