@@ -54,9 +54,9 @@ def test_vectorized_curves_match_statsmodels_group_by_group():
     groups = pd.DataFrame({"g": rng.choice(["a", "b", "c"], n)})
     durations = np.round(rng.exponential(10, n), 1)  # ties on purpose
     events = rng.random(n) < 0.7
-    steps = km_steps(groups, durations, events)
-    quantiles = km_quantiles(steps, ["g"], [0.25, 0.5, 0.75]).set_index("g")
-    within = km_share_by(steps, ["g"], 12.0).set_index("g")
+    curves = km_steps(groups, durations, events)
+    quantiles = km_quantiles(curves, [0.25, 0.5, 0.75]).set_index("g")
+    within = km_share_by(curves, 12.0).set_index("g")
     for label in "abc":
         mine = (groups["g"] == label).to_numpy()
         reference = SurvfuncRight(durations[mine], events[mine].astype(int))

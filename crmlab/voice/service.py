@@ -17,7 +17,7 @@ from ..data.validate import resolve_as_of
 from ..errors import DataContractError, ParameterError
 from ..units import days_per_unit
 from .inputs import PERIODS, group_columns, period_column
-from .kaplan_meier import km_quantiles, km_share_by, km_steps, quantile_name
+from .kaplan_meier import grouping, km_quantiles, km_share_by, km_steps, quantile_name
 
 CLOCKS = {"first_response": "first_response_at", "resolution": "resolved_at"}
 
@@ -72,9 +72,10 @@ def ticket_times(
     frame, keys, durations = _prepared(tickets, as_of, by, period, time_unit)
     durations = durations.reset_index(drop=True)
     out = _counts(frame, keys, durations)
+    split = grouping(frame[keys])  # sorted into groups once for both clocks
     for clock, done in (("first_response", "answered"), ("resolution", "resolved")):
-        steps = km_steps(frame[keys], durations[clock], durations[done])
-        times = km_quantiles(steps, keys, quantiles)
+        curves = km_steps(split, durations[clock], durations[done])
+        times = km_quantiles(curves, quantiles)
         names = {quantile_name(q): f"{clock}_{quantile_name(q)}" for q in quantiles}
         out = _joined(out, times.rename(columns=names), keys)
     return out
@@ -109,15 +110,14 @@ def ticket_kpis(
     durations = durations.reset_index(drop=True)
     out = _counts(frame, keys, durations)
     out = _joined(out, _reopen_and_satisfaction(known, frame, keys, durations), keys)
+    split = grouping(frame[keys])
     for clock, done, target in (
         ("first_response", "answered", first_response_target),
         ("resolution", "resolved", resolution_target),
     ):
-        steps = km_steps(frame[keys], durations[clock], durations[done])
-        times = km_quantiles(steps, keys, [0.5]).rename(columns={"p50": f"{clock}_p50"})
-        share = km_share_by(steps, keys, target).rename(
-            columns={"within": f"{clock}_within_target"}
-        )
+        curves = km_steps(split, durations[clock], durations[done])
+        times = km_quantiles(curves, [0.5]).rename(columns={"p50": f"{clock}_p50"})
+        share = km_share_by(curves, target).rename(columns={"within": f"{clock}_within_target"})
         out = _joined(_joined(out, times, keys), share, keys)
     return out
 
