@@ -84,17 +84,6 @@ def period_column(frame: pd.DataFrame, at: str, period: str) -> pd.Series:
     return starts.dt.tz_localize("UTC").rename(PERIODS[period])
 
 
-def grouped(frame: pd.DataFrame, keys: list[str]):
-    """``frame.groupby(keys)`` keeping empty-label groups visible, or one group of all rows."""
-    if not keys:
-        return [((), frame)]
-    return frame.groupby(keys, sort=True, dropna=False, observed=True)
-
-
-def as_tuple(key) -> tuple:
-    return key if isinstance(key, tuple) else (key,)
-
-
 def counts_by(frame: pd.DataFrame, keys: list[str], columns: dict[str, pd.Series]):
     """Sums of the given 0/1 (or numeric) series per group of ``keys``: one row per group."""
     data = pd.DataFrame({name: np.asarray(s, float) for name, s in columns.items()})
