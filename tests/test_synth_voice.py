@@ -65,7 +65,7 @@ def test_complaint_churn_points_the_planted_way(big_world):
     from crmlab.features import cutoff_schedule
 
     cutoffs = cutoff_schedule(big_world.as_of, 6, 60, 90)
-    result = voice.complaint_churn(big_world, cutoffs, n_boot=100)
+    result = voice.complaint_churn(big_world, cutoffs, n_boot=40)
     table = result.table.set_index("group")
     assert list(table.index) == ["no complaint", "resolved fast", "resolved slowly", "still open"]
     slow, fast = table.loc["resolved slowly"], table.loc["resolved fast"]
@@ -73,7 +73,7 @@ def test_complaint_churn_points_the_planted_way(big_world):
     assert slow["difference_ci_low"] > 0  # slow handling: more churn than no complaint
     assert slow["ci_low"] <= slow["adjusted_churn_rate"] <= slow["ci_high"]
     assert "Observational" in result.note
-    again = voice.complaint_churn(big_world, cutoffs, n_boot=100)
+    again = voice.complaint_churn(big_world, cutoffs, n_boot=40)
     pd.testing.assert_frame_equal(result.table, again.table)  # same random_state, same numbers
 
 
