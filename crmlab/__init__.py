@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 _SUBMODULES = (
+    "basket",
     "churn",
     "clv",
     "data",
@@ -19,6 +20,7 @@ _SUBMODULES = (
     "errors",
     "experiment",
     "features",
+    "loyalty",
     "overview",
     "plots",
     "reports",
@@ -28,6 +30,7 @@ _SUBMODULES = (
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import (  # noqa: F401
+        basket,
         churn,
         clv,
         data,
@@ -35,6 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
         errors,
         experiment,
         features,
+        loyalty,
         overview,
         plots,
         reports,

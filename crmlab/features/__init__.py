@@ -12,10 +12,12 @@ reads the single definition of a purchase in ``orders_view``.
 - ``experiment_units`` / ``sufficient_statistics`` / ``unit_checks``: per-unit outcomes of
   a campaign test, the per-arm sums every two-sample test needs, and the checks before.
 - ``monthly_orders`` / ``monthly_new_customers`` / ``purchase_tracking``: calendar series.
+- ``baskets``: order lines as a sparse order x item matrix (``Baskets``).
 """
 
 from __future__ import annotations
 
+from .baskets import Baskets, baskets
 from .calendar import monthly_new_customers, monthly_orders, purchase_tracking
 from .experiment import UnitChecks, experiment_units, sufficient_statistics, unit_checks
 from .orders_view import OrdersSource, OrdersView
@@ -24,12 +26,14 @@ from .subscribers import subscriber_snapshots
 from .summary import CalibrationHoldout, CustomerSummary, calibration_holdout, customer_summary
 
 __all__ = [
+    "Baskets",
     "CalibrationHoldout",
     "CustomerSummary",
     "OrdersSource",
     "OrdersView",
     "Snapshots",
     "UnitChecks",
+    "baskets",
     "calibration_holdout",
     "churn_snapshots",
     "customer_summary",
