@@ -2,7 +2,8 @@
 
 "Which ticket did this customer open in the 30 days before answering the survey?" and
 "which order did the answer follow?" are the same question; both the synthetic world and
-``crmlab.voice`` ask it through ``latest_before``.
+``crmlab.voice`` ask it through ``latest_before`` (and ``latest_ticket`` for the ticket and
+how long it took).
 """
 
 from __future__ import annotations
@@ -45,3 +46,21 @@ def latest_before(
         direction="backward",
     ).sort_values("_row")
     return merged[[at, *[c for c in columns if c != at]]].reset_index(drop=True)
+
+
+def latest_ticket(
+    tickets: pd.DataFrame, customer_id: pd.Series, moments: pd.Series, within_days: float
+) -> pd.DataFrame:
+    """For each (customer, moment): the customer's latest ticket opened in the
+    ``within_days`` before it — ``ticket_category`` and ``ticket_days`` (days it took to
+    resolve, or had been open by the moment); missing where there was none."""
+    latest = latest_before(
+        tickets, "opened_at", customer_id, moments, ["category", "resolved_at"], within_days
+    )
+    at = pd.Series(pd.to_datetime(moments, utc=True).to_numpy())
+    resolved = pd.to_datetime(latest["resolved_at"], utc=True)
+    done = resolved.where(resolved <= at, at)
+    days = (done - latest["opened_at"]) / pd.Timedelta(days=1)
+    return pd.DataFrame(
+        {"ticket_category": latest["category"].to_numpy(), "ticket_days": days.to_numpy(float)}
+    )

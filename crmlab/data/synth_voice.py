@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .recent import latest_before
+from .recent import latest_ticket
 from .synth_text import comments, ticket_texts
 
 DAY = pd.Timedelta(days=1)
@@ -113,7 +113,7 @@ def survey_answers(rng, orders, people, tickets, customers, end) -> pd.DataFrame
     answered = asked["ordered_at"] + pd.to_timedelta(rng.uniform(0.5, 5, len(asked)), unit="D")
     keep = (answered <= end).to_numpy()
     asked, answered = asked[keep].reset_index(drop=True), answered[keep].reset_index(drop=True)
-    context = recent_ticket(tickets, asked["customer_id"], answered)
+    context = latest_ticket(tickets, asked["customer_id"], answered, CONTEXT_DAYS)
     origin = people.attrs["origin"]
     answer_day = ((answered - origin) / DAY).to_numpy(float)
     dropout = people["dropout_day"].to_numpy()[asked["person"].to_numpy()]
@@ -145,21 +145,6 @@ def survey_answers(rng, orders, people, tickets, customers, end) -> pd.DataFrame
         }
     )
     return pd.concat([answers, truth.add_prefix("_truth_")], axis=1)
-
-
-def recent_ticket(tickets: pd.DataFrame, customer_id: pd.Series, at: pd.Series) -> pd.DataFrame:
-    """For each (customer, moment): the customer's latest ticket opened in the
-    ``CONTEXT_DAYS`` before it — ``ticket_category`` and ``ticket_days`` (days it took to
-    resolve, or has been open by then); empty where there was none."""
-    latest = latest_before(
-        tickets, "opened_at", customer_id, at, ["category", "resolved_at"], CONTEXT_DAYS
-    )
-    moments = pd.Series(pd.to_datetime(at, utc=True).to_numpy())
-    done = latest["resolved_at"].where(latest["resolved_at"] <= moments, moments)
-    days = (done - latest["opened_at"]) / DAY
-    return pd.DataFrame(
-        {"ticket_category": latest["category"].to_numpy(), "ticket_days": days.to_numpy(float)}
-    )
 
 
 def _events(rng, who, start_day, end_day, rate_per_week):

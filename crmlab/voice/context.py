@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..data.recent import latest_before
+from ..data.recent import latest_before, latest_ticket
 from ..errors import ParameterError
 from ..units import check_days
 
-DAY = pd.Timedelta(days=1)
 NO_TICKET, NO_ORDER = "none", "unknown"
 
 
@@ -37,17 +36,7 @@ def survey_context(
         latest = latest_before(purchases, "ordered_at", out["customer_id"], moments, ["channel"])
         out["order_channel"] = latest["channel"].fillna(NO_ORDER).to_numpy()
     if tickets is not None:
-        latest = latest_before(
-            tickets,
-            "opened_at",
-            out["customer_id"],
-            moments,
-            ["category", "resolved_at"],
-            window_days,
-        )
-        resolved = pd.to_datetime(latest["resolved_at"], utc=True)
-        done = resolved.where(resolved <= moments, moments)
-        days = (done - latest["opened_at"]) / DAY
-        out["ticket_category"] = latest["category"].fillna(NO_TICKET).to_numpy()
-        out["ticket_days"] = days.fillna(0).to_numpy(float)
+        latest = latest_ticket(tickets, out["customer_id"], moments, window_days)
+        out["ticket_category"] = latest["ticket_category"].fillna(NO_TICKET).to_numpy()
+        out["ticket_days"] = latest["ticket_days"].fillna(0).to_numpy(float)
     return out
