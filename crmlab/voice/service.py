@@ -69,8 +69,7 @@ def ticket_times(
     NaN where too many are still open to know.
     """
     quantiles = _checked_quantiles(quantiles)
-    frame, keys, durations = _prepared(tickets, as_of, by, period, time_unit)
-    durations = durations.reset_index(drop=True)
+    _, frame, keys, durations = _prepared(tickets, as_of, by, period, time_unit)
     out = _counts(frame, keys, durations)
     split = grouping(frame[keys])  # sorted into groups once for both clocks
     for clock, done in (("first_response", "answered"), ("resolution", "resolved")):
@@ -105,9 +104,7 @@ def ticket_kpis(
     ):
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             raise ParameterError(f"{name}={value!r} must be a duration > 0 in time_unit.")
-    frame, keys, durations = _prepared(tickets, as_of, by, period, time_unit)
-    known = tickets.reset_index(drop=True).loc[durations.index].reset_index(drop=True)
-    durations = durations.reset_index(drop=True)
+    known, frame, keys, durations = _prepared(tickets, as_of, by, period, time_unit)
     out = _counts(frame, keys, durations)
     out = _joined(out, _reopen_and_satisfaction(known, frame, keys, durations), keys)
     split = grouping(frame[keys])
@@ -128,8 +125,7 @@ def backlog(
     """Tickets still open at ``as_of`` per group: ``open``, ``age_p50``, ``age_p90``,
     ``oldest`` (ages in ``time_unit``) and ``over_target`` (open longer than ``target``).
     Groups with nothing open are not listed."""
-    frame, keys, durations = _prepared(tickets, as_of, by, None, time_unit)
-    durations = durations.reset_index(drop=True)
+    _, frame, keys, durations = _prepared(tickets, as_of, by, None, time_unit)
     age = durations.loc[durations["open"], "resolution"]
     still = frame.loc[age.index, keys].assign(age=age.to_numpy(), over=age.to_numpy() > target)
     columns = {
@@ -147,15 +143,18 @@ def backlog(
 
 
 def _prepared(tickets, as_of, by, period, time_unit):
+    """The tickets known at ``as_of`` with their durations, row for row: (known tickets,
+    group columns, group keys, durations), all with a fresh 0..n-1 index."""
     tickets = tickets.reset_index(drop=True)
     keys = group_columns(tickets, by)
     durations = ticket_durations(tickets, as_of, time_unit)
-    frame = tickets.loc[durations.index, keys].copy()
+    known = tickets.loc[durations.index].reset_index(drop=True)
+    frame = known[keys].copy()
     if period is not None:
         name = PERIODS.get(period, "period")
-        frame.insert(0, name, period_column(tickets.loc[durations.index], "opened_at", period))
+        frame.insert(0, name, period_column(known, "opened_at", period))
         keys = [name, *keys]
-    return frame.reset_index(drop=True), keys, durations
+    return known, frame, keys, durations.reset_index(drop=True)
 
 
 def _counts(frame, keys, durations) -> pd.DataFrame:
