@@ -23,20 +23,29 @@ from .scores import csat, mean_score, nps
 METRICS = ("nps", "csat", "mean")
 
 
+def score_column(metric: str, score: str | None = None) -> str:
+    """The column a metric reads: ``score`` when given, else "nps" or "csat"; "mean" has no
+    default and needs ``score``."""
+    if metric not in METRICS:
+        raise ParameterError(f"metric={metric!r}: use one of {', '.join(METRICS)}.")
+    if score is not None:
+        return score
+    if metric == "mean":
+        raise ParameterError("metric='mean' needs score=: the column to average.")
+    return metric
+
+
 def score_table(
     scores, metric: str, by=None, alpha: float = 0.05, score: str | None = None, **options
 ) -> pd.DataFrame:
     """The table of ``nps``, ``csat`` or ``mean_score`` for ``metric``, with the score in a
     column named after the metric ("nps", "csat", "mean")."""
-    if metric not in METRICS:
-        raise ParameterError(f"metric={metric!r}: use one of {', '.join(METRICS)}.")
+    column = score_column(metric, score)
     if metric == "nps":
-        return nps(scores, alpha=alpha, by=by, score=score or "nps", **options)
+        return nps(scores, alpha=alpha, by=by, score=column, **options)
     if metric == "csat":
-        return csat(scores, alpha=alpha, by=by, score=score or "csat", **options)
-    if score is None:
-        raise ParameterError("metric='mean' needs score=: the column to average.")
-    return mean_score(scores, score, alpha=alpha, by=by, **options)
+        return csat(scores, alpha=alpha, by=by, score=column, **options)
+    return mean_score(scores, column, alpha=alpha, by=by, **options)
 
 
 def trend(
@@ -59,7 +68,7 @@ def trend(
     """
     if not isinstance(min_n, int | np.integer) or min_n < 1:
         raise ParameterError(f"min_n={min_n!r} must be a whole number of answers >= 1.")
-    frame = as_frame(scores, score or ("nps" if metric == "nps" else "csat"))
+    frame = as_frame(scores, score_column(metric, score))
     keys = group_columns(frame, by)
     starts = period_column(frame, at, period)  # checks period first
     frame = frame.assign(**{PERIODS[period]: starts})
@@ -134,7 +143,7 @@ def period_change(
     ``p_value``, ``p_adjusted``, ``significant``.
     """
     as_of = resolve_as_of(as_of)
-    frame = as_frame(scores, score or ("nps" if metric == "nps" else "csat"))
+    frame = as_frame(scores, score_column(metric, score))
     keys = group_columns(frame, by)
     frame = frame[pd.to_datetime(frame[at], utc=True) <= as_of]
     starts = period_column(frame, at, period)
