@@ -148,3 +148,23 @@ def test_weekly_counts_and_a_weekly_surge():
     assert list(alerts["day"].dt.strftime("%Y-%m-%d")) == ["2024-10-07"]
     with pytest.raises(ParameterError, match="period='M'"):
         voice.daily_counts(tickets, "opened_at", "2024-12-29", period="M")
+
+
+@pytest.mark.parametrize("seed", [13, 14, 19])
+def test_a_share_from_one_answer_is_not_a_surge(seed):
+    """About one answer a day, most of them negative: many days' share is 0 or 1, and the
+    local expectation swings with them; a day with its one or two answers is still no alert
+    (the share is judged at the pooled rate). These seeds each raised false alarms when the
+    spread came from the local expectation."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2023-11-01", "2024-06-28", freq="D", tz="UTC")
+    answered = np.repeat(days, rng.poisson(1.0, len(days)))
+    answers = pd.DataFrame(
+        {
+            "answered_at": answered + pd.Timedelta(hours=10),
+            "negative": rng.random(len(answered)) < 0.6,
+        }
+    )
+    shares = voice.daily_shares(answers, "answered_at", "negative", "2024-06-28 23:00")
+    alerts = voice.surge_alerts(shares, "negative share", value="share", n="n").alerts
+    assert alerts.empty

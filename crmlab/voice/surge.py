@@ -5,7 +5,8 @@ Each series is split by a robust STL decomposition (Cleveland et al. 1990; stats
 ``STL(robust=True)``) into a trend (a long window, so it follows the season but not a surge),
 a weekday pattern and a remainder. Counts are first put on the Anscombe scale
 2 sqrt(y + 3/8), where Poisson noise has variance about 1 whatever the level; shares are
-standardized by their binomial standard error. The remainder in robust units
+standardized by their binomial standard error at the pooled share (a day of one answer is
+not a surge). The remainder in robust units
 (divided by 1.4826 x its median absolute deviation) says how unusual a day is:
 
 * a **spike** is a day above ``threshold`` robust units (default 4: about one false alarm
@@ -158,7 +159,11 @@ def _fit(values, n, season: int, trend_days: int, threshold: float, guard_days: 
             f"before the last guard_days={guard_days})."
         )
     known = ~np.isnan(values)
-    filled = np.where(known, values, np.nanmedian(values))
+    if n is None:
+        typical = np.nanmedian(values)
+    else:  # the pooled share: days of one or two answers must not set the typical level
+        typical = np.nansum(values * n) / max(np.nansum(np.where(known, n, 0)), 1)
+    filled = np.where(known, values, typical)
     scaled = 2 * np.sqrt(filled + 0.375) if n is None else filled
     trend = trend_days if trend_days % 2 else trend_days + 1
     level, pattern = _decomposed(scaled[:fitted_rows], season, trend)
@@ -170,7 +175,7 @@ def _fit(values, n, season: int, trend_days: int, threshold: float, guard_days: 
         raw = scaled - expected_scaled
     else:
         expected = np.clip(expected_scaled, 0, 1)
-        raw = (filled - expected) / _binomial_se(expected, n)
+        raw = (filled - expected) / _binomial_se(typical, n)
     raw = np.where(known, raw, np.nan)
     history = raw[:fitted_rows]
     centre = np.nanmedian(history)
@@ -181,7 +186,7 @@ def _fit(values, n, season: int, trend_days: int, threshold: float, guard_days: 
     if n is None:
         upper = np.maximum((expected_scaled + limit) ** 2 / 4 - 0.375, 0)
     else:
-        upper = np.clip(expected + limit * _binomial_se(expected, n), 0, 1)
+        upper = np.clip(expected + limit * _binomial_se(typical, n), 0, 1)
     return pd.DataFrame({"observed": values, "expected": expected, "upper": upper, "z": z})
 
 
@@ -196,7 +201,9 @@ def _decomposed(values: np.ndarray, season: int, trend: int):
     return result.trend, result.seasonal
 
 
-def _binomial_se(share: np.ndarray, n: np.ndarray) -> np.ndarray:
+def _binomial_se(share, n: np.ndarray) -> np.ndarray:
+    """The standard error of a day's share of ``n`` answers around the typical ``share``
+    (the pooled one: a local expectation near 0 would make one answer look like a surge)."""
     return np.sqrt(np.clip(share * (1 - share), 1e-6, None) / np.maximum(n, 1))
 
 
