@@ -261,6 +261,97 @@ def shop_database_sql(rng: np.random.Generator) -> str:
     return "\n".join(lines) + "\n"
 
 
+def service_desk(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
+    """A shop's help-desk and survey exports next to its order list: day-first local times
+    ('31/05/2024 14:05'), 'n/a' where a ticket has no reply yet, ratings as text, comments
+    with a phone number, an e-mail address or the writer's name in them, a Chinese comment,
+    and a survey score entered as '10 '."""
+    n = 120
+    names = [
+        f"{first} {last}"
+        for first, last in zip(
+            rng.choice(["Maria", "Tom", "Aisha", "Jan", "Lea", "Wei"], n),
+            rng.choice(["Schmidt", "Brown", "Khan", "de Vries", "Rossi", "Zhang"], n),
+            strict=True,
+        )
+    ]
+    clients = pd.DataFrame(
+        {
+            "Account": [f"A{7000 + i}" for i in range(n)],
+            "Since": [
+                (pd.Timestamp("2023-01-01") + pd.Timedelta(days=int(d))).strftime("%d/%m/%Y")
+                for d in rng.integers(0, 300, n)
+            ],
+            "Contact name": names,
+        }
+    )
+    start = pd.Timestamp("2023-11-01")
+    orders = pd.DataFrame(
+        {
+            "Order": [f"W{i:05d}" for i in range(600)],
+            "Account": rng.choice(clients["Account"], 600),
+            "Date": [
+                (start + pd.Timedelta(hours=int(h))).strftime("%d/%m/%Y %H:%M")
+                for h in rng.integers(0, 240 * 24, 600)
+            ],
+            "Value": np.round(rng.gamma(2, 25, 600), 2),
+            "Channel": rng.choice(["web", "app", "store"], 600),
+        }
+    )
+    opened = [start + pd.Timedelta(minutes=int(m)) for m in rng.integers(0, 240 * 24 * 60, 400)]
+    reply = [
+        o + pd.Timedelta(hours=float(h))
+        for o, h in zip(opened, rng.exponential(6, 400), strict=True)
+    ]
+    solved = [
+        o + pd.Timedelta(hours=float(h))
+        for o, h in zip(opened, rng.lognormal(3, 1, 400), strict=True)
+    ]
+    as_of = pd.Timestamp("2024-06-28 23:59")
+    stamp = lambda t: "n/a" if t > as_of else t.strftime("%d/%m/%Y %H:%M")  # noqa: E731
+    tickets = pd.DataFrame(
+        {
+            "Ticket #": [f"HD-{i:04d}" for i in range(400)],
+            "Account": rng.choice(clients["Account"], 400),
+            "Opened": [t.strftime("%d/%m/%Y %H:%M") for t in opened],
+            "Topic": rng.choice(["Delivery", "Billing", "Product", "Account"], 400),
+            "Via": rng.choice(["Email", "Phone", "Chat"], 400),
+            "First reply": [stamp(t) for t in reply],
+            "Solved": [stamp(t) if rng.random() > 0.05 else "n/a" for t in solved],
+            "Reopened": rng.choice([0, 0, 0, 1], 400),
+        }
+    )
+    texts = [
+        "Great service, thank you!",
+        "The parcel was late again, very disappointed.",
+        "Call me back on +44 7700 900123 please.",
+        "Refund still missing, write to me at maria.s@example.org",
+        "快递太慢了，客服态度也很差。",
+        "",
+    ]
+    who = rng.choice(clients["Account"], 300)
+    by_account = dict(zip(clients["Account"], clients["Contact name"], strict=True))
+    comments = [rng.choice(texts) for _ in range(300)]
+    comments = [
+        c if i % 17 else f"{c} - {by_account[a]}"
+        for i, (c, a) in enumerate(zip(comments, who, strict=True))
+    ]
+    scores = rng.choice([str(v) for v in range(11)] + ["10 "], 300)
+    surveys = pd.DataFrame(
+        {
+            "Response": [f"R{i}" for i in range(300)],
+            "Account": who,
+            "Submitted": [
+                (start + pd.Timedelta(hours=int(h))).strftime("%d/%m/%Y %H:%M")
+                for h in rng.integers(0, 240 * 24, 300)
+            ],
+            "Recommend (0-10)": scores,
+            "Comment": comments,
+        }
+    )
+    return {"clients": clients, "orders": orders, "tickets": tickets, "survey": surveys}
+
+
 def main() -> None:
     rng = np.random.default_rng(2026)
     retail = HERE / "online_retail"
@@ -283,6 +374,10 @@ def main() -> None:
     mail.mkdir(exist_ok=True)
     with gzip.GzipFile(mail / "email_test.csv.gz", "wb", mtime=0) as f:
         f.write(email_test(np.random.default_rng(153)).to_csv(index=False).encode())
+    desk = HERE / "service_desk"  # its own generator as well
+    desk.mkdir(exist_ok=True)
+    for name, frame in service_desk(np.random.default_rng(18)).items():
+        frame.to_csv(desk / f"{name}.csv", index=False)
     telecom = HERE / "subscribers"
     telecom.mkdir(exist_ok=True)
     with gzip.GzipFile(telecom / "subscribers.csv.gz", "wb", mtime=0) as f:

@@ -270,6 +270,7 @@ def test_the_guide_shows_the_example_specs_as_they_are():
         "crm_export/crm_export.yaml",
         "postgres/shop.yaml",
         "wholesale/wholesale.yaml",
+        "service_desk/service_desk.yaml",
     ):
         assert (EXAMPLES / spec).read_text() in guide, f"docs/guide/your_data.md: update {spec}"
     assert "docs/guide/your_data.md" in (ROOT / "README.md").read_text()

@@ -98,9 +98,12 @@ def for_analysis(data, pii: bool = False, comments: bool = False):
             changes[name] = frame.drop(columns=present)
             dropped += [f"{name}.{c}" for c in present]
         if dropped:
+            free_text = any(d in (f"{t}.{c}" for t, c in TEXT_COLUMNS.items()) for d in dropped)
             notes.append(
                 f"personal data not loaded for analysis: {', '.join(dropped)} "
-                "(load(..., pii=True) keeps them for identity resolution)"
+                "(load(..., pii=True) keeps them for identity resolution"
+                + ("; load(..., comments=True) keeps free text, scrubbed" if free_text else "")
+                + ")"
             )
     return data.replace(**changes, notes=notes) if changes else data
 
