@@ -72,6 +72,8 @@ def test_time_split_hit_rate_beats_best_sellers():
 
 
 def test_bad_arguments():
+    with pytest.raises(ParameterError, match="rules must be a table from basket"):
+        basket.next_best_products(_shop(10), pd.DataFrame({"rule": []}))
     with pytest.raises(ParameterError, match="k=0"):
         basket.next_best_products(_shop(10), pd.DataFrame(), k=0)
     with pytest.raises(ParameterError, match="leaves no purchases"):

@@ -109,3 +109,9 @@ def test_rows_with_gaps_are_counted_and_bad_arguments_named():
     wide.columns = [f"x{i}" for i in range(17)]
     with pytest.raises(ParameterError, match="limited to 15"):
         voice.drivers(wide, "x0", [f"x{i}" for i in range(1, 17)])
+
+
+def test_a_score_that_is_not_a_number_is_named():
+    frame = pd.DataFrame({"nps": ["9", "ten", "3"], "wait": [1.0, 2.0, 3.0]})
+    with pytest.raises(ParameterError, match="1 values that are not numbers"):
+        voice.drivers(frame, "nps", ["wait"])

@@ -119,3 +119,14 @@ def test_load_keeps_comments_only_when_asked_and_scrubbed(world, tmp_path):
     leaks = [text for text in comments if gate.findings(text)]
     assert leaks == []
     assert comments.str.contains(r"\[(?:name|phone|email)\]").all()
+
+
+def test_texts_may_be_a_list_but_not_a_single_string():
+    assert voice.sentiment(["Great service!", "Awful."])["label"].tolist() == [
+        "positive",
+        "negative",
+    ]
+    with pytest.raises(ParameterError, match="texts is a str"):
+        voice.sentiment("Great service!")
+    with pytest.raises(ParameterError, match="texts is a DataFrame"):
+        voice.topics(pd.DataFrame({"comment": ["a"]}))

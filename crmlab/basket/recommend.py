@@ -44,6 +44,11 @@ def next_best_products(
     for column in ("customer_id", "product_id"):
         if column not in purchases.columns:
             raise ParameterError(f"purchases needs a {column} column.")
+    if not {"antecedents", "consequents", "lift"} <= set(rules.columns):
+        raise ParameterError(
+            "rules must be a table from basket.association_rules (antecedents, consequents, "
+            f"lift); its columns are {[str(c) for c in rules.columns]}."
+        )
     single = (rules["antecedents"].map(len) == 1) & (rules["consequents"].map(len) == 1)
     pairs = rules[single & (rules["lift"] >= min_lift)]
     pairs = pd.DataFrame(

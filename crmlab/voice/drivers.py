@@ -59,7 +59,13 @@ def drivers(frame: pd.DataFrame, target: str, features) -> Drivers:
             f"{len(features)} drivers."
         )
     blocks, design, effects_index = _design(used, features)
-    y = pd.to_numeric(used[target], errors="raise").to_numpy(float)
+    y = pd.to_numeric(used[target], errors="coerce").to_numpy(float)
+    if np.isnan(y).any():
+        examples = used.loc[np.isnan(y), target].head(3).tolist()
+        raise ParameterError(
+            f"target {target!r} holds {int(np.isnan(y).sum()):,} values that are not numbers "
+            f"(e.g. {examples}); drivers explain a numeric score."
+        )
     covariance = np.cov(np.column_stack([design, y]), rowvar=False)
     r2 = _subset_r2(covariance, blocks)
     importance = _shapley(r2, len(blocks))

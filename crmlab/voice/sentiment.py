@@ -22,6 +22,8 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from ..errors import ParameterError
+
 CHINESE_SHARE = 0.3
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -36,10 +38,24 @@ def language_of(text: str) -> str:
     return "zh" if letters and len(_CJK.findall(text)) / letters >= CHINESE_SHARE else "en"
 
 
-def sentiment(texts: pd.Series) -> pd.DataFrame:
+def as_texts(texts) -> pd.Series:
+    """Texts as a Series (a list or other sequence becomes one); a ParameterError for a
+    single string or a table, which are easy to pass by mistake."""
+    if isinstance(texts, pd.Series):
+        return texts
+    if isinstance(texts, str | pd.DataFrame) or not hasattr(texts, "__iter__"):
+        raise ParameterError(
+            f"texts is a {type(texts).__name__}: give a column of texts (a Series or a list), "
+            "e.g. surveys['comment']."
+        )
+    return pd.Series(list(texts), dtype="object")
+
+
+def sentiment(texts) -> pd.DataFrame:
     """Per text: ``language`` ("en"/"zh"), ``score`` (-1 very negative .. 1 very positive)
     and ``label`` (negative / neutral / positive); all missing where the text is empty.
-    The index is the input's."""
+    texts: a Series (its index is kept) or a list of texts."""
+    texts = as_texts(texts)
     written = [t for t in pd.unique(texts.dropna().to_numpy()) if isinstance(t, str) and t.strip()]
     languages = {text: language_of(text) for text in written}  # each distinct text once
     scores = {t: _english(t) if languages[t] == "en" else _chinese(t) for t in written}

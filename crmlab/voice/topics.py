@@ -21,7 +21,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from ..errors import ParameterError
 from ..randomness import RandomState, integer_seed
-from .sentiment import language_of
+from .sentiment import as_texts, language_of
 
 _ENGLISH_WORD = re.compile(r"[a-z][a-z']{2,}")
 _CHINESE_WORD = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]{2,}$")
@@ -50,12 +50,12 @@ def tokens(text: str) -> list[str]:
     return [w for w in _ENGLISH_WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS]
 
 
-def topics(
-    texts: pd.Series, n_topics: int = 5, n_terms: int = 8, random_state: RandomState = 0
-) -> Topics:
-    """Find ``n_topics`` topics in ``texts`` (empty texts are skipped, and get no topic)."""
+def topics(texts, n_topics: int = 5, n_terms: int = 8, random_state: RandomState = 0) -> Topics:
+    """Find ``n_topics`` topics in ``texts`` (a Series or a list; empty texts are skipped, and
+    get no topic)."""
     if not isinstance(n_topics, int) or n_topics < 1:
         raise ParameterError(f"n_topics={n_topics!r} must be a whole number >= 1.")
+    texts = as_texts(texts)
     written = texts[texts.map(lambda t: isinstance(t, str) and bool(t.strip()))]
     if len(written) < n_topics:
         raise ParameterError(
