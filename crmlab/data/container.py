@@ -43,11 +43,15 @@ class CRMData:
 
     customers: pd.DataFrame | None = None
     orders: pd.DataFrame | None = None
+    products: pd.DataFrame | None = None
+    order_lines: pd.DataFrame | None = None
     touchpoints: pd.DataFrame | None = None
     campaigns: pd.DataFrame | None = None
     assignments: pd.DataFrame | None = None
     tickets: pd.DataFrame | None = None
     surveys: pd.DataFrame | None = None
+    loyalty_events: pd.DataFrame | None = None
+    memberships: pd.DataFrame | None = None
     as_of: pd.Timestamp | None = None
     currency: str | None = None
     source: str = "in-memory data"
@@ -81,5 +85,8 @@ class CRMData:
             f"{n}={len(t):,}" if isinstance(t, pd.DataFrame) else f"{n}=<{type(t).__name__}>"
             for n, t in self.tables().items()
         ]
-        as_of = "None" if self.as_of is None else f"{self.as_of:%Y-%m-%d %H:%M} UTC"
+        if isinstance(self.as_of, pd.Timestamp):
+            as_of = f"{self.as_of:%Y-%m-%d %H:%M} UTC"
+        else:  # not validated yet: as the user gave it
+            as_of = repr(self.as_of)
         return f"CRMData({', '.join(parts)}; as_of={as_of}; source={self.source!r})"

@@ -23,6 +23,7 @@ Kind = Literal["id", "timestamp", "number", "integer", "boolean", "text"]
 
 ORDER_STATUSES = ("completed", "refunded")
 INITIATORS = ("customer", "company")
+POINT_KINDS = ("earn", "redeem", "expire", "adjust")
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,46 @@ TABLES: dict[str, TableSpec] = {
                 ),
             ),
             references={"customer_id": "customers"},
+        ),
+        TableSpec(
+            "products",
+            "One row per product (an item a customer can buy).",
+            key=("product_id",),
+            columns=(
+                _c("product_id", "id", "Product identifier (SKU).", required=True, rule="unique"),
+                _c("name", "text", "Product name as customers see it.", required=True),
+                _c("category", "text", "Product category.", required=True),
+                _c(
+                    "margin",
+                    "number",
+                    "Gross margin of one unit sold, same currency as amounts.",
+                ),
+            ),
+        ),
+        TableSpec(
+            "order_lines",
+            "One row per line of an order: a product, how many, at what price.",
+            key=("order_id", "line_number"),
+            columns=(
+                _c("order_id", "id", "The order.", required=True, rule="in orders"),
+                _c(
+                    "line_number",
+                    "integer",
+                    "Position of the line in its order; numbered 1, 2, ... in row order "
+                    "when absent.",
+                    rule=">= 1; unique within the order",
+                ),
+                _c("product_id", "id", "What was bought.", required=True, rule="in products"),
+                _c(
+                    "quantity",
+                    "number",
+                    "Units (or weight); negative on the lines of a refund.",
+                    required=True,
+                ),
+                _c("unit_price", "number", "Price of one unit.", required=True, rule=">= 0"),
+                _c("category", "text", "Product category, when there is no products table."),
+            ),
+            references={"order_id": "orders", "product_id": "products"},
         ),
         TableSpec(
             "touchpoints",
@@ -242,6 +283,58 @@ TABLES: dict[str, TableSpec] = {
             ),
             references={"customer_id": "customers"},
         ),
+        TableSpec(
+            "loyalty_events",
+            "One row per change of a customer's points balance in the loyalty program.",
+            key=("event_id",),
+            columns=(
+                _c("event_id", "id", "Event identifier.", required=True, rule="unique"),
+                _c("customer_id", "id", "Whose balance.", required=True, rule="in customers"),
+                _c("occurred_at", "timestamp", "When.", required=True, event_time=True),
+                _c(
+                    "kind",
+                    "text",
+                    "earn, redeem, expire or adjust.",
+                    required=True,
+                    rule="one of earn, redeem, expire, adjust",
+                ),
+                _c(
+                    "points",
+                    "number",
+                    "Change of the balance: positive adds, negative takes away.",
+                    required=True,
+                    rule="earn > 0; redeem and expire < 0",
+                ),
+                _c(
+                    "order_id", "id", "The order that earned or spent the points.", rule="in orders"
+                ),
+            ),
+            references={"customer_id": "customers", "order_id": "orders"},
+        ),
+        TableSpec(
+            "memberships",
+            "One row per span of a customer's tier in the loyalty program; a customer without "
+            "rows is not a member.",
+            key=("customer_id", "from_at"),
+            columns=(
+                _c("customer_id", "id", "The member.", required=True, rule="in customers"),
+                _c("tier", "text", "Tier name (e.g. bronze, silver, gold).", required=True),
+                _c(
+                    "from_at",
+                    "timestamp",
+                    "Start of the span; the first one is when the customer joined.",
+                    required=True,
+                    event_time=True,
+                ),
+                _c(
+                    "to_at",
+                    "timestamp",
+                    "End of the span (exclusive); empty while current.",
+                    rule="> from_at; spans of one customer do not overlap",
+                ),
+            ),
+            references={"customer_id": "customers"},
+        ),
     ]
 }
 
@@ -320,7 +413,23 @@ def _rows(check, error: str, needs: tuple[str, ...]) -> pa.Check:
     return pa.Check(run, error=error)
 
 
-# Rules that involve two columns of one row; the reported column is "a/b".
+def _overlaps_previous(spans: pd.DataFrame) -> pd.Series:
+    """Whether a membership span starts before the customer's previous span ended (an open
+    previous span, without to_at, never ends)."""
+    if "to_at" not in spans:
+        spans = spans.assign(
+            to_at=pd.Series(pd.NaT, index=spans.index, dtype=spans["from_at"].dtype)
+        )
+    ordered = spans.sort_values(["customer_id", "from_at"], kind="stable")
+    previous_end = ordered.groupby("customer_id", sort=False)["to_at"].shift()
+    has_previous = ordered["customer_id"].eq(ordered["customer_id"].shift())
+    open_ended = previous_end.isna()
+    overlaps = has_previous & (open_ended | (previous_end > ordered["from_at"]))
+    return overlaps.reindex(spans.index)
+
+
+# Rules that involve several columns of a row (or rows of one customer); the reported
+# column is "a/b".
 ROW_RULES: dict[str, list[tuple[tuple[str, ...], str, object]]] = {
     "orders": [
         (
@@ -351,6 +460,30 @@ ROW_RULES: dict[str, list[tuple[tuple[str, ...], str, object]]] = {
             lambda d: d["end_at"] >= d["start_at"],
         ),
     ],
+    "loyalty_events": [
+        (
+            ("kind", "points"),
+            "earn needs points > 0",
+            lambda d: (d["kind"] != "earn") | (d["points"] > 0),
+        ),
+        (
+            ("kind", "points"),
+            "redeem and expire need points < 0",
+            lambda d: ~d["kind"].isin(("redeem", "expire")) | (d["points"] < 0),
+        ),
+    ],
+    "memberships": [
+        (
+            ("from_at", "to_at"),
+            "to_at is not after from_at",
+            lambda d: d["to_at"] > d["from_at"],
+        ),
+        (
+            ("customer_id", "from_at"),
+            "spans of one customer overlap",
+            lambda d: ~_overlaps_previous(d),
+        ),
+    ],
     "tickets": [
         (
             ("opened_at", "resolved_at"),
@@ -378,6 +511,11 @@ _VALUE_RULES: dict[tuple[str, str], pa.Check] = {
     ("campaigns", "fixed_cost"): _range_check(0, None, "fixed_cost must be >= 0"),
     ("tickets", "satisfaction"): _range_check(1, 5, "satisfaction must be in 1..5"),
     ("tickets", "reopens"): _range_check(0, None, "reopens must be >= 0"),
+    ("order_lines", "line_number"): _range_check(1, None, "line_number must be >= 1"),
+    ("order_lines", "unit_price"): _range_check(0, None, "unit_price must be >= 0"),
+    ("loyalty_events", "kind"): pa.Check(
+        lambda s: s.isin(POINT_KINDS), error="kind must be one of: earn, redeem, expire, adjust"
+    ),
     ("surveys", "nps"): _range_check(0, 10, "nps must be in 0..10"),
     ("surveys", "csat"): _range_check(1, 5, "csat must be in 1..5"),
 }

@@ -59,6 +59,8 @@ MAX_EXAMPLES = 5
 NO_CUSTOMER = "rows without a customer (customer_id empty or a missing_customer value)"
 SHARED_ORDER = "lines of an order_id used by several customers"  # set aside after merging
 _SUMMED = ("amount", "n_items", "margin")
+ORPHAN_LINES = "lines of an order that is not in orders (or was set aside)"
+_INFINITY = "CAST('Infinity' AS DOUBLE)"  # NaN is not below it either (sorts above all)
 _NUMERIC_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "DOUBLE", "FLOAT"}
 
 
@@ -360,25 +362,24 @@ def _classify(engine: Engine, spec, rule, columns: list[str]) -> dict[str, str]:
                 f"(examples: {', '.join(map(repr, exc.examples))})"
             ) from None
     missing = [str(v) for v in rule.get("missing_customer") or []]
+    key = TABLES[table].key[0]
     reasons = []
     if "customer_id" in columns:
         listed = ", ".join(_lit(v.strip()) for v in missing if v.strip())
         placeholder = f" OR customer_id IN ({listed})" if listed else ""
         reasons.append((f"customer_id IS NULL{placeholder}", NO_CUSTOMER))
-    key = TABLES[table].key[0]
-    if key in columns and key != "customer_id":
-        reasons.append((f"{_q(key)} IS NULL", f"rows without {key}"))
+    required_numbers = []
+    for c in columns:  # the key, every other required reference, every required number
+        column = TABLES[table].column(c)
+        if column.kind == "id" and c != "customer_id" and (column.required or c == key):
+            reasons.append((f"{_q(c)} IS NULL", f"rows without {c}"))
+        if column.kind == "number" and column.required:
+            required_numbers.append(c)
     for c, sql in parsed.items():
         if TABLES[table].column(c).required:
             reasons.append((f"{_q(c)} IS NOT NULL AND ({sql}) IS NULL", _unreadable(c)))
-    if "amount" in columns:
-        # NaN and infinity are not below infinity on either engine (NaN sorts above all)
-        reasons.append(
-            (
-                "amount IS NULL OR NOT abs(amount) < CAST('Infinity' AS DOUBLE)",
-                "rows whose amount is missing or not a number",
-            )
-        )
+    for c in required_numbers:
+        reasons.append((f"{_q(c)} IS NULL OR NOT abs({_q(c)}) < {_INFINITY}", _not_a_number(c)))
     case = " ".join(f"WHEN {cond} THEN {_lit(why)}" for cond, why in reasons)
     reason = f"CASE {case} END" if reasons else "CAST(NULL AS VARCHAR)"
     timestamps = "".join(f", {sql} AS {_q('ts:' + c)}" for c, sql in parsed.items())
@@ -438,6 +439,10 @@ def _set_aside_counts(engine: Engine, table: str, columns: list[str], parsed: di
 
 def _unreadable(column: str) -> str:
     return f"rows whose {column} is not a date"
+
+
+def _not_a_number(column: str) -> str:
+    return f"rows whose {column} is missing or not a number"
 
 
 def _keep(engine: Engine, table: str) -> list[str]:
@@ -513,6 +518,45 @@ def _orders_sql(engine: Engine, rule, columns, parsed, flag, report: TableReport
     )
 
 
+def _lines_sql(engine: Engine, columns, parsed, flag, report: TableReport) -> str:
+    """The final order_lines query: refund lines with negative quantities, lines numbered
+    within their order when the export has no line numbers."""
+    good = "classified_order_lines WHERE _reason IS NULL"
+    select = _final([c for c in columns if c != "quantity"], parsed)
+    quantity = "quantity"
+    if flag:
+        (n,) = _count(engine, f"SELECT count(*) FROM {good} AND {flag}")
+        report.notes.append(f"{n:,} line(s) match refund_when: negative quantities")
+        quantity = f"CASE WHEN {flag} THEN -abs(quantity) ELSE quantity END"
+    select.append(f"{quantity} AS quantity")
+    if "line_number" not in columns:
+        # by content, not file position: neither engine promises to keep row order
+        select.append(
+            "row_number() OVER (PARTITION BY order_id ORDER BY product_id, quantity, "
+            "unit_price) AS line_number"
+        )
+        report.notes.append("lines numbered 1, 2, ... within each order (no line_number)")
+    return f"SELECT {', '.join(select + _keep(engine, 'order_lines'))} FROM {good}"
+
+
+def _drop_orphan_lines(engine: Engine, finals: dict[str, str], report: TableReport) -> str:
+    """Lines whose order is not among the imported orders (set aside there, or absent):
+    counted with examples and left out, so the folder loads without a foreign-key error."""
+    lines, orders = finals["order_lines"], finals["orders"]
+    known = f"(SELECT order_id FROM ({orders}) AS o)"  # never NULL: such rows were set aside
+    orphans = f"SELECT order_id FROM ({lines}) AS l WHERE order_id NOT IN {known}"
+    (n,) = _count(engine, f"SELECT count(*) FROM ({orphans}) AS x")
+    if not n:
+        return lines
+    examples = _first(engine, f"SELECT DISTINCT order_id FROM ({orphans}) AS x")
+    report.set_aside.append(
+        {"reason": ORPHAN_LINES, "rows": int(n), "examples": [repr(e) for e in examples]}
+    )
+    kept = f"SELECT * FROM ({lines}) AS l WHERE order_id IN {known}"
+    (report.rows_written,) = _count(engine, f"SELECT count(*) FROM ({kept}) AS final")
+    return kept
+
+
 def _import_table(engine: Engine, spec: ImportSpec, rule: TableRule) -> tuple[str, TableReport]:
     """The final SQL of one table and its report (nothing written yet)."""
     view, source, numeric = _register_source(engine, spec, rule)
@@ -523,6 +567,8 @@ def _import_table(engine: Engine, spec: ImportSpec, rule: TableRule) -> tuple[st
     report.set_aside = _set_aside_counts(engine, rule.name, columns, parsed)
     if rule.name == "orders":
         sql = _orders_sql(engine, rule, columns, parsed, flag, report)
+    elif rule.name == "order_lines":
+        sql = _lines_sql(engine, columns, parsed, flag, report)
     else:
         select = _final(columns, parsed) + _keep(engine, rule.name)
         sql = f"SELECT {', '.join(select)} FROM classified_{rule.name} WHERE _reason IS NULL"
@@ -584,6 +630,8 @@ def run_import(
         finals, reports = {}, {}
         for table, rule in spec.tables.items():
             finals[table], reports[table] = _import_table(sql_engine, spec, rule)
+        if {"orders", "order_lines"} <= set(finals):
+            finals["order_lines"] = _drop_orphan_lines(sql_engine, finals, reports["order_lines"])
         as_of = _as_of(sql_engine, spec, finals)
         report = ImportReport(str(spec.path), None if dry_run else str(out), as_of, reports)
         if not dry_run:
@@ -607,7 +655,7 @@ def _write(engine: Engine, spec: ImportSpec, finals, report, out: Path, replace:
             key = ", ".join(_q(k) for k in TABLES[table].key if k in present)
             engine.write_parquet(f"{sql} ORDER BY {key}", staging / f"{table}.parquet")
             reasons = {r["reason"] for r in report.tables[table].set_aside}
-            if reasons - {SHARED_ORDER}:  # rows set aside before merging, in classified_<t>
+            if reasons - {SHARED_ORDER, ORPHAN_LINES}:  # set aside before merging: classified_<t>
                 (staging / SET_ASIDE_DIR).mkdir(exist_ok=True)
                 stage = _columns(engine, f"stage_{table}")
                 engine.write_parquet(

@@ -64,6 +64,12 @@ def for_analysis(data, pii: bool = False, comments: bool = False):
                 changes[name] = frame[keep].reset_index(drop=True)
                 if name != "customers" and (~keep).sum():
                     removed.append(f"{int((~keep).sum()):,} {name}")
+            lines = data.order_lines
+            if lines is not None and "orders" in changes:
+                kept_lines = lines["order_id"].isin(changes["orders"]["order_id"])
+                changes["order_lines"] = lines[kept_lines].reset_index(drop=True)
+                if (~kept_lines).sum():
+                    removed.append(f"{int((~kept_lines).sum()):,} order_lines")
             notes.append(
                 f"removed {len(gone):,} customers who asked for erasure"
                 + (f" and their {', '.join(removed)}" if removed else "")

@@ -32,10 +32,10 @@ TABLE_KEYS = {
     "timezone": "the zone of naive times (IANA name; default UTC)",
     "amount": "a column, or an SQL expression over your columns (orders)",
     "lines": "true: rows sharing an order_id are lines of one order (orders)",
-    "refund_when": "SQL predicate: such rows are refunds (orders)",
+    "refund_when": "SQL predicate: such rows are refunds (orders; order_lines: negative quantity)",
     "missing_customer": "values meaning 'no customer': such rows are set aside, counted",
 }
-ORDERS_ONLY = ("amount", "lines", "refund_when")
+ONLY_FOR = {"amount": ("orders",), "lines": ("orders",), "refund_when": ("orders", "order_lines")}
 
 
 @dataclass
@@ -173,8 +173,9 @@ def _check_table(spec: ImportSpec, rule: TableRule) -> None:
     for key in options:
         if key not in TABLE_KEYS:
             raise _unknown(str(key), TABLE_KEYS, f"{at} {rule.line(key)}")
-        if key in ORDERS_ONLY and table != "orders":
-            raise ParameterError(f"{at} {rule.line(key)}: `{key}` applies to orders only.")
+        if table not in ONLY_FOR.get(key, (table,)):
+            applies = " and ".join(ONLY_FOR[key])
+            raise ParameterError(f"{at} {rule.line(key)}: `{key}` applies to {applies} only.")
     sources = [k for k in ("file", "database") if options.get(k)]
     from_database = spec.database and not options.get("file")
     from_catalogue = options.get("table") and not sources and not spec.database

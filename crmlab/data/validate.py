@@ -12,6 +12,7 @@ import pandas as pd
 from ..errors import ParameterError
 from .container import CRMData
 from .contract import BUILTIN_RULES, REQUIRED_TABLES, ROW_RULES, TABLES, schema_for
+from .cross_checks import balance_notes, line_total_notes, number_lines, points_signs
 from .dates import DEFAULT_DATES, DateColumnError, DateRule
 from .normalize import as_utc, normalize_table
 from .pandera_quiet import pa
@@ -20,7 +21,20 @@ from .violations import Violation, example_keys, raise_if_any
 OnError = Literal["raise", "quarantine"]
 
 # Tables are checked parents first, so that foreign keys can point at validated parents.
-_ORDER = ("customers", "campaigns", "orders", "touchpoints", "assignments", "tickets", "surveys")
+_ORDER = (
+    "customers",
+    "campaigns",
+    "products",
+    "orders",
+    "order_lines",
+    "touchpoints",
+    "assignments",
+    "tickets",
+    "surveys",
+    "loyalty_events",
+    "memberships",
+)
+_REFERENCED = ("customers", "campaigns", "products", "orders")  # single-column keys
 
 
 def resolve_as_of(as_of) -> pd.Timestamp:
@@ -52,6 +66,10 @@ def validate(
         unless declared; ambiguous or mixed columns are refused (``crmlab.data.dates``).
 
     Orders without a status column: negative amounts become refunds (``mark_refunds``).
+    Order lines without line numbers are numbered in row order; redeem/expire points given
+    as positive sizes become negative changes. Lines that do not add up to their order and
+    points balances below zero are reported in ``notes``, not rejected
+    (``crmlab.data.cross_checks``).
     """
     if on_error not in ("raise", "quarantine"):
         raise ParameterError(f"on_error={on_error!r}: use 'raise' or 'quarantine'.")
@@ -73,9 +91,11 @@ def validate(
         frame, found = normalize_table(name, _index_to_column(name, frame), dates)
         tables[name] = frame
         violations += found
-    if "orders" in tables:
-        tables["orders"], note = mark_refunds(tables["orders"])
-        notes += [note] if note else []
+    repairs = {"orders": mark_refunds, "order_lines": number_lines, "loyalty_events": points_signs}
+    for name, repair in repairs.items():
+        if name in tables:
+            tables[name], note = repair(tables[name])
+            notes += [note] if note else []
     if "customers" not in tables and {"customer_id", "ordered_at"} <= set(tables.get("orders", ())):
         tables["customers"] = customers_from_orders(tables["orders"])
         notes.append("customers table derived from orders (first_seen_at = first order)")
@@ -94,7 +114,7 @@ def validate(
         if quarantine:
             tables[name], gone = _set_aside(name, tables[name], found)
             rejected.append(gone)
-        if name in ("customers", "campaigns") and TABLES[name].key[0] in tables[name]:
+        if name in _REFERENCED and TABLES[name].key[0] in tables[name]:
             known_ids[name] = tables[name][TABLES[name].key[0]].dropna()
         violations = [v for v in violations if v.table != name] + found
 
@@ -109,7 +129,18 @@ def validate(
             f"quarantined rows that break the data contract ({summary}); see .rejected",
             stacklevel=2,
         )
+    notes += _cross_table_notes(tables)
     return data.replace(**tables, as_of=as_of, rejected=rejected_rows, notes=notes)
+
+
+def _cross_table_notes(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """What is reported rather than rejected (``crmlab.data.cross_checks``)."""
+    notes = []
+    if "orders" in tables and "order_lines" in tables:
+        notes += line_total_notes(tables["orders"], tables["order_lines"])
+    if "loyalty_events" in tables:
+        notes += balance_notes(tables["loyalty_events"])
+    return notes
 
 
 def mark_refunds(orders: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
