@@ -35,6 +35,10 @@ def test_world_has_every_table_and_keeps_the_contract(world):
     assert set(world.tables()) == {
         "customers",
         "orders",
+        "products",
+        "order_lines",
+        "loyalty_events",
+        "memberships",
         "touchpoints",
         "campaigns",
         "assignments",

@@ -39,7 +39,9 @@ import pandas as pd
 from ..errors import ParameterError
 from ..randomness import RandomState, generator
 from .container import CRMData, Truth
+from .synth_baskets import CATEGORIES, order_lines
 from .synth_identity import plant_errors
+from .synth_loyalty import enrol, program
 from .synth_voice import service_tickets, survey_answers
 from .validate import resolve_as_of, validate
 
@@ -162,7 +164,13 @@ def generate(
         rng, people, orders, start, end, params
     )
     orders = pd.concat([orders, extra_orders], ignore_index=True)
+    loyalty_rng = rng.spawn(1)[0]  # the program's own stream, as the service world's
+    orders, joined_at = enrol(loyalty_rng, people, orders, params.p)
     orders = _order_details(rng, orders, people, params, end)
+    products, lines, favourite, basket_truth = order_lines(loyalty_rng, orders, people)
+    units = lines["quantity"].abs().groupby(lines["order_id"]).sum()
+    orders["n_items"] = units.reindex(orders["order_id"]).to_numpy()
+    points, spans, loyalty_truth = program(loyalty_rng, people, orders, joined_at, end, params.p)
     customers = _customers(rng, people, params)
     touchpoints = pd.concat([_engagement(rng, people, end), contacts], ignore_index=True)
     surveys = survey_answers(voice_rng, orders, people, tickets, customers, end)
@@ -185,12 +193,21 @@ def generate(
             "end": end.isoformat(),
             "campaigns": effects,
             "voice": voice_truth,
+            "products": basket_truth,
+            "loyalty": loyalty_truth,
         },
         tables={
             "customers": _truth_customers(people),
             "duplicates": duplicates,
             "identity_errors": identity_errors,
             "comments": comment_truth.rename(columns=lambda c: c.removeprefix("_truth_")),
+            "members": pd.DataFrame(
+                {
+                    "customer_id": people["customer_id"].to_numpy()[joined_at.index],
+                    "joined_at": joined_at.to_numpy(),
+                }
+            ),
+            "taste": _taste(people, favourite),
         },
     )
     data = CRMData(
@@ -205,6 +222,10 @@ def generate(
             _sorted(tickets.drop(columns="person"), "opened_at", "customer_id"), "K", "ticket_id"
         ),
         surveys=surveys.drop(columns=truth_columns),
+        products=products,
+        order_lines=lines,
+        loyalty_events=_numbered(_by_customer(points, people), "L", "event_id"),
+        memberships=_by_customer(spans, people).sort_values(["customer_id", "from_at"]),
         as_of=end,
         currency=SYNTHETIC_CURRENCY,
         source=f"synthetic world (random_state={random_state!r}, n_customers={n_customers:,})",
@@ -614,6 +635,27 @@ def _truth_customers(people: pd.DataFrame) -> pd.DataFrame:
             "dropout_cause": people["dropout_cause"],
         }
     )
+
+
+def _taste(people: pd.DataFrame, favourite: np.ndarray) -> pd.DataFrame:
+    """Each customer's planted favourite category and purchase-rate third."""
+    third = pd.qcut(people["lam"].rank(method="first"), 3, labels=False).to_numpy()
+    return pd.DataFrame(
+        {
+            "customer_id": people["customer_id"],
+            "favourite_category": np.array(CATEGORIES)[favourite],
+            "frequency": np.array(["infrequent", "middle", "frequent"])[third],
+        }
+    )
+
+
+def _by_customer(frame: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """A per-person frame keyed by customer_id, in time order."""
+    ids = people["customer_id"].to_numpy()[frame["person"].to_numpy()]
+    out = frame.drop(columns="person").assign(customer_id=ids)
+    when = "occurred_at" if "occurred_at" in out else "from_at"
+    out = out[["customer_id", *[c for c in out.columns if c != "customer_id"]]]
+    return _sorted(out, when, "customer_id")
 
 
 def _stamp(origin: pd.Timestamp, days) -> pd.DatetimeIndex:

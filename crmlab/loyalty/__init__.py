@@ -1,8 +1,21 @@
-"""Loyalty programs: points as a liability (IFRS 15), member tiers (assignment, migration,
-re-scoring under new thresholds); program KPIs and the member effect to come (issue 19).
-See docs/loyalty_cross_sell.md."""
+"""Loyalty programs: points as lots and their breakage, points as a liability (IFRS 15),
+member tiers (assignment, migration, re-scoring under new thresholds). See
+docs/guide/loyalty.md; design notes in docs/loyalty_cross_sell.md."""
 
+from .breakage import Breakage, breakage, chain_ladder
 from .liability import points_liability
+from .points import balances, point_lots
 from .tiers import assign_tiers, moves, rescore, tier_migration
 
-__all__ = ["assign_tiers", "moves", "points_liability", "rescore", "tier_migration"]
+__all__ = [
+    "Breakage",
+    "assign_tiers",
+    "balances",
+    "breakage",
+    "chain_ladder",
+    "moves",
+    "point_lots",
+    "points_liability",
+    "rescore",
+    "tier_migration",
+]
