@@ -47,6 +47,12 @@ def world() -> CRMData:
     return generate(2_000, random_state=7)
 
 
+@pytest.fixture(scope="session")
+def program_world() -> CRMData:
+    """A world large enough for the loyalty program's recovery tests (10,000 people)."""
+    return generate(10_000, random_state=11)
+
+
 @pytest.fixture
 def tiny() -> CRMData:
     """A hand-written valid data set: three customers, five orders (one refund)."""

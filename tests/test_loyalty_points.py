@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmlab.data.synth import generate
 from crmlab.errors import ParameterError
 from crmlab.loyalty import balances, breakage, chain_ladder, point_lots
 
@@ -130,11 +129,6 @@ def test_a_ledger_without_the_needed_columns_says_which():
         point_lots(
             pd.DataFrame({"event_id": [], "customer_id": [], "occurred_at": [], "points": []})
         )
-
-
-@pytest.fixture(scope="module")
-def program_world():
-    return generate(10_000, random_state=11)
 
 
 def test_breakage_recovers_the_planted_share_within_its_interval(program_world):

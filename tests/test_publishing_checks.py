@@ -179,3 +179,10 @@ def test_identity_exports_pseudonymize_keys_that_are_contact_details():
     plain = resolve(records.assign(source_key=["w1", "s1", "a1"])).shareable_crosswalk("secret")
     assert plain["source_key"].tolist() == ["w1", "s1", "a1"]
     assert looks_like_contact("+44 7401 242486") and not looks_like_contact("C0012345")
+
+
+def test_a_placeholder_phone_does_not_make_small_numbers_personal():
+    # "+44 0" normalises to national number 0: its forms "0", "440", "4400" are not phones
+    gate = PIIGate.from_tables({"customers": pd.DataFrame({"phone": ["+44 0", "07401 242486"]})})
+    assert gate.findings("revenue 4400, growth 440.0%, row 0") == []
+    assert gate.findings("ring 07401 242486") == ["1 phone number(s), e.g. +44*******486"]

@@ -4,18 +4,24 @@ docs/guide/loyalty.md; design notes in docs/loyalty_cross_sell.md."""
 
 from .breakage import Breakage, breakage, chain_ladder
 from .liability import points_liability
+from .member_effect import MemberEffect, member_effect
 from .points import balances, point_lots
+from .program import program_kpis, time_to_tier
 from .tiers import assign_tiers, moves, rescore, tier_migration
 
 __all__ = [
     "Breakage",
+    "MemberEffect",
     "assign_tiers",
     "balances",
     "breakage",
     "chain_ladder",
+    "member_effect",
     "moves",
     "point_lots",
     "points_liability",
+    "program_kpis",
     "rescore",
     "tier_migration",
+    "time_to_tier",
 ]

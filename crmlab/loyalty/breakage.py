@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..data.validate import resolve_as_of
 from ..errors import ParameterError
 from ..randomness import RandomState, generator
 from .points import point_lots
+from .program import as_periods
 
 MIN_COHORTS = 3  # a development factor from fewer cohorts is flagged in the notes
 
@@ -71,17 +73,17 @@ def breakage(
         raise ParameterError(f"tail={tail!r}: a factor of at least 1 (1: no later redemption).")
     if not 0 < alpha < 1:
         raise ParameterError(f"alpha={alpha!r}: give a number between 0 and 1, e.g. 0.05.")
-    as_of = pd.Timestamp(as_of)
+    as_of = resolve_as_of(as_of)
     pieces = point_lots(events, as_of)
     if pieces.empty:
         raise ParameterError("loyalty_events has no issued points up to as_of: no breakage.")
-    month = pieces["issued_at"].dt.tz_convert(None).dt.to_period("M")
-    now = as_of.tz_convert(None).to_period("M") if as_of.tzinfo else as_of.to_period("M")
+    month = as_periods(pieces["issued_at"])
+    now = as_periods(pd.Series([as_of])).iloc[0]
     first = month.min()
     cohort = (month - first).map(lambda d: d.n).to_numpy()
     n_cohorts = (now - first).n + 1
     redeemed = (pieces["fate"] == "redeemed").to_numpy()
-    left = pieces["left_at"].dt.tz_convert(None).dt.to_period("M")
+    left = as_periods(pieces["left_at"])
     age = np.where(redeemed, (left - month).map(lambda d: getattr(d, "n", 0)).fillna(0), 0)
     customer = pd.factorize(pieces["customer_id"])[0]
     points = pieces["points"].to_numpy(float)

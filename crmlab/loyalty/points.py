@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.cross_checks import running_balances
+from ..data.validate import resolve_as_of
 from ..errors import ParameterError
 
 FATES = ("redeemed", "expired", "taken_back", "outstanding")
@@ -34,7 +35,7 @@ def ledger(events: pd.DataFrame, as_of=None) -> pd.DataFrame:
             "(docs/data_contract.md)."
         )
     if as_of is not None:
-        events = events[events["occurred_at"] <= as_of]
+        events = events[events["occurred_at"] <= resolve_as_of(as_of)]
     ordered = running_balances(events[list(NEEDED)].dropna(subset=["points"]))
     return ordered.reset_index(drop=True)
 

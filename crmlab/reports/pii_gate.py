@@ -49,6 +49,9 @@ def _fold_words(text: str) -> list[str]:
     ]
 
 
+MIN_PHONE_DIGITS = 7  # shorter digit strings are never taken for a phone number
+
+
 def _phone_forms(e164: str) -> set[str]:
     """The digit strings a phone may be written as: 447401242486, 07401242486, 7401242486,
     4407401242486 (the ``+44 (0)7401`` style), 00447401242486 (international prefix)."""
@@ -58,7 +61,16 @@ def _phone_forms(e164: str) -> set[str]:
         return set()
     national, country = str(number.national_number), str(number.country_code)
     international = country + national
-    return {international, "00" + international, "0" + national, national, country + "0" + national}
+    forms = {
+        international,
+        "00" + international,
+        "0" + national,
+        national,
+        country + "0" + national,
+    }
+    # a placeholder such as +44 0 has forms like "0" and "4400": too short to identify
+    # anyone, and they would match any small number on a page
+    return {form for form in forms if len(form) >= MIN_PHONE_DIGITS}
 
 
 @dataclass(frozen=True)
