@@ -20,6 +20,7 @@ MAX_EXAMPLES = 5
 LINE_TOLERANCE = 0.01  # share of the order amount (and at least 0.01 of the currency)
 _TAKES_AWAY = ("redeem", "expire")
 _SAME_MOMENT_ORDER = {"earn": 0, "adjust": 1, "redeem": 2, "expire": 3}
+LEDGER_COLUMNS = ("event_id", "customer_id", "occurred_at", "kind", "points")  # a points ledger
 
 
 def number_lines(order_lines: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
@@ -98,8 +99,7 @@ def running_balances(events: pd.DataFrame) -> pd.DataFrame:
 
 def balance_notes(events: pd.DataFrame) -> list[str]:
     """A sentence when any customer's points balance goes below zero."""
-    needed = {"event_id", "customer_id", "occurred_at", "kind", "points"}
-    if not needed <= set(events.columns) or events.empty:
+    if not set(LEDGER_COLUMNS) <= set(events.columns) or events.empty:
         return []
     running = running_balances(events)
     below = running[running["balance"] < -1e-9]

@@ -44,7 +44,7 @@ def for_analysis(data, pii: bool = False, comments: bool = False):
     columns (survey comments, ticket texts) scrubbed of e-mails, phone numbers and the
     writer's name (``crmlab.data.scrub``), for reading what customers write.
     """
-    from .contract import PII_COLUMNS
+    from .contract import PII_COLUMNS, TABLES
     from .scrub import TEXT_COLUMNS, scrub_text, writer_names
 
     notes = list(data.notes)
@@ -64,12 +64,16 @@ def for_analysis(data, pii: bool = False, comments: bool = False):
                 changes[name] = frame[keep].reset_index(drop=True)
                 if name != "customers" and (~keep).sum():
                     removed.append(f"{int((~keep).sum()):,} {name}")
-            lines = data.order_lines
-            if lines is not None and "orders" in changes:
-                kept_lines = lines["order_id"].isin(changes["orders"]["order_id"])
-                changes["order_lines"] = lines[kept_lines].reset_index(drop=True)
-                if (~kept_lines).sum():
-                    removed.append(f"{int((~kept_lines).sum()):,} order_lines")
+            kept_orders = changes.get("orders")
+            for name, frame in data.tables().items():
+                # tables that reach a customer only through an order (order_lines)
+                by_order = TABLES[name].references.get("order_id") == "orders"
+                if kept_orders is None or "customer_id" in frame or not by_order:
+                    continue
+                keep = frame["order_id"].isin(kept_orders["order_id"])
+                changes[name] = frame[keep].reset_index(drop=True)
+                if (~keep).sum():
+                    removed.append(f"{int((~keep).sum()):,} {name}")
             notes.append(
                 f"removed {len(gone):,} customers who asked for erasure"
                 + (f" and their {', '.join(removed)}" if removed else "")

@@ -39,13 +39,13 @@ import pandas as pd
 from ..errors import ParameterError
 from ..randomness import RandomState, generator
 from .container import CRMData, Truth
-from .synth_baskets import CATEGORIES, order_lines
+from .synth_baskets import order_lines
 from .synth_identity import plant_errors
 from .synth_loyalty import enrol, program
+from .synth_time import DAY, stamp
 from .synth_voice import service_tickets, survey_answers
 from .validate import resolve_as_of, validate
 
-DAY = pd.Timedelta(days=1)
 SYNTHETIC_CURRENCY = "GBP"  # a British world: UK cities, phone numbers and postcodes
 SIGNUP_CHANNELS = ("web", "app", "store", "phone")
 SIGNUP_SHARES = (0.40, 0.30, 0.22, 0.08)
@@ -167,7 +167,7 @@ def generate(
     loyalty_rng = rng.spawn(1)[0]  # the program's own stream, as the service world's
     orders, joined_at = enrol(loyalty_rng, people, orders, params.p)
     orders = _order_details(rng, orders, people, params, end)
-    products, lines, favourite, basket_truth = order_lines(loyalty_rng, orders, people)
+    products, lines, taste, basket_truth = order_lines(loyalty_rng, orders, people)
     units = lines["quantity"].abs().groupby(lines["order_id"]).sum()
     orders["n_items"] = units.reindex(orders["order_id"]).to_numpy()
     points, spans, loyalty_truth = program(loyalty_rng, people, orders, joined_at, end, params.p)
@@ -207,7 +207,7 @@ def generate(
                     "joined_at": joined_at.to_numpy(),
                 }
             ),
-            "taste": _taste(people, favourite),
+            "taste": taste,
         },
     )
     data = CRMData(
@@ -365,7 +365,7 @@ def _customers(rng, people: pd.DataFrame, params: WorldParams) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "customer_id": people["customer_id"],
-            "first_seen_at": _stamp(origin, first_seen),
+            "first_seen_at": stamp(origin, first_seen),
             "name": pd.Series(first) + " " + pd.Series(last),
             "email": email,
             "phone": phone,
@@ -409,7 +409,7 @@ def _engagement(rng, people, end) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "customer_id": people["customer_id"].to_numpy()[person],
-            "occurred_at": _stamp(origin, day),
+            "occurred_at": stamp(origin, day),
             "channel": channels[pick],
             "kind": kinds[pick],
             "initiator": "customer",
@@ -476,7 +476,7 @@ def _campaigns(rng, people, orders, start, end, params):
             "heterogeneous_by": "signup_channel" if len(uplift) > 1 else None,
         }
         keep = ~(~treated & (rng.random(len(chosen)) < lost_control))  # planted SRM
-        at = _stamp(origin, day)
+        at = stamp(origin, day)
         ids = people["customer_id"].to_numpy()[chosen]
         assigned.append(
             pd.DataFrame(
@@ -505,7 +505,7 @@ def _campaigns(rng, people, orders, start, end, params):
             pd.DataFrame(
                 {
                     "person": chosen[extra],
-                    "ordered_at": _stamp(origin, extra_day[extra]),
+                    "ordered_at": stamp(origin, extra_day[extra]),
                     "amount": extra_amount[extra],
                 }
             )
@@ -515,8 +515,8 @@ def _campaigns(rng, people, orders, start, end, params):
                 "campaign_id": cid,
                 "name": name,
                 "channel": channel,
-                "start_at": _stamp(origin, [day0])[0],
-                "end_at": _stamp(origin, [day0 + WINDOW_DAYS])[0],
+                "start_at": stamp(origin, [day0])[0],
+                "end_at": stamp(origin, [day0 + WINDOW_DAYS])[0],
                 "cost_per_contact": cost,
                 "fixed_cost": fixed,
                 "objective": "conversion within 14 days",
@@ -629,22 +629,10 @@ def _truth_customers(people: pd.DataFrame) -> pd.DataFrame:
             "lam_per_week": people["lam"],
             "p_dropout": people["p"],
             "nu": people["nu"],
-            "acquired_at": _stamp(origin, people["acquired_day"]),
+            "acquired_at": stamp(origin, people["acquired_day"]),
             "dropout_at": dropout.dt.round("s"),
             "n_repeat_purchases": people["n_repeat"],
             "dropout_cause": people["dropout_cause"],
-        }
-    )
-
-
-def _taste(people: pd.DataFrame, favourite: np.ndarray) -> pd.DataFrame:
-    """Each customer's planted favourite category and purchase-rate third."""
-    third = pd.qcut(people["lam"].rank(method="first"), 3, labels=False).to_numpy()
-    return pd.DataFrame(
-        {
-            "customer_id": people["customer_id"],
-            "favourite_category": np.array(CATEGORIES)[favourite],
-            "frequency": np.array(["infrequent", "middle", "frequent"])[third],
         }
     )
 
@@ -656,13 +644,6 @@ def _by_customer(frame: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     when = "occurred_at" if "occurred_at" in out else "from_at"
     out = out[["customer_id", *[c for c in out.columns if c != "customer_id"]]]
     return _sorted(out, when, "customer_id")
-
-
-def _stamp(origin: pd.Timestamp, days) -> pd.DatetimeIndex:
-    """Calendar timestamps (to the second) for day numbers counted from origin."""
-    return pd.DatetimeIndex(
-        origin + pd.to_timedelta(np.asarray(days, dtype=float), unit="D")
-    ).round("s")
 
 
 def _sorted(frame: pd.DataFrame, *by: str) -> pd.DataFrame:

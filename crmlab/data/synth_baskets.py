@@ -123,11 +123,16 @@ def product_table() -> pd.DataFrame:
     return frame[["product_id", "name", "category", "margin", "list_price"]]
 
 
-def favourite_categories(rng, people: pd.DataFrame) -> np.ndarray:
-    """Each person's favourite category (index into CATEGORIES), by purchase-rate third."""
+def frequency_thirds(people: pd.DataFrame) -> np.ndarray:
+    """Each person's purchase-rate third: "infrequent", "middle" or "frequent"."""
     third = pd.qcut(people["lam"].rank(method="first"), 3, labels=False).to_numpy()
-    names = np.array(["infrequent", "middle", "frequent"])[third]
-    favourite = np.empty(len(people), dtype=int)
+    return np.array(["infrequent", "middle", "frequent"])[third]
+
+
+def favourite_categories(rng, names: np.ndarray) -> np.ndarray:
+    """Each person's favourite category (index into CATEGORIES), given their purchase-rate
+    third (``frequency_thirds``)."""
+    favourite = np.empty(len(names), dtype=int)
     for group, boost in TASTE_BY_FREQUENCY.items():
         weights = np.array(
             [s * boost.get(c, 1.0) for c, s in zip(CATEGORIES, CATEGORY_SHARES, strict=True)]
@@ -138,14 +143,15 @@ def favourite_categories(rng, people: pd.DataFrame) -> np.ndarray:
 
 
 def order_lines(rng, orders: pd.DataFrame, people: pd.DataFrame):
-    """(products, order_lines, favourite category per person, truth) for the world's
-    orders, completed and refunds.
+    """(products, order_lines, taste, truth) for the world's orders, completed and
+    refunds; taste is each customer's planted favourite category and purchase-rate third.
 
     orders: with order_id, person, amount, n_items, status; a refund's order_id is the
     refunded order's with an 'R' for its 'O'.
     """
     products = product_table()
-    favourite = favourite_categories(rng, people)
+    frequency = frequency_thirds(people)
+    favourite = favourite_categories(rng, frequency)
     sales = orders[orders["status"] == "completed"]
     lines = _draw_lines(rng, sales, favourite, products)
     lines = _priced(lines, sales.set_index("order_id")["amount"])
@@ -159,7 +165,14 @@ def order_lines(rng, orders: pd.DataFrame, people: pd.DataFrame):
         "taste_by_frequency": TASTE_BY_FREQUENCY,
         "category_shares": dict(zip(CATEGORIES, CATEGORY_SHARES, strict=True)),
     }
-    return products.drop(columns="list_price"), lines, favourite, truth
+    taste = pd.DataFrame(
+        {
+            "customer_id": people["customer_id"],
+            "favourite_category": np.array(CATEGORIES)[favourite],
+            "frequency": frequency,
+        }
+    )
+    return products.drop(columns="list_price"), lines, taste, truth
 
 
 def _draw_lines(rng, sales: pd.DataFrame, favourite, products) -> pd.DataFrame:

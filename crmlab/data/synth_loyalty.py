@@ -28,7 +28,8 @@ from collections import deque
 import numpy as np
 import pandas as pd
 
-DAY = pd.Timedelta(days=1)
+from .synth_time import DAY, stamp
+
 JOIN_BASE, JOIN_SLOPE, JOIN_ORDER_MEAN = 0.05, 0.6, 1.0
 MEMBER_UPLIFT = 0.10
 WELCOME_BONUS = 100
@@ -175,10 +176,10 @@ def program(
         for key, value in account.fate.items():
             fate[key] += value
     loyalty_events = pd.DataFrame(events, columns=["person", "day", "kind", "points", "order_id"])
-    loyalty_events.insert(1, "occurred_at", _stamp(origin, loyalty_events.pop("day")))
+    loyalty_events.insert(1, "occurred_at", stamp(origin, loyalty_events.pop("day")))
     memberships = pd.DataFrame(spans, columns=["person", "tier", "from_day", "to_day"])
-    memberships.insert(2, "from_at", _stamp(origin, memberships.pop("from_day")))
-    memberships.insert(3, "to_at", _stamp(origin, memberships.pop("to_day")))
+    memberships.insert(2, "from_at", stamp(origin, memberships.pop("from_day")))
+    memberships.insert(3, "to_at", stamp(origin, memberships.pop("to_day")))
     truth = {
         "member_uplift": MEMBER_UPLIFT,
         "members": len(joined_at),
@@ -198,10 +199,6 @@ def program(
         "taken_back_share": fate["taken_back"] / fate["issued"],
     }
     return loyalty_events, memberships, truth
-
-
-def _stamp(origin: pd.Timestamp, days) -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(origin + pd.to_timedelta(np.asarray(days, float), unit="D")).round("s")
 
 
 def _future_orders(rng, lam, nu, p_drop, end_day, horizon, order_shape: float) -> list[tuple]:

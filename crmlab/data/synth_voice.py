@@ -25,8 +25,8 @@ import pandas as pd
 
 from .recent import latest_ticket
 from .synth_text import comments, ticket_texts
+from .synth_time import DAY
 
-DAY = pd.Timedelta(days=1)
 TICKET_CATEGORIES = ("delivery", "billing", "product", "returns", "account")
 TICKET_CHANNELS = ("email", "phone", "chat")
 CHANNEL_SHARES = (0.5, 0.3, 0.2)

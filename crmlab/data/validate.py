@@ -34,7 +34,8 @@ _ORDER = (
     "loyalty_events",
     "memberships",
 )
-_REFERENCED = ("customers", "campaigns", "products", "orders")  # single-column keys
+# Tables other tables point to (their single-column keys are collected for foreign keys).
+_REFERENCED = {target for spec in TABLES.values() for target in spec.references.values()}
 
 
 def resolve_as_of(as_of) -> pd.Timestamp:

@@ -77,14 +77,13 @@ def breakage(
     pieces = point_lots(events, as_of)
     if pieces.empty:
         raise ParameterError("loyalty_events has no issued points up to as_of: no breakage.")
-    month = as_periods(pieces["issued_at"])
-    now = as_periods(pd.Series([as_of])).iloc[0]
+    month = pd.PeriodIndex(as_periods(pieces["issued_at"]))
     first = month.min()
-    cohort = (month - first).map(lambda d: d.n).to_numpy()
-    n_cohorts = (now - first).n + 1
+    cohort = month.asi8 - first.ordinal  # months since the first issue month
+    n_cohorts = as_periods(pd.Series([as_of])).iloc[0].ordinal - first.ordinal + 1
     redeemed = (pieces["fate"] == "redeemed").to_numpy()
-    left = as_periods(pieces["left_at"])
-    age = np.where(redeemed, (left - month).map(lambda d: getattr(d, "n", 0)).fillna(0), 0)
+    left = pd.PeriodIndex(as_periods(pieces["left_at"])).asi8  # NaT: never read (not redeemed)
+    age = np.where(redeemed, left - month.asi8, 0)
     customer = pd.factorize(pieces["customer_id"])[0]
     points = pieces["points"].to_numpy(float)
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..data.cross_checks import LEDGER_COLUMNS as NEEDED
 from ..data.cross_checks import running_balances
 from ..data.validate import resolve_as_of
 from ..errors import ParameterError
 
 FATES = ("redeemed", "expired", "taken_back", "outstanding")
 _LEAVING_FATE = {"redeem": "redeemed", "expire": "expired", "adjust": "taken_back"}
-NEEDED = ("event_id", "customer_id", "occurred_at", "kind", "points")
 OPENING = "(opening balance)"  # the lot of points a ledger spends before it shows them
 
 

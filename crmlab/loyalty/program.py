@@ -65,8 +65,8 @@ def program_kpis(
         out["redemption_rate"] = np.where(
             out["issued"] > 0, out["redeemed"] / out["issued"], np.nan
         )
-    out.index.name = PERIODS[period]
-    return out.reset_index().assign(**{PERIODS[period]: lambda f: f[PERIODS[period]].astype(str)})
+    out.index = out.index.astype(str).rename(PERIODS[period])
+    return out.reset_index()
 
 
 def time_to_tier(
