@@ -7,7 +7,7 @@ import pytest
 
 from crmlab.data.synth_loyalty import MEMBER_UPLIFT, TIERS
 from crmlab.errors import ParameterError
-from crmlab.loyalty import member_effect, program_kpis, time_to_tier
+from crmlab.loyalty import breakage, member_effect, program_kpis, time_to_tier
 
 AS_OF = pd.Timestamp("2024-06-30", tz="UTC")
 
@@ -86,3 +86,19 @@ def test_member_effect_needs_enough_people_and_a_sane_window(world):
         member_effect(world.orders, world.memberships, world.as_of, window_days=2)
     with pytest.raises(ParameterError, match="at least 20"):
         member_effect(world.orders, world.memberships.head(5), world.as_of)
+
+
+def test_tables_without_the_needed_columns_get_a_crmlab_error():
+    events = _events([("a", "2024-01-05", "earn", 200)])
+    spans = _spans([("a", "bronze", "2024-01-05", None)]).drop(columns="from_at")
+    orders = pd.DataFrame({"customer_id": ["a"], "ordered_at": [AS_OF], "amount": ["12,50"]})
+    with pytest.raises(ParameterError, match="memberships lacks from_at"):
+        program_kpis(events, spans, AS_OF)
+    with pytest.raises(ParameterError, match="memberships lacks from_at"):
+        time_to_tier(spans, "silver", TIERS, AS_OF)
+    with pytest.raises(ParameterError, match=r"orders.amount holds .* \(e.g. '12,50'\)"):
+        member_effect(orders, spans, AS_OF)
+    with pytest.raises(ParameterError, match="loyalty_events.points holds"):
+        program_kpis(events.assign(points=["200"]), spans, AS_OF)
+    with pytest.raises(ParameterError, match="no issued points"):
+        breakage(events.iloc[:0], AS_OF)

@@ -34,6 +34,7 @@ import pandas as pd
 from ..data.validate import resolve_as_of
 from ..errors import ParameterError
 from ..randomness import RandomState, generator
+from .inputs import require
 from .program import as_periods
 
 OBSERVATIONAL = (
@@ -88,6 +89,8 @@ def member_effect(
     if not 0 < alpha < 1:
         raise ParameterError(f"alpha={alpha!r}: give a number between 0 and 1, e.g. 0.05.")
     as_of = resolve_as_of(as_of)
+    require(orders, "orders", ("customer_id", "ordered_at", "amount"), numbers=("amount",))
+    require(memberships, "memberships", ("customer_id", "from_at"))
     sales = orders[_completed(orders)][["customer_id", "ordered_at", "amount"]]
     joined = memberships.groupby("customer_id")["from_at"].min()
     rng = generator(random_state)

@@ -19,7 +19,7 @@ import pandas as pd
 from ..data.cross_checks import LEDGER_COLUMNS as NEEDED
 from ..data.cross_checks import running_balances
 from ..data.validate import resolve_as_of
-from ..errors import ParameterError
+from .inputs import require
 
 FATES = ("redeemed", "expired", "taken_back", "outstanding")
 _LEAVING_FATE = {"redeem": "redeemed", "expire": "expired", "adjust": "taken_back"}
@@ -28,12 +28,7 @@ OPENING = "(opening balance)"  # the lot of points a ledger spends before it sho
 
 def ledger(events: pd.DataFrame, as_of=None) -> pd.DataFrame:
     """Events (``loyalty_events``) checked and in FIFO order, up to ``as_of`` (inclusive)."""
-    missing = [c for c in NEEDED if c not in events]
-    if missing:
-        raise ParameterError(
-            f"loyalty_events lacks {', '.join(missing)}; it needs {', '.join(NEEDED)} "
-            "(docs/data_contract.md)."
-        )
+    require(events, "loyalty_events", NEEDED, numbers=("points",))
     if as_of is not None:
         events = events[events["occurred_at"] <= resolve_as_of(as_of)]
     ordered = running_balances(events[list(NEEDED)].dropna(subset=["points"]))
@@ -51,6 +46,16 @@ def point_lots(events: pd.DataFrame, as_of=None) -> pd.DataFrame:
     counted in ``attrs["unmatched_points"]``, and never taken from points issued later.
     """
     book = _with_opening_balances(ledger(events, as_of))
+    if not (book["points"] > 0).any():  # nothing issued (and nothing left an opening balance)
+        empty = pd.DataFrame({c: pd.Series(dtype="str") for c in ("lot_event_id", "customer_id")})
+        empty = empty.assign(
+            issued_at=pd.Series(dtype=book["occurred_at"].dtype),
+            points=pd.Series(dtype=float),
+            fate=pd.Series(dtype="str"),
+            left_at=pd.Series(dtype=book["occurred_at"].dtype),
+        )
+        empty.attrs["unmatched_points"] = 0.0
+        return empty
     customer = pd.factorize(book["customer_id"])[0]
     points = book["points"].to_numpy(float)
     issued = points > 0

@@ -19,6 +19,7 @@ import pandas as pd
 from ..data.validate import resolve_as_of
 from ..errors import ParameterError
 from ..voice.kaplan_meier import km_quantiles, km_steps
+from .inputs import require
 from .points import ledger
 
 PERIODS = {"M": "month", "W": "week"}
@@ -51,6 +52,7 @@ def program_kpis(
     active_members = active.groupby(as_periods(active["occurred_at"], period).to_numpy())[
         "customer_id"
     ].nunique()
+    require(memberships, "memberships", ("customer_id", "from_at"))
     joined = memberships.groupby("customer_id")["from_at"].min()
     joined = joined[joined <= as_of]
     new_members = as_periods(joined, period).value_counts()
@@ -79,6 +81,7 @@ def time_to_tier(
     threshold). Returns one row: members, reached, and a column per quantile (days; NaN
     when fewer than that share will have reached it by the longest time seen).
     """
+    require(memberships, "memberships", ("customer_id", "tier", "from_at"))
     order = sorted(tiers, key=tiers.get) if isinstance(tiers, dict) else list(tiers)
     if tier not in order:
         raise ParameterError(f"tier={tier!r} is not one of the tiers {order}.")
