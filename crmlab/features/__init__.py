@@ -12,7 +12,8 @@ reads the single definition of a purchase in ``orders_view``.
 - ``experiment_units`` / ``sufficient_statistics`` / ``unit_checks``: per-unit outcomes of
   a campaign test, the per-arm sums every two-sample test needs, and the checks before.
 - ``monthly_orders`` / ``monthly_new_customers`` / ``purchase_tracking``: calendar series.
-- ``baskets``: order lines as a sparse order x item matrix (``Baskets``).
+- ``baskets``: order lines as a sparse order x item matrix (``Baskets``);
+  ``purchase_lines``: order lines with customer, time and category.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .baskets import Baskets, baskets
 from .calendar import monthly_new_customers, monthly_orders, purchase_tracking
 from .experiment import UnitChecks, experiment_units, sufficient_statistics, unit_checks
 from .orders_view import OrdersSource, OrdersView
+from .purchase_lines import purchase_lines
 from .snapshots import Snapshots, churn_snapshots, cutoff_schedule
 from .subscribers import subscriber_snapshots
 from .summary import CalibrationHoldout, CustomerSummary, calibration_holdout, customer_summary
@@ -41,6 +43,7 @@ __all__ = [
     "experiment_units",
     "monthly_new_customers",
     "monthly_orders",
+    "purchase_lines",
     "purchase_tracking",
     "subscriber_snapshots",
     "sufficient_statistics",
