@@ -56,7 +56,7 @@ def test_intervals_cover_the_true_index():
     for _ in range(100):
         lines, groups = _customers(rng)
         found = basket.affinity(lines, groups, measure="lines").merge(truth)
-        covered.append(((found["ci_low"] <= found["truth"]) & (found["truth"] <= found["ci_high"])))
+        covered.append((found["ci_low"] <= found["truth"]) & (found["truth"] <= found["ci_high"]))
     rate = pd.concat(covered).mean()
     assert 0.92 <= rate <= 0.98
 
