@@ -7,7 +7,15 @@ from .liability import points_liability
 from .member_effect import MemberEffect, member_effect
 from .points import balances, point_lots
 from .program import program_kpis, time_to_tier
-from .tiers import assign_tiers, moves, rescore, tier_migration
+from .tiers import (
+    assign_tiers,
+    moves,
+    qualifying_points,
+    rescore,
+    tier_migration,
+    tier_sizes,
+    tiers_at,
+)
 
 __all__ = [
     "Breakage",
@@ -21,7 +29,10 @@ __all__ = [
     "point_lots",
     "points_liability",
     "program_kpis",
+    "qualifying_points",
     "rescore",
     "tier_migration",
+    "tier_sizes",
+    "tiers_at",
     "time_to_tier",
 ]

@@ -12,7 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..data.validate import resolve_as_of
 from ..errors import ParameterError
+from .inputs import require
 
 MOVES = ("up", "stay", "down", "joined", "left")
 
@@ -73,6 +75,55 @@ def rescore(values: pd.Series, current: dict, proposed: dict) -> pd.DataFrame:
             "re-scoring compares the same tiers under other thresholds."
         )
     return tier_migration(assign_tiers(values, current), assign_tiers(values, proposed), current)
+
+
+def qualifying_points(
+    loyalty_events: pd.DataFrame, at, window_days: int = 365, kinds=("earn",)
+) -> pd.Series:
+    """Points each customer earned in the ``window_days`` up to ``at``: events with
+    at - window < occurred_at <= at, of the given ``kinds`` (earn by default: welcome
+    bonuses, corrections and redemptions do not qualify). A Series indexed by customer_id,
+    for ``assign_tiers`` / ``rescore``; customers without such events are not listed."""
+    require(
+        loyalty_events,
+        "loyalty_events",
+        ("customer_id", "occurred_at", "kind", "points"),
+        numbers=("points",),
+    )
+    if isinstance(window_days, bool) or not isinstance(window_days, int) or window_days < 1:
+        raise ParameterError(f"window_days={window_days!r}: use a whole number of days >= 1.")
+    at = resolve_as_of(at)
+    moment = loyalty_events["occurred_at"]
+    inside = (moment <= at) & (moment > at - pd.Timedelta(days=window_days))
+    chosen = loyalty_events[inside & loyalty_events["kind"].isin(list(kinds))]
+    return chosen.groupby("customer_id")["points"].sum().rename("qualifying_points")
+
+
+def tiers_at(memberships: pd.DataFrame, at) -> pd.Series:
+    """The tier each member held at ``at`` (from_at <= at < to_at, an empty to_at meaning
+    still held): a Series indexed by customer_id; members not holding one are not listed."""
+    require(memberships, "memberships", ("customer_id", "tier", "from_at"))
+    at = resolve_as_of(at)
+    held = memberships["from_at"] <= at
+    if "to_at" in memberships:
+        until = memberships["to_at"]
+        held &= until.isna() | (until > at)
+    return memberships[held].set_index("customer_id")["tier"].rename("tier")
+
+
+def tier_sizes(memberships: pd.DataFrame, dates, thresholds: dict) -> pd.DataFrame:
+    """Members per tier at each of ``dates`` (rows: date; columns: tiers, lowest first)."""
+    order = [name for name, _ in _ranked(thresholds)]
+    unknown = sorted(set(memberships["tier"]) - set(order))
+    if unknown:
+        raise ParameterError(f"memberships has tiers {unknown} not in {order}.")
+    rows = {}
+    for date in dates:
+        moment = resolve_as_of(date)
+        rows[moment] = tiers_at(memberships, moment).value_counts().reindex(order, fill_value=0)
+    table = pd.DataFrame.from_dict(rows, orient="index").astype("int64")
+    table.index.name = "date"
+    return table
 
 
 def _ranked(thresholds: dict) -> list[tuple[str, float]]:
