@@ -288,10 +288,14 @@ def heatmap(
     cmap="Blues",
     xlabel: str = "",
     ylabel: str = "",
+    center: float | None = None,
 ):
-    """Annotated heatmap of a small matrix (rows x columns as given)."""
+    """Annotated heatmap of a small matrix (rows x columns as given). center: the value
+    drawn white in a diverging ``cmap`` (100 for an index)."""
     ax = _axes(ax, (1.1 * matrix.shape[1] + 3, 0.5 * matrix.shape[0] + 1.5))
-    sns.heatmap(matrix, annot=True, fmt=fmt, cmap=cmap, cbar=False, ax=ax, linewidths=0.5)
+    sns.heatmap(
+        matrix, annot=True, fmt=fmt, cmap=cmap, cbar=False, ax=ax, linewidths=0.5, center=center
+    )
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     ax.tick_params(axis="x", rotation=30)
     ax.tick_params(axis="y", rotation=0)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from crmlab.errors import ParameterError
-from crmlab.loyalty import points_liability
+from crmlab.loyalty import points_liability, program_liability
 
 # IFRS 15 IE267-IE270 as worked in KPMG's Revenue handbook: sales 100,000 earn 10,000 points
 # worth 1 each; 97% (9,700) expected to be redeemed; 4,500 redeemed in year 2; 8,500 in
@@ -51,3 +51,38 @@ def test_bad_inputs_are_named():
         points_liability(100, 10, PERIODS)
     with pytest.raises(ParameterError, match="redeemed and expected_total"):
         points_liability(100, 10, pd.DataFrame({"redeemed": [0]}))
+
+
+def test_program_liability_from_a_ledger():
+    """Two orders of 500 earn 500 points each; 300 points are redeemed; with breakage 0.4,
+    600 are expected to be redeemed: 60 of stand-alone value at 0.10 a point, so the points
+    get 1,000 x 60 / 1,060 and half of that (300 / 600) is released."""
+    at = pd.to_datetime(["2024-03-01", "2024-04-01", "2024-05-01", "2023-01-01"], utc=True)
+    events = pd.DataFrame(
+        {
+            "event_id": ["e1", "e2", "e3", "old"],
+            "customer_id": ["a", "a", "a", "a"],
+            "occurred_at": at,
+            "kind": ["earn", "earn", "redeem", "earn"],
+            "points": [500.0, 500.0, -300.0, 50.0],
+            "order_id": ["o1", "o2", None, "o0"],
+        }
+    )
+    orders = pd.DataFrame({"order_id": ["o0", "o1", "o2"], "amount": [50.0, 500.0, 500.0]})
+    # the old lot (outside the window) goes first: 50 of the 300 redeemed are not ours
+    row = points_liability_row(events, orders)
+    allocated = 1_000 * 60 / 1_060
+    assert row["allocated_to_points"] == pytest.approx(allocated)
+    assert row["points_revenue"] == pytest.approx(allocated * 250 / 600)
+    assert row["deferred_revenue"] == pytest.approx(allocated * 350 / 600)
+    assert row["goods_revenue"] == pytest.approx(1_000 - allocated)
+    with pytest.raises(ParameterError, match="breakage=1"):
+        program_liability(events, orders, "2024-12-31", breakage=1, point_value=0.1)
+    with pytest.raises(ParameterError, match="names its order"):
+        program_liability(events.assign(order_id=None), orders, "2024-12-31", 0.4, 0.1)
+
+
+def points_liability_row(events, orders) -> pd.Series:
+    table = program_liability(events, orders, "2024-12-31", breakage=0.4, point_value=0.1)
+    assert len(table) == 1 and table["period"][0].startswith("points earned 2024-01-01")
+    return table.iloc[0]

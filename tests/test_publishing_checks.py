@@ -82,7 +82,10 @@ def _gate() -> PIIGate:
         }
     )
     campaigns = pd.DataFrame({"campaign_id": ["x"], "name": ["Spring Sale"]})
-    return PIIGate.from_tables({"customers": customers, "campaigns": campaigns})
+    products = pd.DataFrame({"product_id": ["P1"], "name": ["Gift box"]})
+    return PIIGate.from_tables(
+        {"customers": customers, "campaigns": campaigns, "products": products}
+    )
 
 
 @pytest.mark.parametrize(
@@ -112,6 +115,7 @@ def test_the_gate_finds_personal_data_in_any_form(text, kind):
         "a***@example.org, +44*******486, P. M.",  # masked
         "revenue 1,234,567.89; +4.5% lift; 0.000123; 2024-05-05 10:00; 20,600 customers",
         "Spring Sale campaign",  # a campaign name is not a customer's name
+        "Gift box, then Greeting card",  # nor is a product's
         "Paul bought; Müller is a surname",  # one word of a name is not a name
         "ann(at)example.org, user@localhost",
     ],

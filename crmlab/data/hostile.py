@@ -1,12 +1,13 @@
 """A hostile twin of a synthetic world, for testing that reports are safe to share.
 
 Every label a report may show (channels, cities, campaign names and objectives, variants,
-ticket categories, survey comments) carries markup, script, ``javascript:`` links, Markdown
-and a redirect; some names, e-mails and phones are look-alikes or wrapped in markup. Labels
-are renamed one to one and the same everywhere (a channel keeps its name across customers,
-orders, touchpoints and campaigns), so every planted effect is still there to be found.
-Values stay free of anything the PII gate would rightly stop (no e-mail addresses or phone
-numbers in the labels): a report on this world must publish, run no script and pass.
+ticket categories, survey comments, product names and categories) carries markup, script,
+``javascript:`` links, Markdown and a redirect; some names, e-mails and phones are
+look-alikes or wrapped in markup. Labels are renamed one to one and the same everywhere (a
+channel keeps its name across customers, orders, touchpoints and campaigns), so every
+planted effect is still there to be found. Values stay free of anything the PII gate would
+rightly stop (no e-mail addresses or phone numbers in the labels): a report on this world
+must publish, run no script and pass.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ _LABELS = {
     ("campaigns", "name"): "campaign",
     ("campaigns", "objective"): "objective",
     ("tickets", "category"): "category",
+    ("products", "name"): "product",
+    ("products", "category"): "product_category",
 }
 
 

@@ -3,7 +3,7 @@ member tiers (assignment, migration, re-scoring under new thresholds). See
 docs/guide/loyalty.md; design notes in docs/loyalty_cross_sell.md."""
 
 from .breakage import Breakage, breakage, chain_ladder
-from .liability import points_liability
+from .liability import points_liability, program_liability
 from .member_effect import MemberEffect, member_effect
 from .points import balances, point_lots
 from .program import program_kpis, time_to_tier
@@ -29,6 +29,7 @@ __all__ = [
     "point_lots",
     "points_liability",
     "program_kpis",
+    "program_liability",
     "qualifying_points",
     "rescore",
     "tier_migration",

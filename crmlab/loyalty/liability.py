@@ -26,7 +26,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..data.validate import resolve_as_of
 from ..errors import ParameterError
+from .inputs import require
+from .points import point_lots
 
 
 def points_liability(
@@ -82,6 +85,52 @@ def points_liability(
             "allocated_to_points": allocated,
         }
     )
+
+
+def program_liability(
+    loyalty_events: pd.DataFrame,
+    orders: pd.DataFrame,
+    as_of,
+    breakage: float,
+    point_value: float,
+    window_days: int = 365,
+) -> pd.DataFrame:
+    """``points_liability`` for a program's own data: the sales of the ``window_days`` up to
+    ``as_of`` that earned points, the points they earned, the part of those points already
+    redeemed, and ``breakage`` (e.g. ``loyalty.breakage(...).breakage``) for the share
+    never to be redeemed. One row, labelled with the window; ``deferred_revenue`` is the
+    contract liability at ``as_of`` for those points.
+
+    Earn events must name their order (``order_id``); sales are those orders' amounts.
+    """
+    require(loyalty_events, "loyalty_events", ("event_id", "kind", "points", "order_id"))
+    require(orders, "orders", ("order_id", "amount"), numbers=("amount",))
+    if isinstance(breakage, bool) or not isinstance(breakage, int | float):
+        raise ParameterError(f"breakage={breakage!r} must be a share in [0, 1).")
+    if not 0 <= breakage < 1:
+        raise ParameterError(f"breakage={breakage!r} must be a share in [0, 1).")
+    as_of = resolve_as_of(as_of)
+    start = as_of - pd.Timedelta(days=window_days)
+    moment = loyalty_events["occurred_at"]
+    earns = loyalty_events[loyalty_events["kind"].eq("earn") & (moment > start) & (moment <= as_of)]
+    named = earns[earns["order_id"].notna()]
+    if named.empty:
+        raise ParameterError(
+            f"no earn event between {start:%Y-%m-%d} and {as_of:%Y-%m-%d} names its order: "
+            "the sales behind the points are unknown."
+        )
+    sales = float(orders.loc[orders["order_id"].isin(named["order_id"]), "amount"].sum())
+    points = float(named["points"].sum())
+    lots = point_lots(loyalty_events, as_of)
+    mine = lots["lot_event_id"].isin(named["event_id"]) & lots["fate"].eq("redeemed")
+    periods = pd.DataFrame(
+        {
+            "period": [f"points earned {start:%Y-%m-%d} to {as_of:%Y-%m-%d}"],
+            "redeemed": [float(lots.loc[mine, "points"].sum())],
+            "expected_total": [points * (1 - breakage)],
+        }
+    )
+    return points_liability(sales, points, periods, point_value=point_value)
 
 
 def _check(sales, points, point_value, periods) -> None:

@@ -36,6 +36,9 @@ _WORD = re.compile(r"\w+(?:['-]\w+)*")
 _MAX_NAME_WORDS = 3
 
 
+NAMES_OF_THINGS = ("campaigns", "products")
+
+
 def _name_key(words) -> tuple[str, ...]:
     """Order-free key of a name: its normalized words, sorted."""
     return tuple(sorted(words))
@@ -99,7 +102,7 @@ class PIIGate:
         names: set[tuple[str, ...]] = set()
         for table, frame in tables.items():
             kinds = {c: personal_column_kind(c) for c in frame.columns}
-            if table == "campaigns":  # a campaign's name is not a person's
+            if table in NAMES_OF_THINGS:  # a campaign's or a product's name is not a person's
                 kinds = {c: k for c, k in kinds.items() if k != "full_name"}
             for column in [c for c, kind in kinds.items() if kind == "phone"]:
                 numbers = {normalize_phone(v, region, False) for v in frame[column].dropna()}
