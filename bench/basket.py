@@ -5,11 +5,15 @@
 Generates order lines directly (not timed): product popularity follows a Zipf law, and 40
 planted pairs are bought together. Then times, on this machine:
   1. ``features.baskets``: distinct (order, product) pairs and the sparse matrix (DuckDB);
-  2. ``basket.association_rules`` on it (mlxtend FP-growth on the sparse frame);
-and, side by side, the usual way: a dense one-hot pandas table (``pd.crosstab``) of a
-tenth of the orders (the whole would not fit), with its memory. Prints peak memory and
-whether the planted pairs come out on top by lift.
-Target (issue 19): steps 1-2 under 60 s.
+  2. ``basket.association_rules(..., max_len=2)``: rules between single products, counted
+     by a sparse matrix product (what next-best-product and the report use);
+  3. ``basket.association_rules`` without max_len: mlxtend's FP-growth on the sparse frame
+     (itemsets of any size), the peer of step 2 on the same matrix;
+and the usual way: a dense one-hot pandas table (``pd.crosstab``) of a tenth of the orders
+(the whole would not fit), with its memory. Prints the process's peak memory after each
+step (peaks only grow: step 2 runs before the heavier step 3) and whether the planted pairs
+come out on top by lift.
+Target (issue 19): rules on 2M orders under 60 s.
 """
 
 from __future__ import annotations
@@ -59,15 +63,25 @@ def main() -> None:
     matrix = baskets(lines)
     built = time.perf_counter() - began
     print(f"  1. baskets (DuckDB, sparse {matrix.matrix.nnz:,} pairs)    {built:7.2f} s")
+    peak_gb = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # noqa: E731
+    print(f"     peak memory so far {peak_gb():.1f} GB")
+    began = time.perf_counter()
+    pairs = basket.association_rules(matrix, args.min_support, metric="lift", max_len=2)
+    counted = time.perf_counter() - began
+    print(f"  2. pair rules, sparse product ({len(pairs):,} rules)    {counted:7.2f} s")
+    print(f"     peak memory so far {peak_gb():.1f} GB")
+    top = pairs.head(2 * len(planted))
+    found = {a | c for a, c in zip(top["antecedents"], top["consequents"], strict=True)}
+    print(f"     planted pairs among the top rules by lift: {len(found & planted)}/{len(planted)}")
     began = time.perf_counter()
     rules = basket.association_rules(matrix, args.min_support, min_confidence=0.0, metric="lift")
     mined = time.perf_counter() - began
-    print(f"  2. association rules ({len(rules):,} rules)              {mined:7.2f} s")
-    print(f"  total: {built + mined:.1f} s (target < 60 s)")
-
-    top = rules[rules["antecedents"].map(len) == 1].head(2 * len(planted))
-    found = {a | c for a, c in zip(top["antecedents"], top["consequents"], strict=True)}
-    print(f"  planted pairs among the top rules by lift: {len(found & planted)} of {len(planted)}")
+    print(f"  3. FP-growth, any size ({len(rules):,} rules)           {mined:7.2f} s")
+    print(f"     peak memory so far {peak_gb():.1f} GB")
+    print(
+        f"  total with pair rules: {built + counted:.1f} s (target < 60 s); pair rules are "
+        f"{mined / counted:.0f}x faster than FP-growth on the same matrix"
+    )
 
     sample = lines[
         lines["order_id"].isin(lines["order_id"].drop_duplicates().sample(frac=0.1, random_state=0))
@@ -81,8 +95,7 @@ def main() -> None:
         f"{dense.memory_usage(deep=True).sum() / 1e9:.2f} GB (the sparse matrix of all: "
         f"{sparse_gb:.3f} GB)"
     )
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    print(f"peak memory {peak:.1f} GB")
+    print(f"peak memory {peak_gb():.1f} GB")
 
 
 if __name__ == "__main__":

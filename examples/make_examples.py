@@ -352,6 +352,87 @@ def service_desk(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     return {"clients": clients, "orders": orders, "tickets": tickets, "survey": surveys}
 
 
+def loyalty() -> dict[str, pd.DataFrame]:
+    """A high-street retailer's loyalty exports, cut from a synthetic world (so breakage,
+    the member effect and the pairs bought together are there to be found): members with a
+    'Marketing OK' Y/N column, till receipts (returns are type RETURN with negative totals)
+    and their lines without line numbers, the product catalogue, the points ledger in the
+    platform's words (Accrual, Redemption, Expiry, Adjustment, Welcome Bonus) with every
+    redemption and expiry as a positive number, and tier history ('Gold', 'Silver', ...).
+    Times are day-first London local time; the ledger's are ISO."""
+    from crmlab.data import generate
+
+    world = generate(4_000, random_state=21)
+    keep = ~world.customers["deletion_requested"].fillna(False).astype(bool)
+    people = world.customers[keep]
+    member = {c: f"CU{n:06d}" for n, c in enumerate(people["customer_id"], start=1)}
+    local = lambda t, fmt: t.dt.tz_convert("Europe/London").dt.strftime(fmt)  # noqa: E731
+    members = pd.DataFrame(
+        {
+            "Member No": people["customer_id"].map(member),
+            "Created": local(people["first_seen_at"], "%d/%m/%Y"),
+            "Full Name": people["name"],
+            "Marketing OK": np.where(people["consent_marketing"].fillna(False), "Y", "N"),
+        }
+    )
+    orders = world.orders[world.orders["customer_id"].isin(member)]
+    # sales O123 and their returns R123 get numbers of their own: 1000123 and 9000123
+    receipt = {o: ("9" if o[0] == "R" else "1") + o[1:] for o in orders["order_id"]}
+    receipts = pd.DataFrame(
+        {
+            "Receipt No": orders["order_id"].map(receipt),
+            "Date": local(orders["ordered_at"], "%d/%m/%Y %H:%M"),
+            "Member No": orders["customer_id"].map(member),
+            "Type": np.where(orders["status"] == "refunded", "RETURN", "SALE"),
+            "Total": orders["amount"],
+            "Channel": orders["channel"],
+        }
+    )
+    lines = world.order_lines[world.order_lines["order_id"].isin(receipt)]
+    receipt_lines = pd.DataFrame(
+        {
+            "Receipt No": lines["order_id"].map(receipt),
+            "SKU": lines["product_id"],
+            "Qty": lines["quantity"],
+            "Unit Price": lines["unit_price"],
+        }
+    )
+    catalogue = world.products.rename(
+        columns={"product_id": "SKU", "name": "Description", "category": "Dept", "margin": "Margin"}
+    )
+    events = world.loyalty_events[world.loyalty_events["customer_id"].isin(member)]
+    words = {"earn": "Accrual", "redeem": "Redemption", "expire": "Expiry", "adjust": "Adjustment"}
+    kind = events["kind"].map(words).where(events["event_id"].notna())
+    welcome = (events["kind"] == "adjust") & events["order_id"].isna() & (events["points"] > 0)
+    points = pd.DataFrame(
+        {
+            "Txn Ref": events["event_id"].str.replace("L", "PT-", regex=False),
+            "Member No": events["customer_id"].map(member),
+            "Posted": local(events["occurred_at"], "%Y-%m-%d %H:%M:%S"),
+            "Txn Type": kind.where(~welcome, "Welcome Bonus"),
+            "Points": np.where(events["kind"].isin(["redeem", "expire"]), -1, 1) * events["points"],
+            "Receipt No": events["order_id"].map(receipt),
+        }
+    )
+    spans = world.memberships[world.memberships["customer_id"].isin(member)]
+    tiers = pd.DataFrame(
+        {
+            "Member No": spans["customer_id"].map(member),
+            "Tier": spans["tier"].str.capitalize(),
+            "Valid From": local(spans["from_at"], "%d/%m/%Y %H:%M"),
+            "Valid To": local(spans["to_at"], "%d/%m/%Y %H:%M"),
+        }
+    )
+    return {
+        "members.csv": members,
+        "receipts.csv.gz": receipts,
+        "receipt_lines.csv.gz": receipt_lines,
+        "catalogue.csv": catalogue,
+        "points.csv.gz": points,
+        "tiers.csv": tiers,
+    }
+
+
 def main() -> None:
     rng = np.random.default_rng(2026)
     retail = HERE / "online_retail"
@@ -378,6 +459,15 @@ def main() -> None:
     desk.mkdir(exist_ok=True)
     for name, frame in service_desk(np.random.default_rng(18)).items():
         frame.to_csv(desk / f"{name}.csv", index=False)
+    shop = HERE / "loyalty"  # cut from a synthetic world with its own seed
+    shop.mkdir(exist_ok=True)
+    for name, frame in loyalty().items():
+        text = frame.to_csv(index=False).encode()
+        if name.endswith(".gz"):
+            with gzip.GzipFile(shop / name, "wb", mtime=0) as f:
+                f.write(text)
+        else:
+            (shop / name).write_bytes(text)
     telecom = HERE / "subscribers"
     telecom.mkdir(exist_ok=True)
     with gzip.GzipFile(telecom / "subscribers.csv.gz", "wb", mtime=0) as f:

@@ -75,3 +75,43 @@ def test_rules_by_lift_and_bad_arguments():
         basket.association_rules(DATASET, min_support=0.6, metric="zhang")
     with pytest.raises(ParameterError, match="list of item lists"):
         basket.association_rules("milk", min_support=0.6)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pair_rules_are_mlxtends_rules(seed):
+    """With max_len=2 the rules are counted by a sparse matrix product, not an FP-tree: the
+    same rules and metrics as mlxtend's FP-growth + association_rules on a dense one-hot
+    table (including pairs that never fail: infinite conviction)."""
+    from mlxtend.frequent_patterns import association_rules as mlxtend_rules
+    from mlxtend.frequent_patterns import fpgrowth
+
+    rng = np.random.default_rng(seed)
+    items = [f"i{k}" for k in range(25)]
+    orders = [list(rng.choice(items, rng.integers(1, 6), p=_zipf(25))) for _ in range(600)]
+    orders += [["always", "with"]] * 20 + [["always", "with", "i0"]] * 5
+    found = basket.association_rules(orders, min_support=0.02, max_len=2)
+    onehot = pd.DataFrame([{i: True for i in o} for o in orders]).fillna(False).astype(bool)
+    frequent = fpgrowth(onehot, min_support=0.02, use_colnames=True, max_len=2)
+    expected = mlxtend_rules(frequent, num_itemsets=len(orders), min_threshold=0.0)
+
+    def keyed(rules):  # frozensets have no order: key the rules by their items as text
+        names = {
+            c: rules[c].map(lambda s: ",".join(sorted(s))) for c in ("antecedents", "consequents")
+        }
+        return (
+            rules.assign(**names)
+            .set_index(["antecedents", "consequents"])[
+                ["support", "confidence", "lift", "leverage", "conviction"]
+            ]
+            .sort_index()
+        )
+
+    mine, theirs = keyed(found), keyed(expected)
+    assert len(mine) == len(theirs) > 50 and (mine.index == theirs.index).all()
+    assert np.allclose(mine.to_numpy(float), theirs.to_numpy(float), rtol=1e-12)
+    assert np.isinf(mine.loc[("always", "with"), "conviction"])
+
+
+def _zipf(n: int) -> np.ndarray:
+    weights = 1 / np.arange(1, n + 1)
+    return weights / weights.sum()

@@ -86,7 +86,7 @@ def test_lines_point_at_known_orders_and_products():
     v = _violations(_shop(order_lines=lines)).set_index("rule")
     assert v.loc["order_id not found in orders", "n_rows"] == 1
     assert v.loc["product_id not found in products", "n_rows"] == 1
-    assert v.loc["product_id not found in products", "examples"] == "o2/1"
+    assert v.loc["product_id not found in products", "examples"] == "o2/1 ('p7')"  # key (value)
     # without a products table, any product_id is accepted
     validate(_shop(order_lines=lines.assign(order_id=["o1"] * 5), products=None))
 

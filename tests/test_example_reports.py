@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -179,3 +180,32 @@ def test_campaign_report_on_a_three_arm_export(published):
     labels = (by_type["segment"] + ": " + by_type["metric"]).tolist()
     readouts = [t for t in report_tables(html) if "relative_lift" in t]
     assert len(readouts) == 2 and readouts[1]["metric"].tolist() == labels
+
+
+def test_loyalty_report_on_a_retailers_exports(published):
+    """examples/loyalty: the platform's words recoded, redemptions given as positive numbers
+    turned round (the page says so), and the page's numbers are the library's on the same
+    files: breakage, the member effect, the next-best check."""
+    from crmlab import basket, loyalty
+
+    root, chosen, _ = published
+    html = _page(published, "loyalty_retailer_example")
+    text = page_text(html)
+    data = load(root / chosen["loyalty_retailer_example"].parameters["source"])
+    assert "1,832 redeem/expire row(s) gave points as positive sizes" in text
+    found = loyalty.breakage(data.loyalty_events, data.as_of, random_state=0)
+    assert (
+        f"Breakage {found.breakage:.1%} (95% interval {found.ci_low:.1%} to {found.ci_high:.1%})"
+        in text
+    )
+    effect = loyalty.member_effect(data.orders, data.memberships, data.as_of, random_state=0)
+    assert f"Member effect on order value {effect.effect:+.1%}" in text
+    lines = features.purchase_lines(data)
+    bought = lines[lines["quantity"] > 0]
+    split = data.as_of - pd.Timedelta(days=120)
+    check = basket.evaluate_next_best(bought, split, k=5, min_support=0.001).set_index("method")
+    assert f"{check.loc['rules', 'hit_rate']:.1%} hit at 5" in text
+    assert not any(
+        name in html
+        for name in read_flat(root / "examples/loyalty/members.csv")["Full Name"].head(50)
+    )

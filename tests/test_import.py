@@ -271,6 +271,7 @@ def test_the_guide_shows_the_example_specs_as_they_are():
         "postgres/shop.yaml",
         "wholesale/wholesale.yaml",
         "service_desk/service_desk.yaml",
+        "loyalty/loyalty.yaml",
     ):
         assert (EXAMPLES / spec).read_text() in guide, f"docs/guide/your_data.md: update {spec}"
     assert "docs/guide/your_data.md" in (ROOT / "README.md").read_text()
@@ -303,3 +304,85 @@ def test_unreadable_dates_are_set_aside_with_the_value_shown(tmp_path):
     reasons = {a["reason"]: a for a in report.tables["orders"].set_aside}
     assert reasons["rows whose ordered_at is not a date"]["examples"] == ["'soon'"]
     assert report.to_dict() == run_import(spec, dry_run=True).to_dict()  # reproducible
+
+
+LEDGER = """Ref,Member,When,Type,Pts
+1,a,2024-01-01 10:00,Accrual,100
+2,a,2024-02-01 10:00,Redemption,40
+3,b,2024-02-01 11:00,Bonus,50
+4,b,2024-03-01 11:00,earn,10
+"""
+PEOPLE = {
+    "people.csv": "Member,Since\na,2023-06-01\nb,2023-06-01\n",
+    "sales.csv": "Receipt,Member,When,Total\n1,a,2024-01-01 10:00,100\n2,b,2024-03-01 11:00,10\n",
+}
+LEDGER_SPEC = """as_of: "2024-12-31"
+tables:
+  customers:
+    file: people.csv
+    columns: {customer_id: Member, first_seen_at: Since}
+  orders:
+    file: sales.csv
+    columns: {order_id: Receipt, customer_id: Member, ordered_at: When, amount: Total}
+  loyalty_events:
+    file: ledger.csv
+    columns: {event_id: Ref, customer_id: Member, occurred_at: When, kind: Type, points: Pts}
+    values:
+      kind: {Accrual: earn, Redemption: redeem, Bonus: adjust}
+"""
+
+
+def test_values_put_an_exports_words_into_the_contracts(tmp_path):
+    spec = _spec(tmp_path, LEDGER_SPEC, {"ledger.csv": LEDGER, **PEOPLE})
+    run_import(spec, tmp_path / "out")
+    data = load(tmp_path / "out")
+    events = data.loyalty_events.set_index("event_id")
+    assert events["kind"].tolist() == ["earn", "redeem", "adjust", "earn"]  # 'earn' kept
+    assert events.loc["2", "points"] == -40  # a positive redemption, turned round
+    assert any("redeem/expire row(s) gave points as positive sizes" in n for n in data.notes)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("kind: {Accrual", "knd: {Accrual"), r"line 12 \(values\): unknown key 'knd'.*'kind'"),
+        (
+            ("kind: {Accrual: earn, Redemption: redeem, Bonus: adjust}", "kind: earn"),
+            r"line 12: `values` maps a contract column",
+        ),
+        (
+            ("kind: {Accrual", "points: {1: 2}\n      kind: {Accrual"),
+            r"values.points: only text, id and yes/no columns",
+        ),
+    ],
+)
+def test_values_mistakes_name_the_line(tmp_path, change, message):
+    spec = _spec(tmp_path, LEDGER_SPEC.replace(*change), {"ledger.csv": LEDGER, **PEOPLE})
+    with pytest.raises(ParameterError, match=message):
+        run_import(spec, dry_run=True)
+
+
+def test_an_unlisted_code_is_named_by_validation(tmp_path):
+    spec = _spec(
+        tmp_path, LEDGER_SPEC, {"ledger.csv": LEDGER.replace("Bonus", "Goodwill"), **PEOPLE}
+    )
+    run_import(spec, tmp_path / "out")
+    with pytest.raises(DataContractError, match=r"kind must be one of.*3 \('Goodwill'\)"):
+        load(tmp_path / "out")
+
+
+def test_recipe_loyalty(tmp_path):
+    folder = _copy_example("loyalty", tmp_path)
+    report = run_import(folder / "loyalty.yaml", tmp_path / "out")
+    assert all(not t.set_aside for t in report.tables.values())
+    data = load(tmp_path / "out")
+    assert set(data.loyalty_events["kind"]) == {"earn", "redeem", "expire", "adjust"}
+    assert set(data.memberships["tier"]) == {"bronze", "silver", "gold"}
+    assert (data.loyalty_events.loc[data.loyalty_events["kind"] == "redeem", "points"] < 0).all()
+    assert data.customers["consent_marketing"].isin([True, False]).all()
+    returns = data.orders[data.orders["status"] == "refunded"]
+    assert len(returns) > 0 and (returns["amount"] < 0).all()
+    lines = data.order_lines.merge(data.orders[["order_id", "amount"]], on="order_id")
+    total = (lines["quantity"] * lines["unit_price"]).groupby(lines["order_id"]).sum()
+    amount = lines.groupby("order_id")["amount"].first()
+    assert (total - amount).abs().max() < 0.01  # every receipt adds up

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ..features.baskets import Baskets, baskets, baskets_from_lists
+from .pairs import pair_rules
 
 RULE_COLUMNS = [
     "antecedents",
@@ -43,7 +44,10 @@ def association_rules(
     transactions: a list of item lists (one per order), an ``order_lines`` table
         (order_id, product_id) or ``features.Baskets``.
     min_confidence: keep rules whose ``metric`` (default confidence) is at least this;
-        None keeps every rule. max_len: the largest itemset considered.
+        None keeps every rule. max_len: the largest itemset considered; 2 (rules between
+        single products, as next-best-product uses) counts pairs by a sparse matrix
+        product instead of FP-growth: the same rules, 30x faster on 2M orders
+        (bench/basket.py).
     Returns one row per rule, strongest ``metric`` first: ``antecedents``, ``consequents``
     (frozensets), their supports, ``support``, ``confidence``, ``lift``, ``leverage``,
     ``conviction``.
@@ -60,6 +64,12 @@ def association_rules(
     basket = _as_baskets(transactions, engine)
     if basket.matrix.shape[0] == 0:
         raise ParameterError("no baskets: the transactions hold no (order, item) pair.")
+    if max_len == 2:
+        rules = pair_rules(basket, min_support)
+        if min_confidence is not None:
+            rules = rules[rules[metric] >= min_confidence]
+        ranked = rules.sort_values([metric, "support"], ascending=False, kind="stable")
+        return ranked.reset_index(drop=True)
     onehot = pd.DataFrame.sparse.from_spmatrix(basket.matrix, columns=basket.items.astype(str))
     frequent = fpgrowth(onehot, min_support=min_support, use_colnames=True, max_len=max_len)
     if len(frequent) == 0 or frequent["itemsets"].map(len).max() < 2:

@@ -305,13 +305,14 @@ def _stage(
     keep = [_column_of(spec, rule, "keep", k, present) for k in rule.get("keep") or []]
     as_text = set(mapping.values()) - ({mapping["amount"]} if "amount" in mapping else set())
     typed = _typed_view(engine, view, as_text | set(keep), present, numeric)
+    recodes = rule.get("values") or {}
     select = []
     for ours, yours in mapping.items():
         kind = contract.column(ours).kind
         if ours == "amount" or kind in ("number", "integer"):
             select.append(f"try_cast({_q(yours)} AS DOUBLE) AS {_q(ours)}")
         else:
-            select.append(f"{text_value(_q(yours))} AS {_q(ours)}")
+            select.append(f"{_recoded(text_value(_q(yours)), recodes.get(ours))} AS {_q(ours)}")
     if rule.get("amount"):
         amount = _expression(engine, spec, rule, "amount", str(rule.get("amount")), typed, "DOUBLE")
         select.append(f"{amount} AS amount")
@@ -335,6 +336,15 @@ def _stage(
             f"{', '.join(present[:20])})"
         )
     return columns, flag
+
+
+def _recoded(value: str, mapping: dict | None) -> str:
+    """SQL: a text value in the contract's words (``values:`` of the spec); values the
+    mapping does not list stay as they are, for validation to judge."""
+    if not mapping:
+        return value
+    cases = " ".join(f"WHEN {_lit(str(k))} THEN {_lit(str(v))}" for k, v in mapping.items())
+    return f"(CASE {value} {cases} ELSE {value} END)"
 
 
 def _date_rule(spec: ImportSpec, rule: TableRule) -> DateRule:

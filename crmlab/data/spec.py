@@ -34,6 +34,8 @@ TABLE_KEYS = {
     "lines": "true: rows sharing an order_id are lines of one order (orders)",
     "refund_when": "SQL predicate: such rows are refunds (orders; order_lines: negative quantity)",
     "missing_customer": "values meaning 'no customer': such rows are set aside, counted",
+    "values": "{contract column: {your value: contract value}}: your codes in the contract's "
+    "words, e.g. {kind: {Accrual: earn}} (values not listed are kept as they are)",
 }
 ONLY_FOR = {"amount": ("orders",), "lines": ("orders",), "refund_when": ("orders", "order_lines")}
 
@@ -202,9 +204,35 @@ def _check_table(spec: ImportSpec, rule: TableRule) -> None:
         if key in options and not isinstance(options[key], kind):
             wanted = "true or false" if kind is bool else "a list"
             raise ParameterError(f"{at} {rule.line(key)}: `{key}` must be {wanted}.")
+    _check_values(at, rule, contract)
     missing = options.get("missing_customer")
     if missing is not None and not isinstance(missing, list):
         raise ParameterError(
             f"{at} {rule.line('missing_customer')}: `missing_customer` is a list of values, "
             'e.g. ["", "(blank)", "0"].'
         )
+
+
+def _check_values(at: str, rule: TableRule, contract: list[str]) -> None:
+    """``values`` maps contract columns of the table to {source value: contract value}."""
+    recodes = rule.options.get("values")
+    if recodes is None:
+        return
+    example = "e.g. values: {kind: {Accrual: earn, Redemption: redeem}}"
+    if not isinstance(recodes, dict) or not all(isinstance(m, dict) for m in recodes.values()):
+        raise ParameterError(
+            f"{at} {rule.line('values')}: `values` maps a contract column to "
+            f"{{your value: contract value}}, {example}."
+        )
+    for column, mapping in recodes.items():
+        if column not in contract:
+            raise _unknown(str(column), contract, f"{at} {rule.line('values')} (values)")
+        if TABLES[rule.name].column(column).kind in ("number", "integer", "timestamp"):
+            raise ParameterError(
+                f"{at} {rule.line('values')}: values.{column}: only text, id and yes/no "
+                "columns are recoded (numbers and dates are read, not renamed)."
+            )
+        if not all(isinstance(v, str | int | float) for v in [*mapping, *mapping.values()]):
+            raise ParameterError(
+                f"{at} {rule.line('values')}: values.{column} must map plain values, {example}."
+            )

@@ -235,9 +235,9 @@ def _schema_violations(
             label = f"{column} is missing"
         elif "uniqueness" in rule:
             label = f"duplicate {column}"
-        out.append(
-            Violation(table, column, label, len(rows), example_keys(frame, rows, spec.key), rows)
-        )
+        shown = column if per_column.loc[group.index].all() else None  # a value, not a row rule
+        examples = example_keys(frame, rows, spec.key, shown)
+        out.append(Violation(table, column, label, len(rows), examples, rows))
     return out
 
 

@@ -41,15 +41,22 @@ class Violation:
         }
 
 
-def example_keys(frame: pd.DataFrame, rows: pd.Index, key: tuple[str, ...]) -> list[str]:
-    """Up to five readable keys of the given rows (the row position when the key is missing)."""
+def example_keys(
+    frame: pd.DataFrame, rows: pd.Index, key: tuple[str, ...], column: str | None = None
+) -> list[str]:
+    """Up to five readable keys of the given rows (the row position when the key is missing);
+    with ``column`` (one that is not part of the key), each key is followed by the row's
+    value there, so ``3 ('Goodwill')`` says which value broke the rule."""
     out = []
     for label in list(rows[:MAX_EXAMPLES]):
         values = [frame.at[label, k] if k in frame.columns else None for k in key]
         if any(v is None or (not isinstance(v, str) and pd.isna(v)) for v in values):
-            out.append(f"(row {frame.index.get_loc(label)})")
+            shown = f"(row {frame.index.get_loc(label)})"
         else:
-            out.append("/".join(str(v) for v in values))
+            shown = "/".join(str(v) for v in values)
+        if column is not None and column in frame.columns and column not in key:
+            shown += f" ({frame.at[label, column]!r})"
+        out.append(shown)
     return out
 
 
