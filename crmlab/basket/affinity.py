@@ -56,6 +56,8 @@ def affinity(
         Customers without a group count in "all" but in no group.
     measure: "spend" (share of the group's net spend), "lines" (share of its lines) or
         "buyers" (share of its customers who bought the category).
+    Categories should be a few dozen at most: the per-customer table is customers x
+    categories, dense (1M customers x 50 categories: 0.4 GB).
     Returns one row per group and category: ``group``, ``category``, ``customers`` (in the
     group with a purchase), ``share``, ``share_all``, ``index`` (100 = average),
     ``ci_low``, ``ci_high``, ``significant``; groups in their own order (categoricals keep

@@ -88,23 +88,15 @@ def next_best_products(
             "basket": purchases[basket_key].astype(str),
         }
     )
-    if marketable is not None:
+    if marketable is None:
+        allowed = bought["customer_id"].unique()
+    else:
         allowed = marketable[marketable.fillna(False).astype(bool)].index.astype(str)
-    weights = _weights(margin)
     with connect(engine) as sql:
         sql.register("bought", bought)
         sql.register("pairs", pairs)
-        sql.register("weights", weights)
-        sql.register(
-            "allowed",
-            pd.DataFrame(
-                {
-                    "customer_id": allowed
-                    if marketable is not None
-                    else bought["customer_id"].unique()
-                }
-            ),
-        )
+        sql.register("weights", _weights(margin))
+        sql.register("allowed", pd.DataFrame({"customer_id": allowed}))
         found = sql.frame(_scoring_sql(k, rank_by, margin is not None))
     found["rank"] = found["rank"].astype("int64")
     return found[LIST_COLUMNS]
@@ -208,11 +200,14 @@ def evaluate_next_best(
 def _new_after(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     """(customer_id, product_id) bought after the split, not before, by customers who bought
     before it."""
-    pairs = lambda t: t[["customer_id", "product_id"]].astype(str).drop_duplicates()  # noqa: E731
-    earlier, later = pairs(before), pairs(after)
+    earlier, later = _distinct_pairs(before), _distinct_pairs(after)
     later = later[later["customer_id"].isin(earlier["customer_id"])]
     merged = later.merge(earlier, how="left", indicator=True)
     return merged[merged["_merge"] == "left_only"].drop(columns="_merge").reset_index(drop=True)
+
+
+def _distinct_pairs(purchases: pd.DataFrame) -> pd.DataFrame:
+    return purchases[["customer_id", "product_id"]].astype(str).drop_duplicates()
 
 
 def _hit_table(hits: dict[str, pd.Series], alpha: float) -> pd.DataFrame:
