@@ -120,6 +120,7 @@ def test_ambiguous_dates_name_the_spec_line_and_the_key(tmp_path):
         (("starts_with(InvoiceNo, 'C')", "Quantity > 'x'"), r"line 3 .*cannot be computed"),
         (("Quantity * UnitPrice", "InvoiceDate::DATE"), r"line 6 .*timestamp values, not numbers"),
         (("tables:", "currency: pounds\ntables:"), r"line 2: currency: 'pounds' .*ISO 4217"),
+        (("order_id: InvoiceNo", "order_id: No"), r"line 5: columns.order_id is False.*quote it"),
     ],
 )
 def test_spec_errors_name_the_line(tmp_path, change, message):

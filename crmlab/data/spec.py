@@ -187,11 +187,18 @@ def _check_table(spec: ImportSpec, rule: TableRule) -> None:
             "or (on Spark) a catalogue `table:`."
         )
     columns = options.get("columns", {})
-    if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
+    if not isinstance(columns, dict):
         raise ParameterError(
             f"{at} {rule.line('columns')}: `columns` maps contract names to your column "
             "names, e.g. {order_id: InvoiceNo}."
         )
+    for ours, yours in columns.items():
+        if not isinstance(yours, str):  # YAML reads No, Yes, On, Off, 1 as booleans/numbers
+            raise ParameterError(
+                f"{at} {rule.line('columns')}: columns.{ours} is {yours!r}, not a column name; "
+                f'quote it, e.g. {ours}: "No" (YAML reads No, Yes, On, Off and numbers as '
+                "values)."
+            )
     contract = TABLES[table].column_names
     for ours in columns:
         if ours not in contract:
