@@ -17,6 +17,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .membership import is_in
 from .pandera_quiet import pa
 
 Kind = Literal["id", "timestamp", "number", "integer", "boolean", "text"]
@@ -397,8 +398,9 @@ def _not_after(column: str, as_of: pd.Timestamp) -> pa.Check:
 
 
 def _member_of(column: str, table: str, ids: Iterable[str]) -> pa.Check:
-    known = pd.Index(pd.unique(pd.Series(list(ids), dtype=object)))
-    return pa.Check(lambda s: s.isin(known), error=f"{column} not found in {table}")
+    known = pd.Series(ids if isinstance(ids, pd.Series) else list(ids)).dropna().astype("str")
+    known = known.unique()
+    return pa.Check(lambda s: is_in(s, known), error=f"{column} not found in {table}")
 
 
 def _rows(check, error: str, needs: tuple[str, ...]) -> pa.Check:
@@ -445,7 +447,7 @@ ROW_RULES: dict[str, list[tuple[tuple[str, ...], str, object]]] = {
         (
             ("refund_of", "order_id"),
             "refund_of is not an order_id of orders",
-            lambda d: d["refund_of"].isin(d["order_id"]),
+            lambda d: is_in(d["refund_of"], d["order_id"]),
         ),
         (
             ("refund_of", "status"),

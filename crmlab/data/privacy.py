@@ -21,6 +21,7 @@ import os
 import pandas as pd
 
 from ..errors import ParameterError
+from .membership import is_in
 
 DEFAULT_MIN_CELL_SIZE = 10
 AGE_BANDS = (18, 25, 35, 45, 55, 65)  # lower edges; "65+" is the last band
@@ -60,7 +61,7 @@ def for_analysis(data, pii: bool = False, comments: bool = False):
             for name, frame in data.tables().items():
                 if name == "campaigns" or "customer_id" not in frame:
                     continue
-                keep = ~frame["customer_id"].isin(gone)
+                keep = ~is_in(frame["customer_id"], gone)
                 changes[name] = frame[keep].reset_index(drop=True)
                 if name != "customers" and (~keep).sum():
                     removed.append(f"{int((~keep).sum()):,} {name}")
@@ -70,7 +71,7 @@ def for_analysis(data, pii: bool = False, comments: bool = False):
                 by_order = TABLES[name].references.get("order_id") == "orders"
                 if kept_orders is None or "customer_id" in frame or not by_order:
                     continue
-                keep = frame["order_id"].isin(kept_orders["order_id"])
+                keep = is_in(frame["order_id"], kept_orders["order_id"])
                 changes[name] = frame[keep].reset_index(drop=True)
                 if (~keep).sum():
                     removed.append(f"{int((~keep).sum()):,} {name}")
