@@ -14,6 +14,7 @@ reads the single definition of a purchase in ``orders_view``.
 - ``monthly_orders`` / ``monthly_new_customers`` / ``purchase_tracking``: calendar series.
 - ``baskets``: order lines as a sparse order x item matrix (``Baskets``);
   ``purchase_lines``: order lines with customer, time and category.
+- ``journeys``: the touchpoints before each purchase, and those before none (``Journeys``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 from .baskets import Baskets, baskets
 from .calendar import monthly_new_customers, monthly_orders, purchase_tracking
 from .experiment import UnitChecks, experiment_units, sufficient_statistics, unit_checks
+from .journeys import Journeys, journeys
 from .orders_view import OrdersSource, OrdersView
 from .purchase_lines import purchase_lines
 from .snapshots import Snapshots, churn_snapshots, cutoff_schedule
@@ -31,6 +33,7 @@ __all__ = [
     "Baskets",
     "CalibrationHoldout",
     "CustomerSummary",
+    "Journeys",
     "OrdersSource",
     "OrdersView",
     "Snapshots",
@@ -41,6 +44,7 @@ __all__ = [
     "customer_summary",
     "cutoff_schedule",
     "experiment_units",
+    "journeys",
     "monthly_new_customers",
     "monthly_orders",
     "purchase_lines",

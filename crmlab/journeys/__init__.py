@@ -1,8 +1,9 @@
 """Customer journeys and multi-touch attribution (issue 20; in progress, see
-docs/journeys.md): Markov-chain removal effects computed exactly, and Shapley values over
-channel coalitions."""
+docs/journeys.md): Markov-chain removal effects computed exactly, Shapley values over
+channel coalitions, and rule-based baselines."""
 
 from .markov import markov_attribution
+from .rules import rule_based_attribution
 from .shapley import shapley_attribution
 
-__all__ = ["markov_attribution", "shapley_attribution"]
+__all__ = ["markov_attribution", "rule_based_attribution", "shapley_attribution"]

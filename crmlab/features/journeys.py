@@ -1,0 +1,214 @@
+"""Customer journeys: the touchpoints that led to each purchase, and the runs of touchpoints
+that led to none, built in SQL.
+
+Definitions (``lookback_days`` L, ``session_gap_minutes`` G):
+
+* **Touches.** Touchpoints up to ``as_of``. Consecutive touchpoints of one customer on the
+  same channel less than G minutes apart are one touch (a visit of ten page views is one
+  web touch).
+* **Conversions.** Completed orders up to ``as_of`` (refunds are not conversions).
+* **Converting journey.** A touch belongs to the first conversion of its customer at or
+  after it, if that conversion comes within L days; the journey of a conversion is its
+  touches in time order. A conversion without touches is *direct*: counted, not a path.
+* **Non-converting journey.** Touches that belong to no conversion, cut where two of them
+  are more than L days apart. It has ended without a conversion when L days have passed
+  after its last touch by ``as_of``; younger ones are *open* (they may still convert):
+  counted and left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..data.container import CRMData
+from ..data.validate import resolve_as_of
+from ..engines import connect, is_embedded
+from ..errors import ParameterError
+from .orders_view import is_refund
+
+SEPARATOR = " > "
+
+
+@dataclass(frozen=True)
+class Journeys:
+    """Journeys as of a date.
+
+    table: one row per journey: journey_id, customer_id, converted, order_id (the
+        conversion; empty without one), value (the order's amount; 0 without one),
+        started_at, ended_at (the conversion, or the last touch), touches, path (channels
+        joined by " > ", first touch first), hours_to_conversion (first touch to the
+        conversion; empty without one).
+    touches: one row per touch: journey_id, position (1 = first), channel, occurred_at.
+    direct: conversions without any touch in the lookback. open: non-converting journeys
+        whose lookback has not ended by as_of (left out).
+    """
+
+    table: pd.DataFrame
+    touches: pd.DataFrame
+    direct: int
+    open: int
+    as_of: pd.Timestamp
+    lookback_days: int
+
+    def paths(self) -> pd.DataFrame:
+        """One row per distinct path: path, conversions, non_conversions, value, journeys;
+        most journeys first (the input of ``journeys.markov_attribution``)."""
+        grouped = self.table.groupby("path", sort=False).agg(
+            conversions=("converted", "sum"),
+            journeys=("converted", "size"),
+            value=("value", "sum"),
+        )
+        grouped["non_conversions"] = grouped["journeys"] - grouped["conversions"]
+        grouped = grouped.reset_index().sort_values(
+            ["journeys", "path"], ascending=[False, True], kind="stable"
+        )
+        columns = ["path", "conversions", "non_conversions", "value", "journeys"]
+        return grouped[columns].astype({"conversions": "int64", "non_conversions": "int64"})
+
+    def coalitions(self) -> pd.DataFrame:
+        """One row per set of channels a journey used (order and repeats aside):
+        channels (a frozenset), journeys, conversions, rate (conversions / journeys); the
+        input of ``journeys.shapley_attribution`` as ``dict(zip(channels, rate))``."""
+        sets = self.table["path"].map(lambda p: frozenset(p.split(SEPARATOR)))
+        grouped = self.table.assign(channels=sets).groupby("channels", sort=False)
+        out = grouped.agg(journeys=("converted", "size"), conversions=("converted", "sum"))
+        out = out.reset_index()
+        out["rate"] = out["conversions"] / out["journeys"]
+        return out.sort_values("journeys", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def journeys(
+    data: CRMData,
+    as_of=None,
+    lookback_days: int = 30,
+    session_gap_minutes: int = 30,
+    engine=None,
+) -> Journeys:
+    """Journeys from ``touchpoints`` and ``orders`` (see the module docstring).
+
+    engine: the embedded DuckDB only, for now (None); the Spark translation of this SQL is
+    not tested yet.
+    """
+    if not is_embedded(engine):
+        raise ParameterError(
+            "journeys run on the embedded DuckDB engine only for now (engine=None); "
+            "Spark support is planned (docs/journeys.md)."
+        )
+    for name, value, low in (
+        ("lookback_days", lookback_days, 1),
+        ("session_gap_minutes", session_gap_minutes, 0),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ParameterError(f"{name}={value!r}: a whole number >= {low}.")
+    if data.touchpoints is None or len(data.touchpoints) == 0:
+        raise ParameterError("this data set has no touchpoints: journeys need them.")
+    as_of = resolve_as_of(data.as_of if as_of is None else as_of)
+    orders = data.orders
+    columns = set(orders.columns)
+    with connect(engine) as sql:
+        sql.register("touch_source", data.touchpoints[["customer_id", "occurred_at", "channel"]])
+        sql.register(
+            "order_source",
+            orders[
+                [
+                    c
+                    for c in orders.columns
+                    if c in ("order_id", "customer_id", "ordered_at", "amount", "status")
+                ]
+            ],
+        )
+        params = {"as_of": as_of}
+        sql.create_table(
+            "journey_events", _events_sql(columns, lookback_days, session_gap_minutes), params
+        )
+        touches = sql.frame(
+            "SELECT journey_id, position, channel, occurred_at FROM journey_events "
+            "WHERE NOT is_conversion AND keep ORDER BY journey_id, position"
+        )
+        table = sql.frame(_journeys_sql())
+        counts = sql.frame(
+            "SELECT count(*) FILTER (WHERE is_conversion AND touches_before = 0) AS direct, "
+            "count(DISTINCT journey_id) FILTER (WHERE NOT keep) AS open FROM journey_events"
+        ).iloc[0]
+    table["converted"] = table["converted"].astype(bool)
+    return Journeys(
+        table, touches, int(counts["direct"]), int(counts["open"]), as_of, lookback_days
+    )
+
+
+def _events_sql(columns: set[str], lookback_days: int, gap_minutes: int) -> str:
+    """Touches (sessions collapsed) and conversions with a journey id each."""
+    lookback = f"INTERVAL {int(lookback_days)} DAY"
+    return f"""
+    WITH raw AS (
+        SELECT customer_id, occurred_at, channel,
+               lag(channel) OVER w AS previous_channel, lag(occurred_at) OVER w AS previous_at
+        FROM touch_source WHERE occurred_at <= $as_of
+        WINDOW w AS (PARTITION BY customer_id ORDER BY occurred_at, channel)),
+    touch AS (  -- one touch per run on a channel with gaps under the session gap
+        SELECT customer_id, occurred_at, channel FROM raw
+        WHERE previous_channel IS NULL OR previous_channel <> channel
+           OR occurred_at - previous_at >= INTERVAL {int(gap_minutes)} MINUTE),
+    conversion AS (
+        SELECT customer_id, ordered_at AS occurred_at, order_id, amount FROM order_source
+        WHERE ordered_at <= $as_of AND NOT {is_refund(columns)}),
+    events AS (
+        SELECT customer_id, occurred_at, channel, NULL AS order_id, 0.0 AS amount,
+               false AS is_conversion FROM touch
+        UNION ALL
+        SELECT customer_id, occurred_at, NULL, order_id, amount, true FROM conversion),
+    nexted AS (  -- the first conversion at or after each event (touches before it on ties)
+        SELECT *,
+               first_value(CASE WHEN is_conversion THEN occurred_at END IGNORE NULLS) OVER n
+                   AS next_at,
+               first_value(order_id IGNORE NULLS) OVER n AS next_order
+        FROM events
+        WINDOW n AS (PARTITION BY customer_id ORDER BY occurred_at, is_conversion
+                     ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)),
+    assigned AS (
+        SELECT *, coalesce(is_conversion OR next_at - occurred_at <= {lookback}, false)
+                  AS attributed  -- no later conversion: not attributed
+        FROM nexted),
+    loose AS (  -- touches of no conversion, cut where more than the lookback apart
+        SELECT *, sum(CASE WHEN gap IS NULL OR gap > {lookback} THEN 1 ELSE 0 END)
+                  OVER (PARTITION BY customer_id ORDER BY occurred_at, channel) AS run
+        FROM (SELECT *, occurred_at - lag(occurred_at) OVER (PARTITION BY customer_id
+                        ORDER BY occurred_at, channel) AS gap
+              FROM assigned WHERE NOT attributed) AS unattributed),
+    keyed AS (
+        SELECT customer_id, occurred_at, channel, is_conversion, order_id, amount,
+               'O:' || next_order AS journey_id FROM assigned WHERE attributed
+        UNION ALL
+        SELECT customer_id, occurred_at, channel, false, NULL, 0.0,
+               'N:' || customer_id || ':' || CAST(run AS VARCHAR) FROM loose)
+    SELECT *,
+           row_number() OVER (PARTITION BY journey_id ORDER BY is_conversion, occurred_at,
+                              channel) AS position,
+           count(*) FILTER (WHERE NOT is_conversion) OVER (PARTITION BY journey_id)
+               AS touches_before,
+           (max(CASE WHEN is_conversion THEN 1 ELSE 0 END) OVER j = 1
+            OR max(occurred_at) OVER j + {lookback} <= $as_of) AS keep
+    FROM keyed
+    WINDOW j AS (PARTITION BY journey_id)
+    """
+
+
+def _journeys_sql() -> str:
+    return f"""
+    SELECT journey_id, any_value(customer_id) AS customer_id,
+           bool_or(is_conversion) AS converted,
+           max(order_id) AS order_id, sum(amount) AS value,
+           min(occurred_at) AS started_at, max(occurred_at) AS ended_at,
+           count(*) FILTER (WHERE NOT is_conversion) AS touches,
+           string_agg(channel, '{SEPARATOR}' ORDER BY position)
+               FILTER (WHERE NOT is_conversion) AS path,
+           CASE WHEN bool_or(is_conversion)
+                THEN date_diff('second', min(occurred_at), max(occurred_at)) / 3600.0
+           END AS hours_to_conversion
+    FROM journey_events
+    WHERE keep AND touches_before > 0
+    GROUP BY journey_id
+    ORDER BY customer_id, started_at, journey_id
+    """
