@@ -14,7 +14,8 @@ reads the single definition of a purchase in ``orders_view``.
 - ``monthly_orders`` / ``monthly_new_customers`` / ``purchase_tracking``: calendar series.
 - ``baskets``: order lines as a sparse order x item matrix (``Baskets``);
   ``purchase_lines``: order lines with customer, time and category.
-- ``journeys``: the touchpoints before each purchase, and those before none (``Journeys``).
+- ``journeys``: the touchpoints before each purchase, and those before none (``Journeys``);
+  ``retention_by_channel``: repeat buying by the channel of the first purchase.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .experiment import UnitChecks, experiment_units, sufficient_statistics, uni
 from .journeys import Journeys, journeys
 from .orders_view import OrdersSource, OrdersView
 from .purchase_lines import purchase_lines
+from .retention import retention_by_channel
 from .snapshots import Snapshots, churn_snapshots, cutoff_schedule
 from .subscribers import subscriber_snapshots
 from .summary import CalibrationHoldout, CustomerSummary, calibration_holdout, customer_summary
@@ -49,6 +51,7 @@ __all__ = [
     "monthly_orders",
     "purchase_lines",
     "purchase_tracking",
+    "retention_by_channel",
     "subscriber_snapshots",
     "sufficient_statistics",
     "unit_checks",
