@@ -52,3 +52,18 @@ def test_bad_arguments(found):
         rule_based_attribution(found, "time_decay", half_life_days=0)
     with pytest.raises(ParameterError, match="add up to at most 1"):
         rule_based_attribution(found, "position", position_weights=(0.6, 0.6))
+
+
+def test_touches_and_days_to_conversion_and_top_paths(found):
+    from crmlab.journeys import top_paths, touches_to_conversion
+
+    table = touches_to_conversion(found).set_index("touches")
+    # o1: two touches, 3 days 14 h from the first; o3: three touches, 24 h
+    assert table["journeys"].to_dict() == {"1": 0, "2": 1, "3": 1, "4-5": 0, "6+": 0}
+    assert table.loc["2", "median_days"] == pytest.approx(3 + 14 / 24)
+    assert table.loc["3", "median_days"] == pytest.approx(1)
+    assert table["share"].sum() == pytest.approx(1)
+    paths = top_paths(found, n=2)
+    assert len(paths) == 2 and paths["journeys"].is_monotonic_decreasing
+    with pytest.raises(ParameterError, match="n=0"):
+        top_paths(found, n=0)

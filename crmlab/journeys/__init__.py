@@ -6,10 +6,13 @@ from .effectiveness import channel_effectiveness
 from .markov import markov_attribution
 from .rules import rule_based_attribution
 from .shapley import shapley_attribution
+from .summary import top_paths, touches_to_conversion
 
 __all__ = [
     "channel_effectiveness",
     "markov_attribution",
     "rule_based_attribution",
     "shapley_attribution",
+    "top_paths",
+    "touches_to_conversion",
 ]
