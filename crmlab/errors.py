@@ -52,3 +52,13 @@ class ReportError(CRMLabError, RuntimeError):
 class EngineLimitError(CRMLabError, RuntimeError):
     """A result is larger than the SQL engine lets crmlab collect (e.g. Spark's
     ``spark.driver.maxResultSize``); the message says which setting and what to ask for."""
+
+
+def whole_number(name: str, value, low: int = 1, of: str = "") -> int:
+    """``value`` when it is a whole number (a Python int, not a bool) of at least ``low``;
+    otherwise a ParameterError naming the parameter: "k=0: a whole number of products >= 1."
+    of: what is counted (products, days, ...), for the message."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        counted = f" of {of}" if of else ""
+        raise ParameterError(f"{name}={value!r}: a whole number{counted} >= {low}.")
+    return value

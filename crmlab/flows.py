@@ -15,9 +15,9 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path
 
 from .errors import ParameterError
+from .features.journeys import SEPARATOR
 from .plots import PALETTE
 
-SEPARATOR = " > "
 OUTCOMES = {True: "conversion", False: "no conversion"}
 _GAP = 0.04  # between boxes of one column, as a share of the column's height
 _BOX = 0.12  # box width, in steps

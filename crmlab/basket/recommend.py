@@ -28,7 +28,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from ..data.validate import resolve_as_of
 from ..engines import connect
-from ..errors import ParameterError
+from ..errors import ParameterError, whole_number
 from ..intervals import check_alpha, z_value
 from .rules import association_rules
 
@@ -59,7 +59,7 @@ def next_best_products(
     rank_by: "confidence" (chance of the next basket x margin) or "lift" (lift x margin).
     Returns ``customer_id``, ``rank`` (1 = best), ``product_id``, ``score``, ``because``.
     """
-    _check_k(k)
+    whole_number("k", k, of="products")
     if rank_by not in RANKINGS:
         raise ParameterError(f"rank_by={rank_by!r}: use 'confidence' or 'lift'.")
     for column in ("customer_id", "product_id"):
@@ -175,7 +175,7 @@ def evaluate_next_best(
     from popularity in hit rate with its paired interval (the same customers are judged
     by both: ``difference_ci_low``, ``difference_ci_high``).
     """
-    _check_k(k)
+    whole_number("k", k, of="products")
     alpha = check_alpha(alpha)
     needed = {"customer_id", "order_id", "product_id", "ordered_at"}
     if not needed <= set(purchases.columns):
@@ -233,8 +233,3 @@ def _hit_table(hits: dict[str, pd.Series], alpha: float) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def _check_k(k) -> None:
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ParameterError(f"k={k!r} must be a whole number of products >= 1.")

@@ -25,10 +25,10 @@ import pandas as pd
 from ..data.container import CRMData
 from ..data.validate import resolve_as_of
 from ..engines import connect, is_embedded
-from ..errors import ParameterError
+from ..errors import ParameterError, whole_number
 from .orders_view import is_refund
 
-SEPARATOR = " > "
+SEPARATOR = " > "  # between the channels of a path, as markov_attribution and path_flow read it
 
 
 @dataclass(frozen=True)
@@ -96,12 +96,8 @@ def journeys(
             "journeys run on the embedded DuckDB engine only for now (engine=None); "
             "Spark support is planned (docs/journeys.md)."
         )
-    for name, value, low in (
-        ("lookback_days", lookback_days, 1),
-        ("session_gap_minutes", session_gap_minutes, 0),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ParameterError(f"{name}={value!r}: a whole number >= {low}.")
+    whole_number("lookback_days", lookback_days, of="days")
+    whole_number("session_gap_minutes", session_gap_minutes, low=0, of="minutes")
     if data.touchpoints is None or len(data.touchpoints) == 0:
         raise ParameterError("this data set has no touchpoints: journeys need them.")
     as_of = resolve_as_of(data.as_of if as_of is None else as_of)

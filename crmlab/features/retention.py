@@ -16,7 +16,7 @@ from statsmodels.stats.proportion import proportion_confint
 from ..data.container import CRMData
 from ..data.validate import resolve_as_of
 from ..engines import connect, is_embedded
-from ..errors import ParameterError
+from ..errors import ParameterError, whole_number
 from ..intervals import check_alpha
 from .orders_view import is_refund
 
@@ -29,8 +29,7 @@ def retention_by_channel(
     """One row per acquisition channel and month 1..``months``: ``channel``, ``month``,
     ``customers`` (observed through that month), ``buyers``, ``retention`` (buyers /
     customers) with its Wilson interval (``ci_low``, ``ci_high``)."""
-    if isinstance(months, bool) or not isinstance(months, int) or months < 1:
-        raise ParameterError(f"months={months!r}: a whole number of months >= 1.")
+    whole_number("months", months, of="months")
     alpha = check_alpha(alpha)
     if not is_embedded(engine):
         raise ParameterError("retention_by_channel runs on the embedded DuckDB engine only.")

@@ -27,9 +27,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
+from ..errors import ParameterError, whole_number
+from ..features.journeys import SEPARATOR
 
-SEPARATOR = " > "
 START, CONVERSION, NULL = "(start)", "(conversion)", "(null)"
 MARKOV_COLUMNS = ["channel", "removal_effect", "credit", "conversions_attributed"]
 
@@ -114,8 +114,7 @@ class _Chain:
 
 
 def _check(paths: pd.DataFrame, order) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
-    if isinstance(order, bool) or not isinstance(order, int) or order < 1:
-        raise ParameterError(f"order={order!r}: a whole number of channels >= 1.")
+    whole_number("order", order, of="channels")
     needed = ("path", "conversions", "non_conversions")
     if not isinstance(paths, pd.DataFrame) or not set(needed) <= set(paths.columns):
         raise ParameterError(

@@ -25,7 +25,7 @@ from math import factorial
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
+from ..errors import ParameterError, whole_number
 from ..randomness import RandomState, generator
 
 WORTHS = ("zhao", "rate")
@@ -87,8 +87,7 @@ def _exact(channels: list[str], value) -> dict[str, float]:
 
 def _sampled(channels: list[str], rates: dict, n_orders: int, rng) -> dict[str, float]:
     """Mean marginal worth of each channel over random orders (Castro et al. 2009)."""
-    if isinstance(n_orders, bool) or not isinstance(n_orders, int) or n_orders < 1:
-        raise ParameterError(f"n_orders={n_orders!r}: a whole number of orders >= 1.")
+    whole_number("n_orders", n_orders, of="orders")
     totals = dict.fromkeys(channels, 0.0)
     for _ in range(n_orders):
         order = rng.permutation(len(channels))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..errors import ParameterError
+from ..errors import ParameterError, whole_number
 
 TOUCH_BANDS = ("1", "2", "3", "4-5", "6+")
 
@@ -27,8 +27,7 @@ def touches_to_conversion(journeys) -> pd.DataFrame:
 def top_paths(journeys, n: int = 10) -> pd.DataFrame:
     """The ``n`` most frequent paths: ``path``, ``journeys``, ``conversions``,
     ``conversion_rate``, ``value`` (of the conversions)."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ParameterError(f"n={n!r}: a whole number of paths >= 1.")
+    whole_number("n", n, of="paths")
     paths = journeys.paths().head(n)
     return paths.assign(conversion_rate=paths["conversions"] / paths["journeys"])[
         ["path", "journeys", "conversions", "conversion_rate", "value"]

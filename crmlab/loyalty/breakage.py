@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..data.validate import resolve_as_of
 from ..errors import ParameterError
+from ..intervals import check_alpha
 from ..randomness import RandomState, generator
 from .points import point_lots
 from .program import as_periods
@@ -71,8 +72,7 @@ def breakage(
     """
     if not tail >= 1:
         raise ParameterError(f"tail={tail!r}: a factor of at least 1 (1: no later redemption).")
-    if not 0 < alpha < 1:
-        raise ParameterError(f"alpha={alpha!r}: give a number between 0 and 1, e.g. 0.05.")
+    alpha = check_alpha(alpha)
     as_of = resolve_as_of(as_of)
     pieces = point_lots(events, as_of)
     if pieces.empty:

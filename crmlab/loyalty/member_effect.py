@@ -33,6 +33,7 @@ import pandas as pd
 
 from ..data.validate import resolve_as_of
 from ..errors import ParameterError
+from ..intervals import check_alpha
 from ..randomness import RandomState, generator
 from .inputs import require
 from .program import as_periods
@@ -86,8 +87,7 @@ def member_effect(
     """
     if not isinstance(window_days, int | np.integer) or window_days < 7:
         raise ParameterError(f"window_days={window_days!r}: give a whole number of days >= 7.")
-    if not 0 < alpha < 1:
-        raise ParameterError(f"alpha={alpha!r}: give a number between 0 and 1, e.g. 0.05.")
+    alpha = check_alpha(alpha)
     as_of = resolve_as_of(as_of)
     require(orders, "orders", ("customer_id", "ordered_at", "amount"), numbers=("amount",))
     require(memberships, "memberships", ("customer_id", "from_at"))

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.validate import resolve_as_of
-from ..errors import ParameterError
+from ..errors import ParameterError, whole_number
 from .inputs import require
 
 MOVES = ("up", "stay", "down", "joined", "left")
@@ -90,8 +90,7 @@ def qualifying_points(
         ("customer_id", "occurred_at", "kind", "points"),
         numbers=("points",),
     )
-    if isinstance(window_days, bool) or not isinstance(window_days, int) or window_days < 1:
-        raise ParameterError(f"window_days={window_days!r}: use a whole number of days >= 1.")
+    whole_number("window_days", window_days, of="days")
     at = resolve_as_of(at)
     moment = loyalty_events["occurred_at"]
     inside = (moment <= at) & (moment > at - pd.Timedelta(days=window_days))
