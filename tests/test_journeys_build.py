@@ -78,6 +78,26 @@ def test_journeys_follow_the_definitions():
     )
 
 
+def test_an_order_refunded_in_full_is_no_conversion():
+    # crmlab's one definition of a purchase (features.orders_view): r3 names o3 and undoes
+    # it, so b's touches led to nothing; a refund after as_of is not known yet
+    shop = _shop()
+    orders = shop.orders.assign(refund_of=[None, None, None, "o3", None])
+    table = journeys(shop.replace(orders=orders)).table.set_index("journey_id")
+    assert "O:o3" not in table.index
+    assert not table.loc[table["customer_id"] == "b", "converted"].any()
+    assert table.loc[table["customer_id"] == "b", "path"].tolist() == ["store > store > web"]
+    known_later = journeys(shop.replace(orders=orders), as_of="2024-03-04").table
+    assert known_later.set_index("journey_id").loc["O:o3", "converted"]
+
+
+def test_first_purchases_are_marked():
+    table = journeys(_shop(), lookback_days=60).table.set_index("journey_id")
+    assert table.loc["O:o1", "first_purchase"] and table.loc["O:o3", "first_purchase"]
+    assert not table.loc["O:o2", "first_purchase"]  # a's second purchase
+    assert not table.loc[~table["converted"], "first_purchase"].any()
+
+
 def test_a_longer_lookback_joins_more_touches():
     table = journeys(_shop(), lookback_days=60).table.set_index("journey_id")
     assert table.loc["O:o2", "path"] == "web"  # 2024-02-20 is within 60 days of o2
@@ -87,6 +107,8 @@ def test_a_longer_lookback_joins_more_touches():
 def test_the_sample_world_into_markov_attribution(sample_world_small):
     found = journeys(sample_world_small)
     paths = found.paths()
+    # the synthetic world's refunds name no order: every completed order is a purchase
+    assert "refund_of" not in sample_world_small.orders.columns
     assert paths["conversions"].sum() + found.direct == (
         (sample_world_small.orders["status"] == "completed").sum()
     )

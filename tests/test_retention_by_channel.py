@@ -37,6 +37,18 @@ def test_months_after_the_first_purchase_by_its_channel():
     assert (found["retention"] <= found["ci_high"]).all()
 
 
+def test_a_first_order_refunded_in_full_acquires_no_one():
+    # rx names x1 and undoes it: x's first purchase is x2 on 02-10, by app (one definition
+    # of a purchase, features.orders_view)
+    shop = _shop()
+    orders = shop.orders.assign(refund_of=[None, None, None, "x1", None])
+    found = retention_by_channel(shop.replace(orders=orders), months=6)
+    assert found["channel"].unique().tolist() == ["app"]
+    # x3 is 60 days after x2 (month 1); months 1-3 have ended by 06-30 (141 days later)
+    assert found["month"].tolist() == [1, 2, 3]
+    assert found["buyers"].tolist() == [1, 0, 0]
+
+
 def test_the_sample_world_retains_fewer_as_months_pass(world):
     found = retention_by_channel(world, months=6)
     first = found[found["month"] == 1].set_index("channel")["retention"]

@@ -6,7 +6,9 @@ Definitions (``lookback_days`` L, ``session_gap_minutes`` G):
 * **Touches.** Touchpoints up to ``as_of``. Consecutive touchpoints of one customer on the
   same channel less than G minutes apart are one touch (a visit of ten page views is one
   web touch).
-* **Conversions.** Completed orders up to ``as_of`` (refunds are not conversions).
+* **Conversions.** Purchases up to ``as_of``: crmlab's one definition
+  (``features.orders_view``): refunds are not conversions, and an order refunded in full
+  by a refund known by ``as_of`` is none either; a partly refunded order's value is net.
 * **Converting journey.** A touch belongs to the first conversion of its customer at or
   after it, if that conversion comes within L days; the journey of a conversion is its
   touches in time order. A conversion without touches is *direct*: counted, not a path.
@@ -24,9 +26,9 @@ import pandas as pd
 
 from ..data.container import CRMData
 from ..data.validate import resolve_as_of
-from ..engines import connect, is_embedded
+from ..engines import is_embedded
 from ..errors import ParameterError, whole_number
-from .orders_view import is_refund
+from .orders_view import OrdersView
 
 SEPARATOR = " > "  # between the channels of a path, as markov_attribution and path_flow read it
 
@@ -36,7 +38,8 @@ class Journeys:
     """Journeys as of a date.
 
     table: one row per journey: journey_id, customer_id, converted, order_id (the
-        conversion; empty without one), value (the order's amount; 0 without one),
+        conversion; empty without one), value (the order's amount net of known refunds;
+        0 without one), first_purchase (the conversion is the customer's first purchase),
         started_at, ended_at (the conversion, or the last touch), touches, path (channels
         joined by " > ", first touch first), hours_to_conversion (first touch to the
         conversion; empty without one).
@@ -101,24 +104,14 @@ def journeys(
     if data.touchpoints is None or len(data.touchpoints) == 0:
         raise ParameterError("this data set has no touchpoints: journeys need them.")
     as_of = resolve_as_of(data.as_of if as_of is None else as_of)
-    orders = data.orders
-    columns = set(orders.columns)
-    with connect(engine) as sql:
+    if "order_id" not in data.orders.columns:
+        raise ParameterError("orders have no order_id: journeys name the order they led to.")
+    with OrdersView(data.orders, engine) as view:
+        view.known_at(as_of)  # a refund known by as_of undoes its order's conversion
+        sql = view.engine
         sql.register("touch_source", data.touchpoints[["customer_id", "occurred_at", "channel"]])
-        sql.register(
-            "order_source",
-            orders[
-                [
-                    c
-                    for c in orders.columns
-                    if c in ("order_id", "customer_id", "ordered_at", "amount", "status")
-                ]
-            ],
-        )
         params = {"as_of": as_of}
-        sql.create_table(
-            "journey_events", _events_sql(columns, lookback_days, session_gap_minutes), params
-        )
+        sql.create_table("journey_events", _events_sql(lookback_days, session_gap_minutes), params)
         touches = sql.frame(
             "SELECT journey_id, position, channel, occurred_at FROM journey_events "
             "WHERE NOT is_conversion AND keep ORDER BY journey_id, position"
@@ -128,13 +121,13 @@ def journeys(
             "SELECT count(*) FILTER (WHERE is_conversion AND touches_before = 0) AS direct, "
             "count(DISTINCT journey_id) FILTER (WHERE NOT keep) AS open FROM journey_events"
         ).iloc[0]
-    table["converted"] = table["converted"].astype(bool)
+    table = table.astype({"converted": bool, "first_purchase": bool})
     return Journeys(
         table, touches, int(counts["direct"]), int(counts["open"]), as_of, lookback_days
     )
 
 
-def _events_sql(columns: set[str], lookback_days: int, gap_minutes: int) -> str:
+def _events_sql(lookback_days: int, gap_minutes: int) -> str:
     """Touches (sessions collapsed) and conversions with a journey id each."""
     lookback = f"INTERVAL {int(lookback_days)} DAY"
     return f"""
@@ -147,14 +140,17 @@ def _events_sql(columns: set[str], lookback_days: int, gap_minutes: int) -> str:
         SELECT customer_id, occurred_at, channel FROM raw
         WHERE previous_channel IS NULL OR previous_channel <> channel
            OR occurred_at - previous_at >= INTERVAL {int(gap_minutes)} MINUTE),
-    conversion AS (
-        SELECT customer_id, ordered_at AS occurred_at, order_id, amount FROM order_source
-        WHERE ordered_at <= $as_of AND NOT {is_refund(columns)}),
+    conversion AS (  -- purchases (orders_view): refunds and orders refunded in full are not
+        SELECT customer_id, ordered_at AS occurred_at, order_id, amount,
+               row_number() OVER (PARTITION BY customer_id ORDER BY ordered_at, order_id) = 1
+                   AS first_purchase
+        FROM purchases WHERE ordered_at <= $as_of),
     events AS (
         SELECT customer_id, occurred_at, channel, NULL AS order_id, 0.0 AS amount,
-               false AS is_conversion FROM touch
+               false AS first_purchase, false AS is_conversion FROM touch
         UNION ALL
-        SELECT customer_id, occurred_at, NULL, order_id, amount, true FROM conversion),
+        SELECT customer_id, occurred_at, NULL, order_id, amount, first_purchase, true
+        FROM conversion),
     nexted AS (  -- the first conversion at or after each event (touches before it on ties)
         SELECT *,
                first_value(CASE WHEN is_conversion THEN occurred_at END IGNORE NULLS) OVER n
@@ -175,9 +171,9 @@ def _events_sql(columns: set[str], lookback_days: int, gap_minutes: int) -> str:
               FROM assigned WHERE NOT attributed) AS unattributed),
     keyed AS (
         SELECT customer_id, occurred_at, channel, is_conversion, order_id, amount,
-               'O:' || next_order AS journey_id FROM assigned WHERE attributed
+               first_purchase, 'O:' || next_order AS journey_id FROM assigned WHERE attributed
         UNION ALL
-        SELECT customer_id, occurred_at, channel, false, NULL, 0.0,
+        SELECT customer_id, occurred_at, channel, false, NULL, 0.0, false,
                'N:' || customer_id || ':' || CAST(run AS VARCHAR) FROM loose)
     SELECT *,
            row_number() OVER (PARTITION BY journey_id ORDER BY is_conversion, occurred_at,
@@ -196,6 +192,7 @@ def _journeys_sql() -> str:
     SELECT journey_id, any_value(customer_id) AS customer_id,
            bool_or(is_conversion) AS converted,
            max(order_id) AS order_id, sum(amount) AS value,
+           bool_or(first_purchase) AS first_purchase,
            min(occurred_at) AS started_at, max(occurred_at) AS ended_at,
            count(*) FILTER (WHERE NOT is_conversion) AS touches,
            string_agg(channel, '{SEPARATOR}' ORDER BY position)

@@ -2,8 +2,11 @@
 
 Views: ``orders_source`` (the given orders), ``purchases`` (completed orders, net of the
 refunds that name them once those are known), ``refund_rows`` and ``all_rows``. This is the
-single definition of "a purchase" in crmlab; summaries, snapshots, experiment units and
-retention curves all read it.
+single definition of "a purchase" in crmlab; summaries, snapshots, experiment units,
+retention curves and journeys' conversions all read it.
+
+``purchases`` has customer_id, ordered_at and amount, plus order_id and channel where the
+orders have them.
 """
 
 from __future__ import annotations
@@ -83,10 +86,17 @@ class OrdersView:
         self.engine.close()
 
 
+PASSED_ON = ("order_id", "channel")  # carried into ``purchases`` where the orders have them
+
+
 def _purchases_sql(columns: set[str], moment: pd.Timestamp | None) -> str:
     refund = is_refund(columns)
+    carried = [c for c in PASSED_ON if c in columns]
+    extra, extra_o = "".join(f", {c}" for c in carried), "".join(f", o.{c}" for c in carried)
     if not ("refund_of" in columns and "order_id" in columns):
-        return f"SELECT customer_id, ordered_at, amount FROM orders_source WHERE NOT {refund}"
+        return (
+            f"SELECT customer_id, ordered_at, amount{extra} FROM orders_source WHERE NOT {refund}"
+        )
     known = f"AND ordered_at <= TIMESTAMPTZ '{moment.isoformat()}'" if moment is not None else ""
     # an order refunded in full is no purchase
     return f"""
@@ -95,7 +105,7 @@ def _purchases_sql(columns: set[str], moment: pd.Timestamp | None) -> str:
             FROM orders_source
             WHERE {refund} AND refund_of IS NOT NULL {known}
             GROUP BY refund_of)
-        SELECT o.customer_id, o.ordered_at, o.amount + coalesce(l.refunded, 0) AS amount
+        SELECT o.customer_id, o.ordered_at, o.amount + coalesce(l.refunded, 0) AS amount{extra_o}
         FROM orders_source o LEFT JOIN linked l ON l.order_id = o.order_id
         WHERE NOT {is_refund(columns, "o.")}
           AND o.amount + coalesce(l.refunded, 0) > 0"""

@@ -1,8 +1,10 @@
 """Retention by acquisition channel: of the customers a channel brought in, the share who
 buy again 1, 2, 3, ... months after their first purchase.
 
-* Acquisition channel: the ``channel`` of the customer's first completed order (the first
-  by time, then by order_id).
+* Purchases are crmlab's one definition (``features.orders_view``): refunds are none, nor
+  are orders refunded in full by refunds known by ``as_of``.
+* Acquisition channel: the ``channel`` of the customer's first purchase (the first by
+  time, then by order_id).
 * Month k (k = 1, 2, ...): days [30.4375 k, 30.4375 (k + 1)) after the first purchase.
 * A customer counts for month k only once the month has ended by ``as_of`` (customers
   acquired lately are not counted as lost); ``buyers`` bought in it.
@@ -15,10 +17,10 @@ from statsmodels.stats.proportion import proportion_confint
 
 from ..data.container import CRMData
 from ..data.validate import resolve_as_of
-from ..engines import connect, is_embedded
+from ..engines import is_embedded
 from ..errors import ParameterError, whole_number
 from ..intervals import check_alpha
-from .orders_view import is_refund
+from .orders_view import OrdersView
 
 MONTH_DAYS = 30.4375
 
@@ -37,14 +39,9 @@ def retention_by_channel(
     if "channel" not in orders.columns:
         raise ParameterError("orders have no channel column: no acquisition channel to group by.")
     as_of = resolve_as_of(data.as_of if as_of is None else as_of)
-    columns = [
-        c
-        for c in ("order_id", "customer_id", "ordered_at", "amount", "status", "channel")
-        if c in orders.columns
-    ]
-    with connect(engine) as sql:
-        sql.register("order_source", orders[columns])
-        found = sql.frame(_retention_sql(set(columns), months), {"as_of": as_of})
+    with OrdersView(orders, engine) as view:
+        view.known_at(as_of)
+        found = view.frame(_retention_sql("order_id" in orders.columns, months), {"as_of": as_of})
     found["customers"] = found["customers"].astype("int64")
     found["buyers"] = found["buyers"].astype("int64")
     found = found[found["customers"] > 0].reset_index(drop=True)
@@ -53,19 +50,17 @@ def retention_by_channel(
     return found.assign(ci_low=low, ci_high=high)
 
 
-def _retention_sql(columns: set[str], months: int) -> str:
-    order_key = ", order_id" if "order_id" in columns else ""
+def _retention_sql(has_order_id: bool, months: int) -> str:
+    order_key = ", order_id" if has_order_id else ""
     return f"""
     WITH bought AS (
-        SELECT customer_id, ordered_at, coalesce(channel, 'unknown') AS channel
-        FROM order_source
-        WHERE ordered_at <= $as_of AND NOT {is_refund(columns)}),
+        SELECT customer_id, ordered_at, coalesce(channel, 'unknown') AS channel{order_key}
+        FROM purchases WHERE ordered_at <= $as_of),
     firsts AS (
         SELECT customer_id, ordered_at AS first_at, channel FROM (
             SELECT *, row_number() OVER (PARTITION BY customer_id
                                          ORDER BY ordered_at{order_key}) AS n
-            FROM order_source
-            WHERE ordered_at <= $as_of AND NOT {is_refund(columns)}) AS o
+            FROM bought) AS o
         WHERE n = 1),
     months AS (SELECT range AS month FROM range(1, {int(months) + 1})),
     observed AS (  -- customers whose month has ended by as_of

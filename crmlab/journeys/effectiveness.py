@@ -8,7 +8,7 @@ Per channel (journeys from ``features.journeys``):
 * revenue_touched: the value of those conversions. Channels share journeys, so these do
   not add up across channels;
 * new_customer_share: of those conversions, the share that were the customer's first
-  completed order;
+  purchase (``features.orders_view``'s definition, as the journeys use);
 * revenue_attributed: the converted value shared by ``attribution``'s credit (Markov
   removal effects by default), which does add up;
 * cost: campaign costs on the channel, fixed cost + cost per contact × contacts (treated
@@ -44,18 +44,17 @@ EFFECT_COLUMNS = [
 def channel_effectiveness(journeys, data, attribution: pd.DataFrame | None = None):
     """One row per channel (see the module docstring), most journeys first.
 
-    journeys: ``features.journeys(data, ...)``. data: the same data set (orders, and
-        campaigns with assignments for costs). attribution: a table with ``channel`` and
+    journeys: ``features.journeys(data, ...)``. data: the same data set (its campaigns
+        and assignments give the costs). attribution: a table with ``channel`` and
         ``credit`` (shares summing to 1), e.g. from ``rule_based_attribution``; None uses
         ``markov_attribution`` of the journeys' paths.
     """
     touched = journeys.touches[["journey_id", "channel"]].drop_duplicates()
     table = journeys.table.set_index("journey_id")
     touched = touched.join(
-        table[["customer_id", "converted", "order_id", "value"]], on="journey_id"
+        table[["customer_id", "converted", "first_purchase", "value"]], on="journey_id"
     )
-    firsts = _first_orders(data.orders)
-    touched["new"] = touched["order_id"].isin(firsts) & touched["converted"]
+    touched["new"] = touched["first_purchase"] & touched["converted"]
     grouped = touched.groupby("channel")
     out = pd.DataFrame(
         {
@@ -82,13 +81,6 @@ def channel_effectiveness(journeys, data, attribution: pd.DataFrame | None = Non
     out["roi"] = (out["revenue_attributed"] - out["cost"]) / out["cost"].where(out["cost"] > 0)
     out = out.reset_index().sort_values(["journeys", "channel"], ascending=[False, True])
     return out[EFFECT_COLUMNS].reset_index(drop=True)
-
-
-def _first_orders(orders: pd.DataFrame) -> pd.Index:
-    """The order_id of each customer's first completed order."""
-    done = orders[orders["status"] != "refunded"] if "status" in orders else orders
-    done = done[done["amount"] > 0].sort_values(["customer_id", "ordered_at", "order_id"])
-    return pd.Index(done.drop_duplicates("customer_id")["order_id"])
 
 
 def _costs(data, as_of) -> pd.Series:
