@@ -212,6 +212,22 @@ def test_the_command_line_imports_through_spark_connect(spark_address, tmp_path,
     assert_frame_equal(load(tmp_path / "spark").orders, load(tmp_path / "duckdb").orders)
 
 
+def test_two_connect_sessions_in_one_process(spark_address):
+    # pyspark binds a Connect checkpoint to the process's active session; crmlab's tables
+    # must stay on the session it was given, whichever of the two is the active one
+    from tests.spark_session import connect_client
+
+    spec = EXAMPLES / "wholesale" / "wholesale.yaml"
+    expected = run_import(spec, dry_run=True).to_dict()
+    sessions = [connect_client(spark_address) for _ in range(2)]
+    try:
+        for session in sessions:
+            assert run_import(spec, dry_run=True, engine=session).to_dict() == expected
+    finally:
+        for session in sessions:
+            session.stop()
+
+
 def test_values_recode_the_same_on_spark(spark, tmp_path):
     # an export's own words for the contract's (values:), one word left for validation
     from .test_import import LEDGER, LEDGER_SPEC, PEOPLE

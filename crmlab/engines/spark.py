@@ -53,6 +53,9 @@ class SparkEngine(Engine):
         self.session = session
         self._prefix = f"crmlab_{os.getpid()}_{next(_RUNS)}_"
         self._names: dict[str, str] = {}
+        # Spark Connect releases a checkpoint on the server when its DataFrame object is
+        # collected, leaving the view over it dangling: the engine holds them until close
+        self._checkpoints: dict[str, object] = {}
         self._settings: dict[str, str | None] = {}
         self._set(_TZ, "UTC")
 
@@ -137,8 +140,9 @@ class SparkEngine(Engine):
         frame.createOrReplaceTempView(self._own(name))
 
     def create_table(self, name: str, sql: str, params: dict | None = None) -> None:
-        frame = self._sql(sql, params).localCheckpoint()
+        frame = _own_session(self._sql(sql, params).localCheckpoint(), self.session)
         frame.createOrReplaceTempView(self._own(name))
+        self._checkpoints[name] = frame
 
     def query(self, sql: str, params: dict | None = None) -> pa.Table:
         with _quiet():
@@ -191,6 +195,7 @@ class SparkEngine(Engine):
         for view in self._names.values():
             self.session.catalog.dropTempView(view)
         self._names.clear()
+        self._checkpoints.clear()
         for key, value in self._settings.items():
             if value is None:
                 self.session.conf.unset(key)
@@ -199,6 +204,21 @@ class SparkEngine(Engine):
         self._settings.clear()
         if self._owned:
             self.session.stop()
+
+
+def _own_session(checkpointed, session):
+    """``checkpointed`` on ``session``. pyspark 4's Connect client binds a checkpoint to the
+    process's *active* session, which is another one when the process has two (a user's
+    and one crmlab opened for an address): the server then finds no such DataFrame."""
+    connect = type(session).__module__.startswith("pyspark.sql.connect")
+    if not connect or checkpointed.sparkSession is session:
+        return checkpointed
+    from pyspark.sql.connect.dataframe import DataFrame
+    from pyspark.sql.connect.plan import CachedRemoteRelation
+
+    relation = CachedRemoteRelation(checkpointed._plan._relation_id, session)
+    checkpointed._plan._relation_id = None  # only the rebuilt frame releases it, at close
+    return DataFrame(plan=relation, session=session)
 
 
 def connect_session(address: str):
