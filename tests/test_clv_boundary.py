@@ -89,8 +89,12 @@ def test_every_model_predicts_at_the_limit(world, name):
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # lifetimes, on its own degenerate fit
 def test_lifetimes_degenerates_and_crmlab_says_why(world):
     table = world.table
-    plain = BetaGeoFitter().fit(table["frequency"], table["recency"], table["T"])
-    assert plain.params_["a"] < 1e-6 or plain.params_["b"] > 1e4  # ran off to the boundary
+    try:  # plain lifetimes either runs off to the boundary or gives up (as scipy 1.17 has it)
+        plain = BetaGeoFitter().fit(table["frequency"], table["recency"], table["T"])
+    except ConvergenceError:
+        pass
+    else:
+        assert plain.params_["a"] < 1e-6 or plain.params_["b"] > 1e4
     model = clv.fit(world, spend_model=None)
     reason = model.diagnostics.refit_reason  # lifetimes on the compressed histories raises
     assert "degenerated" in reason or "ConvergenceError" in reason
