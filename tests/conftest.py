@@ -19,10 +19,11 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
 
-# Tests run in groups (``--dist loadgroup``): each file is one group, so a file's module
-# fixtures are built once, on one worker; and the Spark files are one group, so they share
-# one local Spark (its JVM warms up once, and two JVMs do not fight over the 2 cores: the
-# Spark files took 216 s of test time on two workers, 104 s together on one).
+# Tests are handed to the two workers a file at a time (module fixtures are built once, on
+# one worker), except the Spark files, handed out together: they share one local Spark (its
+# JVM warms up once, and two JVMs do not fight over the 2 cores: the Spark files took 216 s
+# of test time on two workers, 104 s together on one). xdist's own ``loadgroup`` cannot do
+# this under pytest 9 (it renames node ids, which pytest 9 no longer allows).
 SPARK_FILES = ("test_spark_parity.py", "test_spark_import.py")
 # The longest groups, measured with --durations: a long group handed out last runs alone
 # while the other worker idles, so they are handed out first (longest processing time
@@ -35,21 +36,30 @@ LONG_FIRST = (
 )
 
 
-def _group(item: pytest.Item) -> str:
-    return "spark" if item.path.name in SPARK_FILES else item.path.name
+def _group(path: str) -> str:
+    name = path.rsplit("/", 1)[-1]
+    return "spark" if name in SPARK_FILES else name
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_xdist_make_scheduler(config, log):
+    """Hand out files (see above), the Spark files as one."""
+    from xdist.scheduler import LoadFileScheduling
+
+    class SparkTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "spark" if _group(path) == "spark" else path
+
+    return SparkTogether(config, log)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Group every test (see above) and hand out the longest groups first (``LONG_FIRST``),
-    keeping the order within."""
+    """Hand out the longest groups first (``LONG_FIRST``), keeping the order within."""
 
     def rank(item: pytest.Item) -> int:
-        group = _group(item)
+        group = _group(item.path.name)
         return LONG_FIRST.index(group) if group in LONG_FIRST else len(LONG_FIRST)
 
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(_group(item)))
     items.sort(key=rank)
 
 
