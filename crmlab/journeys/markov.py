@@ -48,12 +48,9 @@ def markov_attribution(paths: pd.DataFrame, order: int = 1) -> pd.DataFrame:
     fitted chain.
     """
     steps, conversions, failures = _check(paths, order)
-    chain = _Chain(steps, conversions, failures, order)
-    base = chain.conversion_probability()
-    if base <= 0:
-        raise ParameterError("no path converts: removal effects need conversions.")
+    chain = Chain.from_walks(steps, conversions, failures, order)
     channels = sorted({c for walk in steps for c in walk})
-    effects = np.array([1 - chain.conversion_probability(without=c) / base for c in channels])
+    effects, base = chain.removal_effects(channels)
     credit = effects / effects.sum() if effects.sum() > 0 else np.zeros(len(effects))
     out = pd.DataFrame(
         {
@@ -69,10 +66,18 @@ def markov_attribution(paths: pd.DataFrame, order: int = 1) -> pd.DataFrame:
     return out
 
 
-class _Chain:
-    """Transition counts between states (tuples of the last ``order`` channels)."""
+class Chain:
+    """An absorbing chain: transition weights between states (tuples of the last ``order``
+    channels; ``(START,)``, ``(CONVERSION,)``, ``(NULL,)``), normalised per row."""
 
-    def __init__(self, steps: list[list[str]], conversions, failures, order: int):
+    def __init__(self, counts: dict[tuple, dict[tuple, float]]):
+        self.counts = counts
+        self.transient = sorted(counts, key=lambda s: (s != (START,), s))
+        self.index = {s: i for i, s in enumerate(self.transient)}
+
+    @classmethod
+    def from_walks(cls, steps: list[list[str]], conversions, failures, order: int) -> Chain:
+        """Transition counts of walks (``conversions``/``failures`` journeys each)."""
         counts: dict[tuple, dict[tuple, float]] = {}
 
         def add(source, target, weight):
@@ -89,9 +94,15 @@ class _Chain:
                 previous = state
             add(previous, (CONVERSION,), wins)
             add(previous, (NULL,), losses)
-        self.counts = counts
-        self.transient = sorted(counts, key=lambda s: (s != (START,), s))
-        self.index = {s: i for i, s in enumerate(self.transient)}
+        return cls(counts)
+
+    def removal_effects(self, channels: list[str]) -> tuple[np.ndarray, float]:
+        """(1 − P(conversion without c) / P(conversion) for each channel c, P(conversion))."""
+        base = self.conversion_probability()
+        if base <= 0:
+            raise ParameterError("no path converts: removal effects need conversions.")
+        effects = [1 - self.conversion_probability(without=c) / base for c in channels]
+        return np.array(effects), base
 
     def conversion_probability(self, without: str | None = None) -> float:
         """P(absorbed in conversion | start), with ``without`` removed (its states lead to

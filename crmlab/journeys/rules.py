@@ -40,6 +40,30 @@ def rule_based_attribution(
     ``conversions_attributed`` (summing to the journeys' conversions),
     ``value_attributed`` (summing to their value), ``credit`` (shares summing to 1).
     """
+    touches = touch_weights(journeys, model, half_life_days, position_weights)
+    weight = touches["weight"].to_numpy()
+    shares = pd.DataFrame(
+        {
+            "channel": touches["channel"].to_numpy(),
+            "conversions_attributed": weight,
+            "value_attributed": weight * touches["value"].to_numpy(),
+        }
+    )
+    out = shares.groupby("channel", as_index=False).sum()
+    total = out["conversions_attributed"].sum()
+    out["credit"] = out["conversions_attributed"] / total if total else np.nan
+    out = out.sort_values(["credit", "channel"], ascending=[False, True], kind="stable")
+    return out[RULE_COLUMNS].reset_index(drop=True)
+
+
+def touch_weights(
+    journeys,
+    model: str = "last",
+    half_life_days: float = 7.0,
+    position_weights: tuple[float, float] = (0.4, 0.4),
+) -> pd.DataFrame:
+    """The touches of converting journeys with their ``weight`` under ``model`` (each
+    journey's weights add up to 1), and the journey's ``value``."""
     if model not in MODELS:
         raise ParameterError(f"model={model!r}: use one of {', '.join(MODELS)}.")
     if not isinstance(half_life_days, int | float) or not half_life_days > 0:
@@ -64,18 +88,7 @@ def rule_based_attribution(
         weight = np.select(
             [n == 1, n == 2, k == 1, k == n], [1.0, 0.5, first_share, last_share], middle
         )
-    shares = pd.DataFrame(
-        {
-            "channel": touches["channel"].to_numpy(),
-            "conversions_attributed": weight,
-            "value_attributed": weight * touches["value"].to_numpy(),
-        }
-    )
-    out = shares.groupby("channel", as_index=False).sum()
-    total = out["conversions_attributed"].sum()
-    out["credit"] = out["conversions_attributed"] / total if total else np.nan
-    out = out.sort_values(["credit", "channel"], ascending=[False, True], kind="stable")
-    return out[RULE_COLUMNS].reset_index(drop=True)
+    return touches.assign(weight=weight)
 
 
 def _check_positions(weights) -> tuple[float, float]:

@@ -1,0 +1,130 @@
+"""Every attribution method side by side, each channel's credit with a bootstrap interval.
+
+Credit is a share of the conversions (each method's shares add up to 1). Intervals are
+percentile intervals over journeys resampled with replacement (``n_boot`` resamples of as
+many journeys as there are): converting and non-converting journeys alike, so they carry
+the uncertainty of the paths, the transition counts and the coalition rates.
+
+Methods: the five rules (``rule_based_attribution``), ``markov`` (first-order removal
+effects) and ``shapley`` (Zhao et al.'s worth, values as shares).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ParameterError, whole_number
+from ..features.journeys import SEPARATOR
+from ..intervals import check_alpha
+from ..randomness import RandomState, generator
+from .markov import Chain
+from .rules import MODELS, touch_weights
+
+METHODS = (*MODELS, "markov", "shapley")
+COMPARE_COLUMNS = ["method", "channel", "credit", "ci_low", "ci_high"]
+
+
+def compare_attribution(
+    journeys,
+    methods: tuple[str, ...] = METHODS,
+    n_boot: int = 200,
+    alpha: float = 0.05,
+    random_state: RandomState = 0,
+    half_life_days: float = 7.0,
+    position_weights: tuple[float, float] = (0.4, 0.4),
+) -> pd.DataFrame:
+    """One row per method and channel: ``method``, ``channel``, ``credit`` (share of the
+    conversions), ``ci_low``, ``ci_high`` (the 1 − alpha bootstrap interval).
+
+    journeys: ``features.journeys(...)``. methods: any of first, last, linear, time_decay,
+        position, markov, shapley. n_boot: resamples of the journeys (0: no intervals).
+    half_life_days, position_weights: as in ``rule_based_attribution``.
+    Same journeys and random_state, same numbers.
+    """
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown or not methods:
+        raise ParameterError(f"methods={methods!r}: choose from {', '.join(METHODS)}.")
+    whole_number("n_boot", n_boot, low=0, of="resamples")
+    alpha = check_alpha(alpha)
+    table = journeys.table
+    if not table["converted"].any():
+        raise ParameterError("no journey converts: there is nothing to attribute.")
+    channels = sorted({c for p in table["path"] for c in p.split(SEPARATOR)})
+    rng = generator(random_state)
+    weights = np.vstack(
+        [np.ones(len(table))]
+        + [rng.multinomial(len(table), np.full(len(table), 1 / len(table))) for _ in range(n_boot)]
+    )  # row 0: the journeys as they are; then the resamples
+    shares = {}
+    for method in methods:
+        if method == "markov":
+            shares[method] = _markov(table, channels, weights)
+        elif method == "shapley":
+            shares[method] = _shapley(table, channels, weights)
+        else:
+            touches = touch_weights(journeys, method, half_life_days, position_weights)
+            shares[method] = _rule(table, touches, channels, weights)
+    rows = []
+    for method, found in shares.items():
+        low, high = (
+            np.quantile(found[1:], [alpha / 2, 1 - alpha / 2], axis=0)
+            if n_boot
+            else np.full((2, len(channels)), np.nan)
+        )
+        rows.append(
+            pd.DataFrame(
+                {
+                    "method": method,
+                    "channel": channels,
+                    "credit": found[0],
+                    "ci_low": low,
+                    "ci_high": high,
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)[COMPARE_COLUMNS]
+
+
+def _normalised(values: np.ndarray) -> np.ndarray:
+    totals = values.sum(axis=1, keepdims=True)
+    return np.divide(values, totals, out=np.zeros_like(values), where=totals > 0)
+
+
+def _rule(table, touches, channels, weights) -> np.ndarray:
+    """Per resample, each channel's share of the rule's credit."""
+    row = pd.Index(table["journey_id"]).get_indexer(touches["journey_id"])
+    column = pd.Index(channels).get_indexer(touches["channel"])
+    per_journey = np.zeros((len(table), len(channels)))
+    np.add.at(per_journey, (row, column), touches["weight"].to_numpy())
+    return _normalised(weights @ per_journey)
+
+
+def _markov(table, channels, weights) -> np.ndarray:
+    codes, paths = pd.factorize(table["path"])
+    won = table["converted"].to_numpy(float)
+    steps = [p.split(SEPARATOR) for p in paths]
+    out = np.zeros((len(weights), len(channels)))
+    for i, w in enumerate(weights):
+        wins = np.bincount(codes, w * won, len(paths))
+        losses = np.bincount(codes, w * (1 - won), len(paths))
+        seen = (wins + losses) > 0
+        walks = [s for s, keep in zip(steps, seen, strict=True) if keep]
+        chain = Chain.from_walks(walks, wins[seen], losses[seen], order=1)
+        present = sorted({c for walk in walks for c in walk})
+        effects, _ = chain.removal_effects(present)
+        out[i, [channels.index(c) for c in present]] = effects
+    return _normalised(out)
+
+
+def _shapley(table, channels, weights) -> np.ndarray:
+    """Zhao et al.'s closed form per resample: φ_i = Σ_{T ∋ i} r(T) / |T|, as shares."""
+    sets = table["path"].map(lambda p: frozenset(p.split(SEPARATOR)))
+    codes, uniques = pd.factorize(sets)
+    members = np.array([[c in s for c in channels] for s in uniques], dtype=float)
+    split = members / members.sum(axis=1, keepdims=True)
+    won = table["converted"].to_numpy(float)
+    wins = np.vstack([np.bincount(codes, w * won, len(uniques)) for w in weights])
+    seen = np.vstack([np.bincount(codes, w, len(uniques)) for w in weights])
+    rates = np.divide(wins, seen, out=np.zeros_like(wins), where=seen > 0)
+    return _normalised(rates @ split)
