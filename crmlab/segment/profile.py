@@ -10,6 +10,7 @@ from ..data.validate import resolve_as_of
 from ..errors import ParameterError
 from ..features import customer_summary
 from ._summary import money
+from .channel_mix import channel_mix
 
 
 def profile(
@@ -69,19 +70,13 @@ def profile(
 
 
 def _channel_mix(data: CRMData, segment: pd.Series, as_of) -> pd.DataFrame:
-    orders = data.orders
-    if "channel" not in orders:
+    """Share of each segment's purchases per channel (``channel_<name>`` columns)."""
+    if "channel" not in data.orders:
         return pd.DataFrame(index=segment.unique())
-    if "status" in orders:
-        orders = orders[orders["status"] != "refunded"]
-    orders = orders[(orders["ordered_at"] <= as_of) & orders["customer_id"].isin(segment.index)]
-    counts = pd.crosstab(
-        segment.reindex(orders["customer_id"]).to_numpy(),
-        orders["channel"].to_numpy(),
-        normalize="index",
-    )
-    counts.columns = [f"channel_{c}" for c in counts.columns]
-    return counts
+    mix = channel_mix(data, segment, as_of, period=None)
+    shares = mix.pivot_table(index="segment", columns="channel", values="share", fill_value=0.0)
+    shares.columns = [f"channel_{c}" for c in shares.columns]
+    return shares
 
 
 def _last_nps(surveys: pd.DataFrame, segment: pd.Series, as_of) -> pd.DataFrame:
