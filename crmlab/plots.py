@@ -466,6 +466,51 @@ def forest(
     return ax
 
 
+def grouped_intervals(
+    tidy: pd.DataFrame,
+    group: str,
+    series: str,
+    estimate: str,
+    low: str,
+    high: str,
+    title: str,
+    xlabel: str,
+    reference: str | None = None,
+    ax=None,
+    percent: bool = True,
+):
+    """Estimates with intervals, one band of rows per ``group`` and one coloured row per
+    ``series`` inside it (e.g. channels × attribution methods); ``reference`` draws a
+    black cross per group (e.g. a planted truth)."""
+    groups = list(pd.unique(tidy[group]))
+    names = list(pd.unique(tidy[series]))
+    ax = _axes(ax, (9, 0.15 * len(groups) * len(names) + 1.8))
+    height = 0.8 / len(names)
+    colors = [*PALETTE, "#0f172a", "#db2777", "#0891b2"]  # more series than the palette
+    for i, name in enumerate(names):
+        part = tidy[tidy[series] == name]
+        y = [len(groups) - 1 - groups.index(g) + 0.4 - height * (i + 0.5) for g in part[group]]
+        color = colors[i % len(colors)]
+        ax.hlines(y, part[low], part[high], colors=color, lw=2)
+        ax.scatter(part[estimate], y, color=color, s=22, zorder=3, label=str(name))
+    if reference is not None:
+        truth = tidy.drop_duplicates(group)
+        y = [len(groups) - 1 - groups.index(g) for g in truth[group]]
+        ax.scatter(truth[reference], y, marker="x", color="black", s=60, zorder=4,
+                   label=reference.replace("_", " "))  # fmt: skip
+    ax.set_yticks(range(len(groups)))
+    ax.set_yticklabels([str(g) for g in groups[::-1]])
+    ax.grid(False, axis="y")
+    for edge in range(len(groups) - 1):  # a thin rule between groups
+        ax.axhline(edge + 0.5, color="#e2e8f0", lw=1)
+    ax.set_ylim(-0.5, len(groups) - 0.5)
+    ax.set(title=title, xlabel=xlabel)
+    if percent:
+        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
+    return ax
+
+
 def curves(
     tidy: pd.DataFrame,
     x: str,

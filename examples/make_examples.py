@@ -433,6 +433,84 @@ def loyalty() -> dict[str, pd.DataFrame]:
     }
 
 
+SOURCE_MEDIUM = {  # the analytics tool's words; two sources for social and for search
+    "social": ("facebook / social", "instagram / social"),
+    "search": ("google / cpc", "bing / cpc"),
+    "email": ("newsletter / email",),
+    "app": ("app / push",),
+    "store": ("qr / offline",),
+}
+
+
+def web_journeys() -> dict[str, pd.DataFrame]:
+    """A web shop's analytics and order exports, walked on the planted journey chain (so
+    Markov and Shapley credit are known): sessions with epoch-millisecond start times, a
+    'Source / Medium' in the tool's words, a second hit 10 minutes into 15% of sessions
+    (one visit, not two touches); orders with ISO times and +01:00 offsets, and refund rows
+    (positive totals, 'refund' in Kind) that name the order they refund in full (3%)."""
+    from crmlab.journeys import PlantedJourneys
+
+    world = PlantedJourneys().simulate(12_000, start="2024-01-01", as_of="2024-12-31",
+                                       random_state=26)  # fmt: skip
+    rng = np.random.default_rng(26)
+    points = world.touchpoints
+    repeat = points[rng.random(len(points)) < 0.15]
+    hits = pd.concat(
+        [points, repeat.assign(occurred_at=repeat["occurred_at"] + pd.Timedelta(minutes=10))]
+    )
+    hits = hits.sort_values(["customer_id", "occurred_at"], kind="stable").reset_index(drop=True)
+    pick = rng.random(len(hits))
+    medium = [
+        SOURCE_MEDIUM[c][int(u * len(SOURCE_MEDIUM[c]))]
+        for c, u in zip(hits["channel"], pick, strict=True)
+    ]
+    visitor = "V" + hits["customer_id"].str[1:].str.zfill(6)
+    sessions = pd.DataFrame(
+        {
+            "Session ID": [f"S{n:07d}" for n in range(len(hits))],
+            "Visitor ID": visitor,
+            "Session Start": hits["occurred_at"].dt.as_unit("ms").astype("int64"),  # ms since 1970
+            "Source / Medium": medium,
+            "Event": "session_start",
+        }
+    )
+    orders = world.orders
+    offset = lambda t: (t + pd.Timedelta(hours=1)).dt.strftime("%Y-%m-%dT%H:%M:%S+01:00")  # noqa: E731
+    refunded = orders[rng.random(len(orders)) < 0.03]
+    shop = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "Order ID": orders["order_id"].str.replace("O", "#", regex=False),
+                    "Visitor ID": "V" + orders["customer_id"].str[1:].str.zfill(6),
+                    "Created At": offset(orders["ordered_at"]),
+                    "Total": orders["amount"],
+                    "Kind": "sale",
+                    "Refund Of": None,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "Order ID": refunded["order_id"].str.replace("O", "RF", regex=False),
+                    "Visitor ID": "V" + refunded["customer_id"].str[1:].str.zfill(6),
+                    "Created At": offset(refunded["ordered_at"] + pd.Timedelta(days=9)),
+                    "Total": refunded["amount"],
+                    "Kind": "refund",
+                    "Refund Of": refunded["order_id"].str.replace("O", "#", regex=False),
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    visitors = pd.DataFrame(
+        {
+            "Visitor ID": "V" + world.customers["customer_id"].str[1:].str.zfill(6),
+            "First Visit": world.customers["first_seen_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+    )
+    return {"visitors.csv": visitors, "sessions.csv.gz": sessions, "shop_orders.csv": shop}
+
+
 def main() -> None:
     rng = np.random.default_rng(2026)
     retail = HERE / "online_retail"
@@ -459,6 +537,15 @@ def main() -> None:
     desk.mkdir(exist_ok=True)
     for name, frame in service_desk(np.random.default_rng(18)).items():
         frame.to_csv(desk / f"{name}.csv", index=False)
+    web = HERE / "web_journeys"  # walked on the planted journey chain, its own seed
+    web.mkdir(exist_ok=True)
+    for name, frame in web_journeys().items():
+        text = frame.to_csv(index=False).encode()
+        if name.endswith(".gz"):
+            with gzip.GzipFile(web / name, "wb", mtime=0) as f:
+                f.write(text)
+        else:
+            (web / name).write_bytes(text)
     shop = HERE / "loyalty"  # cut from a synthetic world with its own seed
     shop.mkdir(exist_ok=True)
     for name, frame in loyalty().items():

@@ -209,3 +209,26 @@ def test_loyalty_report_on_a_retailers_exports(published):
         name in html
         for name in read_flat(root / "examples/loyalty/members.csv")["Full Name"].head(50)
     )
+
+
+def test_journeys_report_on_a_web_shops_exports(published):
+    """examples/web_journeys: channels recoded from the tool's words, second hits inside a
+    visit, refunds in full: the page's journeys and Markov credit are the library's on the
+    same files, and the credit holds the planted chain's truth."""
+    from crmlab.journeys import PlantedJourneys, markov_attribution
+
+    root, chosen, _ = published
+    html = _page(published, "journeys_web_example")
+    text = page_text(html)
+    data = load(root / chosen["journeys_web_example"].parameters["source"])
+    found = features.journeys(data, lookback_days=60)
+    converting = int(found.table["converted"].sum())
+    assert f"journeys: {len(found.table):,} · converting: {converting:,}" in text
+    sales = data.orders[data.orders["status"] != "refunded"]
+    assert converting == len(sales) - data.orders["refund_of"].notna().sum()  # refunds in full
+    credit = table_with(html, "channel", "removal_effect", "credit").set_index("channel")["credit"]
+    expected = markov_attribution(found.paths()).set_index("channel")["credit"]
+    assert credit.to_dict() == {c: f"{v:.1%}" for c, v in expected.items()}
+    assert set(credit.index) == {"social", "search", "email", "app", "store"}  # recoded
+    truth = PlantedJourneys().truth().set_index("channel")["markov_credit"]
+    assert (expected - truth).abs().max() < 0.02
