@@ -15,7 +15,7 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path
 
 from .errors import ParameterError
-from .features.journeys import SEPARATOR
+from .features.journeys import split_path
 from .plots import PALETTE
 
 OUTCOMES = {True: "conversion", False: "no conversion"}
@@ -87,7 +87,7 @@ def _steps(table: pd.DataFrame, top: int, max_steps: int) -> pd.DataFrame:
     counts = counts.sort_values(["journeys", "path"], ascending=[False, True]).head(top)
     rows = []
     for path, converted, n in counts.itertuples(index=False):
-        channels = path.split(SEPARATOR)
+        channels = split_path(path)
         if len(channels) > max_steps:
             channels = [*channels[: max_steps - 1], "…"]
         cells = [*channels, OUTCOMES[bool(converted)]]

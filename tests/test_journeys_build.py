@@ -120,6 +120,17 @@ def test_the_sample_world_into_markov_attribution(sample_world_small):
     assert values["shapley_value"].sum() == pytest.approx(sets["rate"].sum())
 
 
+def test_channel_names_with_markup_and_the_separator():
+    shop = _shop()
+    odd = shop.touchpoints["channel"].replace({"web": "web <b>x</b>", "email": "a>b"})
+    found = journeys(shop.replace(touchpoints=shop.touchpoints.assign(channel=odd)))
+    credit = markov_attribution(found.paths())
+    assert set(credit["channel"]) == {"web <b>x</b>", "a>b", "store", "app"}
+    clash = shop.touchpoints.assign(channel=shop.touchpoints["channel"].replace({"web": "x > y"}))
+    with pytest.raises(ParameterError, match=r"1 channel name\(s\) contain ' > '.*'x > y'"):
+        journeys(shop.replace(touchpoints=clash))
+
+
 def test_bad_arguments():
     with pytest.raises(ParameterError, match="lookback_days=0"):
         journeys(_shop(), lookback_days=0)

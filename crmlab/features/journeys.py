@@ -33,6 +33,11 @@ from .orders_view import OrdersView
 SEPARATOR = " > "  # between the channels of a path, as markov_attribution and path_flow read it
 
 
+def split_path(path: str) -> list[str]:
+    """The channels of a path ("A > B"), first touch first."""
+    return [c.strip() for c in str(path).split(SEPARATOR)]
+
+
 @dataclass(frozen=True)
 class Journeys:
     """Journeys as of a date.
@@ -74,7 +79,7 @@ class Journeys:
         """One row per set of channels a journey used (order and repeats aside):
         channels (a frozenset), journeys, conversions, rate (conversions / journeys); the
         input of ``journeys.shapley_attribution`` as ``dict(zip(channels, rate))``."""
-        sets = self.table["path"].map(lambda p: frozenset(p.split(SEPARATOR)))
+        sets = self.table["path"].map(lambda p: frozenset(split_path(p)))
         grouped = self.table.assign(channels=sets).groupby("channels", sort=False)
         out = grouped.agg(journeys=("converted", "size"), conversions=("converted", "sum"))
         out = out.reset_index()
@@ -103,6 +108,7 @@ def journeys(
     whole_number("session_gap_minutes", session_gap_minutes, low=0, of="minutes")
     if data.touchpoints is None or len(data.touchpoints) == 0:
         raise ParameterError("this data set has no touchpoints: journeys need them.")
+    _check_channels(data.touchpoints["channel"])
     as_of = resolve_as_of(data.as_of if as_of is None else as_of)
     if "order_id" not in data.orders.columns:
         raise ParameterError("orders have no order_id: journeys name the order they led to.")
@@ -125,6 +131,18 @@ def journeys(
     return Journeys(
         table, touches, int(counts["direct"]), int(counts["open"]), as_of, lookback_days
     )
+
+
+def _check_channels(channels: pd.Series) -> None:
+    """Channel names must not hold the path separator: a path could not be read back."""
+    names = pd.Series(channels.dropna().unique()).astype(str)
+    clash = names[names.str.contains(SEPARATOR, regex=False)]
+    if len(clash):
+        raise ParameterError(
+            f"touchpoints.channel: {len(clash)} channel name(s) contain {SEPARATOR!r}, which "
+            f"separates the channels of a path, e.g. {clash.head(3).tolist()}; rename them "
+            "(an import spec's values: can)."
+        )
 
 
 def _events_sql(lookback_days: int, gap_minutes: int) -> str:

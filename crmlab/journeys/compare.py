@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError, whole_number
-from ..features.journeys import SEPARATOR
+from ..features.journeys import split_path
 from ..intervals import check_alpha
 from ..randomness import RandomState, generator
 from .markov import Chain
@@ -50,7 +50,7 @@ def compare_attribution(
     table = journeys.table
     if not table["converted"].any():
         raise ParameterError("no journey converts: there is nothing to attribute.")
-    channels = sorted({c for p in table["path"] for c in p.split(SEPARATOR)})
+    channels = sorted({c for p in table["path"] for c in split_path(p)})
     rng = generator(random_state)
     weights = np.vstack(
         [np.ones(len(table))]
@@ -103,7 +103,7 @@ def _rule(table, touches, channels, weights) -> np.ndarray:
 def _markov(table, channels, weights) -> np.ndarray:
     codes, paths = pd.factorize(table["path"])
     won = table["converted"].to_numpy(float)
-    steps = [p.split(SEPARATOR) for p in paths]
+    steps = [split_path(p) for p in paths]
     out = np.zeros((len(weights), len(channels)))
     for i, w in enumerate(weights):
         wins = np.bincount(codes, w * won, len(paths))
@@ -119,7 +119,7 @@ def _markov(table, channels, weights) -> np.ndarray:
 
 def _shapley(table, channels, weights) -> np.ndarray:
     """Zhao et al.'s closed form per resample: φ_i = Σ_{T ∋ i} r(T) / |T|, as shares."""
-    sets = table["path"].map(lambda p: frozenset(p.split(SEPARATOR)))
+    sets = table["path"].map(lambda p: frozenset(split_path(p)))
     codes, uniques = pd.factorize(sets)
     members = np.array([[c in s for c in channels] for s in uniques], dtype=float)
     split = members / members.sum(axis=1, keepdims=True)

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError, whole_number
-from ..features.journeys import SEPARATOR
+from ..features.journeys import split_path
 
 START, CONVERSION, NULL = "(start)", "(conversion)", "(null)"
 MARKOV_COLUMNS = ["channel", "removal_effect", "credit", "conversions_attributed"]
@@ -139,7 +139,7 @@ def _check(paths: pd.DataFrame, order) -> tuple[list[list[str]], np.ndarray, np.
             f"{int(bad.sum())} path row(s) have conversions or non_conversions that are not "
             f"counts >= 0, e.g. {paths.loc[bad, 'path'].head(3).tolist()}."
         )
-    steps = [[c.strip() for c in str(p).split(SEPARATOR.strip())] for p in paths["path"]]
+    steps = [split_path(p) for p in paths["path"]]
     empty = [p for p, walk in zip(paths["path"], steps, strict=True) if not all(walk)]
     if empty:
         raise ParameterError(f"paths with an empty channel: {empty[:3]} (use 'A > B').")
