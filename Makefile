@@ -60,6 +60,7 @@ bench: $(STAMP) ## run the benchmarks in bench/ (prints ratios against peers)
 	$(PY) bench/churn.py
 	$(PY) bench/voice.py
 	$(PY) bench/basket.py
+	$(PY) bench/journeys.py
 	$(PY) bench/identity.py
 	$(PY) bench/pii_gate.py
 	$(PY) bench/import.py
