@@ -18,7 +18,7 @@ from ..errors import ParameterError, whole_number
 from ..features.journeys import split_path
 from ..intervals import check_alpha
 from ..randomness import RandomState, generator
-from .markov import Chain
+from .markov import WalkCounts
 from .rules import MODELS, touch_weights
 
 METHODS = (*MODELS, "markov", "shapley")
@@ -101,19 +101,17 @@ def _rule(table, touches, channels, weights) -> np.ndarray:
 
 
 def _markov(table, channels, weights) -> np.ndarray:
+    """Per resample, Markov credit: the walks' transitions are indexed once, and each
+    resample's chain is one weighted count of them."""
     codes, paths = pd.factorize(table["path"])
     won = table["converted"].to_numpy(float)
-    steps = [split_path(p) for p in paths]
+    walks = WalkCounts([split_path(p) for p in paths], order=1)
     out = np.zeros((len(weights), len(channels)))
     for i, w in enumerate(weights):
         wins = np.bincount(codes, w * won, len(paths))
         losses = np.bincount(codes, w * (1 - won), len(paths))
-        seen = (wins + losses) > 0
-        walks = [s for s, keep in zip(steps, seen, strict=True) if keep]
-        chain = Chain.from_walks(walks, wins[seen], losses[seen], order=1)
-        present = sorted({c for walk in walks for c in walk})
-        effects, _ = chain.removal_effects(present)
-        out[i, [channels.index(c) for c in present]] = effects
+        effects, _ = walks.chain(wins, losses).removal_effects(channels)
+        out[i] = effects
     return _normalised(out)
 
 

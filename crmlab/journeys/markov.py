@@ -67,34 +67,30 @@ def markov_attribution(paths: pd.DataFrame, order: int = 1) -> pd.DataFrame:
 
 
 class Chain:
-    """An absorbing chain: transition weights between states (tuples of the last ``order``
-    channels; ``(START,)``, ``(CONVERSION,)``, ``(NULL,)``), normalised per row."""
+    """An absorbing chain over transient ``states`` (tuples of the last ``order`` channels,
+    ``(START,)`` first): ``counts[i, j]`` is the weight of moving from state i to state j,
+    then to conversion (column n) and to null (column n + 1); rows are normalised."""
 
-    def __init__(self, counts: dict[tuple, dict[tuple, float]]):
-        self.counts = counts
-        self.transient = sorted(counts, key=lambda s: (s != (START,), s))
-        self.index = {s: i for i, s in enumerate(self.transient)}
+    def __init__(self, states: list[tuple], counts: np.ndarray):
+        self.states, self.counts = states, counts
+
+    @classmethod
+    def from_counts(cls, counts: dict[tuple, dict[tuple, float]]) -> Chain:
+        """A chain from ``{state: {next state: weight}}`` (targets may be
+        ``(CONVERSION,)`` and ``(NULL,)``)."""
+        states = sorted(counts, key=lambda s: (s != (START,), s))
+        index = {s: i for i, s in enumerate(states)}
+        index[(CONVERSION,)], index[(NULL,)] = len(states), len(states) + 1
+        matrix = np.zeros((len(states), len(states) + 2))
+        for source, row in counts.items():
+            for target, weight in row.items():
+                matrix[index[source], index[target]] += weight
+        return cls(states, matrix)
 
     @classmethod
     def from_walks(cls, steps: list[list[str]], conversions, failures, order: int) -> Chain:
         """Transition counts of walks (``conversions``/``failures`` journeys each)."""
-        counts: dict[tuple, dict[tuple, float]] = {}
-
-        def add(source, target, weight):
-            if weight > 0:
-                row = counts.setdefault(source, {})
-                row[target] = row.get(target, 0.0) + weight
-
-        for walk, wins, losses in zip(steps, conversions, failures, strict=True):
-            total = wins + losses
-            states = [tuple(walk[max(0, i - order + 1) : i + 1]) for i in range(len(walk))]
-            previous = (START,)
-            for state in states:
-                add(previous, state, total)
-                previous = state
-            add(previous, (CONVERSION,), wins)
-            add(previous, (NULL,), losses)
-        return cls(counts)
+        return WalkCounts(steps, order).chain(np.asarray(conversions), np.asarray(failures))
 
     def removal_effects(self, channels: list[str]) -> tuple[np.ndarray, float]:
         """(1 − P(conversion without c) / P(conversion) for each channel c, P(conversion))."""
@@ -105,23 +101,50 @@ class Chain:
         return np.array(effects), base
 
     def conversion_probability(self, without: str | None = None) -> float:
-        """P(absorbed in conversion | start), with ``without`` removed (its states lead to
-        null)."""
-        n = len(self.transient)
-        q = np.zeros((n, n))
-        r = np.zeros(n)  # transient -> conversion
-        for source, row in self.counts.items():
-            if without is not None and without in source:
-                continue  # a removed state absorbs into null: its row stays empty
-            total = sum(row.values())
-            i = self.index[source]
-            for target, weight in row.items():
-                if target == (CONVERSION,):
-                    r[i] += weight / total
-                elif target != (NULL,) and not (without is not None and without in target):
-                    q[i, self.index[target]] += weight / total
+        """P(absorbed in conversion | start), with ``without`` removed (every transition into
+        a state holding it goes to null instead)."""
+        n = len(self.states)
+        totals = self.counts.sum(axis=1, keepdims=True)
+        p = np.divide(self.counts, totals, out=np.zeros_like(self.counts), where=totals > 0)
+        kept = np.array([without is None or without not in s for s in self.states])
+        q = p[:, :n] * kept[None, :] * kept[:, None]
+        r = p[:, n] * kept
         absorbed = np.linalg.solve(np.eye(n) - q, r)
-        return float(absorbed[self.index[(START,)]])
+        return float(absorbed[0])
+
+
+class WalkCounts:
+    """The transitions of a fixed set of walks, so that a chain for any weighting of the
+    walks (a bootstrap resample) is one weighted count, not a loop over the walks."""
+
+    def __init__(self, steps: list[list[str]], order: int):
+        states: dict[tuple, int] = {(START,): 0}
+        sources, targets, owners, lasts = [], [], [], []
+        for w, walk in enumerate(steps):
+            previous = 0
+            for i in range(len(walk)):
+                state = states.setdefault(tuple(walk[max(0, i - order + 1) : i + 1]), len(states))
+                sources.append(previous)
+                targets.append(state)
+                owners.append(w)
+                previous = state
+            lasts.append(previous)
+        self.states = list(states)
+        self.sources, self.targets = np.array(sources, int), np.array(targets, int)
+        self.owners, self.lasts = np.array(owners, int), np.array(lasts, int)
+
+    def chain(self, conversions: np.ndarray, failures: np.ndarray) -> Chain:
+        """The chain of these walks with ``conversions``/``failures`` journeys each."""
+        n = len(self.states)
+        counts = np.zeros((n, n + 2))
+        np.add.at(counts, (self.sources, self.targets), (conversions + failures)[self.owners])
+        np.add.at(counts, (self.lasts, n), conversions)
+        np.add.at(counts, (self.lasts, n + 1), failures)
+        used = counts.sum(axis=1) > 0
+        used[0] = True
+        keep = np.flatnonzero(used)  # states no walk of this weighting reaches are dropped
+        columns = np.concatenate([keep, [n, n + 1]])
+        return Chain([self.states[i] for i in keep], counts[np.ix_(keep, columns)])
 
 
 def _check(paths: pd.DataFrame, order) -> tuple[list[list[str]], np.ndarray, np.ndarray]:

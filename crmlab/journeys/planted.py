@@ -75,7 +75,7 @@ class PlantedJourneys:
         first_touch_share, last_touch_share (exact; see the module docstring)."""
         channels = self.channels
         rows = self.transitions.items()
-        chain = Chain({(s,): {(t,): p for t, p in row.items()} for s, row in rows})
+        chain = Chain.from_counts({(s,): {(t,): p for t, p in row.items()} for s, row in rows})
         effects, base = chain.removal_effects(channels)
         shapley = shapley_attribution(self.coalition_rates()).set_index("channel")["share"]
         visits = self._visits()  # expected visits to each channel from the start
