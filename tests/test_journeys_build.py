@@ -91,6 +91,18 @@ def test_an_order_refunded_in_full_is_no_conversion():
     assert known_later.set_index("journey_id").loc["O:o3", "converted"]
 
 
+def test_acquisition_journeys_end_at_the_first_purchase():
+    found = journeys(_shop(), lookback_days=60, conversion="first_purchase")
+    table = found.table.set_index("journey_id")
+    # a's first purchase o1 converts; o2 is no conversion and a's later touches are left
+    # out (a has been won); b's o3 converts; c's o4 is direct
+    assert table.index[table["converted"]].tolist() == ["O:o1", "O:o3"]
+    assert (table.loc[table["customer_id"] == "a", "ended_at"] <= T("2024-01-05", tz="UTC")).all()
+    assert found.direct == 1 and found.open == 0 and found.conversion == "first_purchase"
+    with pytest.raises(ParameterError, match="conversion='sale'"):
+        journeys(_shop(), conversion="sale")
+
+
 def test_first_purchases_are_marked():
     table = journeys(_shop(), lookback_days=60).table.set_index("journey_id")
     assert table.loc["O:o1", "first_purchase"] and table.loc["O:o3", "first_purchase"]

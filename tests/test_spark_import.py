@@ -212,12 +212,15 @@ def test_the_command_line_imports_through_spark_connect(spark_address, tmp_path,
     assert_frame_equal(load(tmp_path / "spark").orders, load(tmp_path / "duckdb").orders)
 
 
-def test_two_connect_sessions_in_one_process(spark_address):
+def test_two_connect_sessions_in_one_process(spark_address, tmp_path):
     # pyspark binds a Connect checkpoint to the process's active session; crmlab's tables
     # must stay on the session it was given, whichever of the two is the active one
     from tests.spark_session import connect_client
 
-    spec = EXAMPLES / "wholesale" / "wholesale.yaml"
+    (tmp_path / "lines_a.csv").write_text(HOSTILE_A)
+    (tmp_path / "lines_b.csv").write_text(HOSTILE_B)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(HOSTILE_SPEC)
     expected = run_import(spec, dry_run=True).to_dict()
     sessions = [connect_client(spark_address) for _ in range(2)]
     try:

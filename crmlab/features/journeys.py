@@ -6,9 +6,11 @@ Definitions (``lookback_days`` L, ``session_gap_minutes`` G):
 * **Touches.** Touchpoints up to ``as_of``. Consecutive touchpoints of one customer on the
   same channel less than G minutes apart are one touch (a visit of ten page views is one
   web touch).
-* **Conversions.** Purchases up to ``as_of``: crmlab's one definition
+* **Conversions** (``conversion="purchase"``). Purchases up to ``as_of``: crmlab's one definition
   (``features.orders_view``): refunds are not conversions, and an order refunded in full
   by a refund known by ``as_of`` is none either; a partly refunded order's value is net.
+  ``conversion="first_purchase"`` (acquisition): only each customer's first purchase
+  converts, and touches after it are left out (the customer has been won).
 * **Converting journey.** A touch belongs to the first conversion of its customer at or
   after it, if that conversion comes within L days; the journey of a conversion is its
   touches in time order. A conversion without touches is *direct*: counted, not a path.
@@ -30,6 +32,7 @@ from ..engines import is_embedded
 from ..errors import ParameterError, whole_number
 from .orders_view import OrdersView
 
+CONVERSIONS = ("purchase", "first_purchase")
 SEPARATOR = " > "  # between the channels of a path, as markov_attribution and path_flow read it
 
 
@@ -59,6 +62,7 @@ class Journeys:
     open: int
     as_of: pd.Timestamp
     lookback_days: int
+    conversion: str = "purchase"
 
     def paths(self) -> pd.DataFrame:
         """One row per distinct path: path, conversions, non_conversions, value, journeys;
@@ -93,9 +97,12 @@ def journeys(
     lookback_days: int = 30,
     session_gap_minutes: int = 30,
     engine=None,
+    conversion: str = "purchase",
 ) -> Journeys:
     """Journeys from ``touchpoints`` and ``orders`` (see the module docstring).
 
+    conversion: "purchase" (every purchase converts) or "first_purchase" (acquisition:
+    the first purchase converts; touches after it are left out).
     engine: the embedded DuckDB only, for now (None); the Spark translation of this SQL is
     not tested yet.
     """
@@ -103,6 +110,11 @@ def journeys(
         raise ParameterError(
             "journeys run on the embedded DuckDB engine only for now (engine=None); "
             "Spark support is planned (docs/journeys.md)."
+        )
+    if conversion not in CONVERSIONS:
+        raise ParameterError(
+            f"conversion={conversion!r}: use 'purchase' (every purchase) or 'first_purchase' "
+            "(acquisition)."
         )
     whole_number("lookback_days", lookback_days, of="days")
     whole_number("session_gap_minutes", session_gap_minutes, low=0, of="minutes")
@@ -117,7 +129,8 @@ def journeys(
         sql = view.engine
         sql.register("touch_source", data.touchpoints[["customer_id", "occurred_at", "channel"]])
         params = {"as_of": as_of}
-        sql.create_table("journey_events", _events_sql(lookback_days, session_gap_minutes), params)
+        events = _events_sql(lookback_days, session_gap_minutes, conversion == "first_purchase")
+        sql.create_table("journey_events", events, params)
         touches = sql.frame(
             "SELECT journey_id, position, channel, occurred_at FROM journey_events "
             "WHERE NOT is_conversion AND keep ORDER BY journey_id, position"
@@ -128,9 +141,8 @@ def journeys(
             "count(DISTINCT journey_id) FILTER (WHERE NOT keep) AS open FROM journey_events"
         ).iloc[0]
     table = table.astype({"converted": bool, "first_purchase": bool})
-    return Journeys(
-        table, touches, int(counts["direct"]), int(counts["open"]), as_of, lookback_days
-    )
+    direct, still_open = int(counts["direct"]), int(counts["open"])
+    return Journeys(table, touches, direct, still_open, as_of, lookback_days, conversion)
 
 
 def _check_channels(channels: pd.Series) -> None:
@@ -145,24 +157,32 @@ def _check_channels(channels: pd.Series) -> None:
         )
 
 
-def _events_sql(lookback_days: int, gap_minutes: int) -> str:
-    """Touches (sessions collapsed) and conversions with a journey id each."""
+def _events_sql(lookback_days: int, gap_minutes: int, first_only: bool) -> str:
+    """Touches (sessions collapsed) and conversions with a journey id each; ``first_only``:
+    the first purchase alone converts, and later touches are left out."""
     lookback = f"INTERVAL {int(lookback_days)} DAY"
+    joined, won = "", ""
+    if first_only:  # touches up to the first purchase
+        joined = "LEFT JOIN won w ON w.customer_id = r.customer_id"
+        won = "AND (w.at IS NULL OR r.occurred_at <= w.at)"
     return f"""
-    WITH raw AS (
+    WITH purchase AS (  -- purchases (orders_view): refunds and orders refunded in full are not
+        SELECT customer_id, ordered_at AS occurred_at, order_id, amount,
+               row_number() OVER (PARTITION BY customer_id ORDER BY ordered_at, order_id) = 1
+                   AS first_purchase
+        FROM purchases WHERE ordered_at <= $as_of),
+    conversion AS (SELECT * FROM purchase {"WHERE first_purchase" if first_only else ""}),
+    won AS (SELECT customer_id, occurred_at AS at FROM purchase WHERE first_purchase),
+    raw AS (
         SELECT customer_id, occurred_at, channel,
                lag(channel) OVER w AS previous_channel, lag(occurred_at) OVER w AS previous_at
         FROM touch_source WHERE occurred_at <= $as_of
         WINDOW w AS (PARTITION BY customer_id ORDER BY occurred_at, channel)),
     touch AS (  -- one touch per run on a channel with gaps under the session gap
-        SELECT customer_id, occurred_at, channel FROM raw
-        WHERE previous_channel IS NULL OR previous_channel <> channel
-           OR occurred_at - previous_at >= INTERVAL {int(gap_minutes)} MINUTE),
-    conversion AS (  -- purchases (orders_view): refunds and orders refunded in full are not
-        SELECT customer_id, ordered_at AS occurred_at, order_id, amount,
-               row_number() OVER (PARTITION BY customer_id ORDER BY ordered_at, order_id) = 1
-                   AS first_purchase
-        FROM purchases WHERE ordered_at <= $as_of),
+        SELECT r.customer_id, r.occurred_at, r.channel
+        FROM raw r {joined}
+        WHERE (r.previous_channel IS NULL OR r.previous_channel <> r.channel
+               OR r.occurred_at - r.previous_at >= INTERVAL {int(gap_minutes)} MINUTE) {won}),
     events AS (
         SELECT customer_id, occurred_at, channel, NULL AS order_id, 0.0 AS amount,
                false AS first_purchase, false AS is_conversion FROM touch

@@ -137,12 +137,12 @@ class PlantedJourneys:
         n_journeys: int = 20_000,
         start="2024-01-01",
         as_of="2024-12-31",
-        mean_gap_hours: float = 12.0,
+        mean_gap_days: float = 0.5,
         random_state: RandomState = 0,
     ) -> CRMData:
         """A data set of ``n_journeys`` customers with one journey each: customers,
         touchpoints (one per step; steps 1 hour + an exponential gap of mean
-        ``mean_gap_hours`` apart) and an order 5 minutes after the last touch of every
+        ``mean_gap_days`` apart) and an order 5 minutes after the last touch of every
         converting journey. Journeys start uniformly between ``start`` and 90 days before
         ``as_of``, so that every one has ended by then. Same random_state, same data."""
         whole_number("n_journeys", n_journeys, of="journeys")
@@ -155,7 +155,7 @@ class PlantedJourneys:
         names = np.array(self.channels)
         span = (latest - start).total_seconds()
         begins = start + pd.to_timedelta(rng.random(n_journeys) * span, unit="s")
-        gaps = 3600 + rng.exponential(mean_gap_hours * 3600, len(walker))
+        gaps = 3600 + rng.exponential(mean_gap_days * 86_400, len(walker))
         offsets = pd.Series(np.where(step == 0, 0.0, gaps)).groupby(walker).cumsum().to_numpy()
         occurred = begins[walker] + pd.to_timedelta(offsets, unit="s")
         ids = np.char.add("J", np.arange(n_journeys).astype(str))
