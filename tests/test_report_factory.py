@@ -27,12 +27,18 @@ pytestmark = pytest.mark.notebook
 QUIET = {"echo": lambda *_: None}
 
 
+@pytest.fixture(scope="module")
+def small_world():
+    """A 300-customer world, made once for the module (read-only)."""
+    return generate(300, random_state=2)
+
+
 @pytest.fixture
-def project(tmp_path, monkeypatch):
+def project(tmp_path, monkeypatch, small_world):
     """A tiny project: the real notebook, a 300-customer world, and a catalogue writer."""
     monkeypatch.setenv("CRMLAB_PSEUDONYM_KEY", "test-secret")  # also seen by subprocesses
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
-    save(generate(300, random_state=2), tmp_path / "data" / "small")
+    save(small_world, tmp_path / "data" / "small")
 
     def catalogue(*entries):
         path = tmp_path / "reports.yaml"
