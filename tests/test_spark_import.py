@@ -203,7 +203,11 @@ def _dates(engine, values: pd.DataFrame, rule: DateRule) -> pd.DataFrame:
 def test_the_command_line_imports_through_spark_connect(spark_address, tmp_path, capsys):
     from crmlab.cli import main as cli
 
-    spec = EXAMPLES / "wholesale" / "wholesale.yaml"
+    # the small export with every problem (the wholesaler's runs on the classic session)
+    (tmp_path / "lines_a.csv").write_text(HOSTILE_A)
+    (tmp_path / "lines_b.csv").write_text(HOSTILE_B)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(HOSTILE_SPEC)
     assert (
         cli(["data", "import", str(spec), str(tmp_path / "spark"), "--engine", spark_address]) == 0
     )
