@@ -511,6 +511,19 @@ def web_journeys() -> dict[str, pd.DataFrame]:
     return {"visitors.csv": visitors, "sessions.csv.gz": sessions, "shop_orders.csv": shop}
 
 
+def write_csvs(folder: Path, frames: dict[str, pd.DataFrame]) -> None:
+    """Each frame as CSV under its file name; ``.gz`` names gzip'd with no timestamp (so the
+    files are byte-identical from run to run)."""
+    folder.mkdir(exist_ok=True)
+    for name, frame in frames.items():
+        text = frame.to_csv(index=False).encode()
+        if name.endswith(".gz"):
+            with gzip.GzipFile(folder / name, "wb", mtime=0) as f:
+                f.write(text)
+        else:
+            (folder / name).write_bytes(text)
+
+
 def main() -> None:
     rng = np.random.default_rng(2026)
     retail = HERE / "online_retail"
@@ -537,24 +550,8 @@ def main() -> None:
     desk.mkdir(exist_ok=True)
     for name, frame in service_desk(np.random.default_rng(18)).items():
         frame.to_csv(desk / f"{name}.csv", index=False)
-    web = HERE / "web_journeys"  # walked on the planted journey chain, its own seed
-    web.mkdir(exist_ok=True)
-    for name, frame in web_journeys().items():
-        text = frame.to_csv(index=False).encode()
-        if name.endswith(".gz"):
-            with gzip.GzipFile(web / name, "wb", mtime=0) as f:
-                f.write(text)
-        else:
-            (web / name).write_bytes(text)
-    shop = HERE / "loyalty"  # cut from a synthetic world with its own seed
-    shop.mkdir(exist_ok=True)
-    for name, frame in loyalty().items():
-        text = frame.to_csv(index=False).encode()
-        if name.endswith(".gz"):
-            with gzip.GzipFile(shop / name, "wb", mtime=0) as f:
-                f.write(text)
-        else:
-            (shop / name).write_bytes(text)
+    write_csvs(HERE / "web_journeys", web_journeys())  # the planted chain, its own seed
+    write_csvs(HERE / "loyalty", loyalty())  # cut from a synthetic world with its own seed
     telecom = HERE / "subscribers"
     telecom.mkdir(exist_ok=True)
     with gzip.GzipFile(telecom / "subscribers.csv.gz", "wb", mtime=0) as f:

@@ -60,8 +60,8 @@ class PlantedJourneys:
     """
 
     transitions: Mapping[str, Mapping[str, float]] = field(
-        default_factory=lambda: DEFAULT_TRANSITIONS
-    )
+        default_factory=lambda: {s: dict(row) for s, row in DEFAULT_TRANSITIONS.items()}
+    )  # a copy: changing one world's rows leaves the default as it is
 
     def __post_init__(self) -> None:
         _check(self.transitions)
