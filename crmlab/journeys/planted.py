@@ -74,9 +74,7 @@ class PlantedJourneys:
         """One row per channel: removal_effect, markov_credit, shapley_share,
         first_touch_share, last_touch_share (exact; see the module docstring)."""
         channels = self.channels
-        rows = self.transitions.items()
-        chain = Chain.from_counts({(s,): {(t,): p for t, p in row.items()} for s, row in rows})
-        effects, base = chain.removal_effects(channels)
+        effects, base = self._chain().removal_effects(channels)
         shapley = shapley_attribution(self.coalition_rates()).set_index("channel")["share"]
         visits = self._visits()  # expected visits to each channel from the start
         p = self._matrix()
@@ -97,8 +95,12 @@ class PlantedJourneys:
 
     def conversion_probability(self) -> float:
         """P(a journey converts)."""
-        start = np.array([self.transitions[START].get(c, 0.0) for c in self.channels])
-        return float(start @ self._absorption()[:, 0])
+        return self._chain().conversion_probability()
+
+    def _chain(self) -> Chain:
+        """The planted chain as ``markov_attribution``'s absorbing chain."""
+        rows = self.transitions.items()
+        return Chain.from_counts({(s,): {(t,): p for t, p in row.items()} for s, row in rows})
 
     def coalition_rates(self) -> dict[frozenset, float]:
         """Exact r(T) = P(conversion | the journey used exactly the channels T), for every T

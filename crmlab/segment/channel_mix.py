@@ -20,7 +20,7 @@ from ..data.validate import resolve_as_of
 from ..errors import ParameterError
 from ..features.orders_view import OrdersView
 
-PERIODS = {"M": "M", "Q": "Q", "Y": "Y"}
+PERIODS = ("M", "Q", "Y")  # pandas period codes
 SOURCES = ("orders", "touchpoints")
 MIX_COLUMNS = ["segment", "period", "partial", "channel", "events", "share"]
 
@@ -90,12 +90,12 @@ def _period_start(at: pd.Series, period: str | None) -> pd.Series:
     if period is None:
         return pd.Series(pd.NaT, index=at.index, dtype="datetime64[us, UTC]")
     naive = at.dt.tz_convert("UTC").dt.tz_localize(None)
-    return naive.dt.to_period(PERIODS[period]).dt.start_time.dt.tz_localize("UTC")
+    return naive.dt.to_period(period).dt.start_time.dt.tz_localize("UTC")
 
 
 def _partial(starts: pd.Series, period: str | None, as_of: pd.Timestamp) -> pd.Series:
     if period is None:
         return pd.Series(False, index=starts.index)
     naive = starts.dt.tz_localize(None)
-    ends = naive.dt.to_period(PERIODS[period]).dt.end_time.dt.tz_localize("UTC")
+    ends = naive.dt.to_period(period).dt.end_time.dt.tz_localize("UTC")
     return ends > as_of
