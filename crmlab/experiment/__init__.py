@@ -1,4 +1,5 @@
-"""Campaign A/B analysis: sample-ratio checks, metric tests, corrections and power.
+"""Campaign A/B analysis: sample-ratio checks, metric tests, corrections and power;
+sequential designs (always-valid intervals, group-sequential boundaries).
 
 Experiment units are built from CRM tables by ``crmlab.features.experiment_units``;
 flat per-unit tables exported from elsewhere are read by ``read_units``
@@ -8,6 +9,13 @@ flat per-unit tables exported from elsewhere are read by ``read_units``
 from ..data.flat_units import read_units
 from .analyze import Mean, Proportion, Ratio, Readout, analyze, metric_kind
 from .business import by_segment, roi
+from .group_sequential import (
+    GroupSequentialDesign,
+    group_sequential_bounds,
+    group_sequential_design,
+)
+from .monitor import sequential_monitor
+from .peeking import peeking_simulation
 from .power import mde, sample_size
 from .readout import (
     STANDARD_METRICS,
@@ -18,6 +26,7 @@ from .readout import (
     verdict,
 )
 from .robust import nonparametric
+from .sequential import SequentialTest, always_valid, sequential_test
 from .srm import SRMResult, srm
 from .tests import (
     ProportionTest,
@@ -29,26 +38,34 @@ from .tests import (
 
 __all__ = [
     "STANDARD_METRICS",
+    "GroupSequentialDesign",
     "Mean",
     "Proportion",
     "ProportionTest",
     "Ratio",
     "Readout",
     "SRMResult",
+    "SequentialTest",
     "WelchTest",
     "adjust_pvalues",
+    "always_valid",
     "analyze",
     "balance",
     "by_segment",
     "cumulative_conversion",
     "default_metrics",
+    "group_sequential_bounds",
+    "group_sequential_design",
     "mde",
     "metric_kind",
     "nonparametric",
+    "peeking_simulation",
     "proportion_test",
     "read_units",
     "roi",
     "sample_size",
+    "sequential_monitor",
+    "sequential_test",
     "srm",
     "standard_metrics",
     "verdict",

@@ -26,6 +26,7 @@ from scipy import stats
 from ..errors import ParameterError
 from ..features.experiment import checked_statistics
 from ..intervals import check_alpha, z_value
+from .sequential import DEFAULT_TUNING, always_valid, check_tuning
 from .srm import SRMResult, srm
 from .tests import adjust_pvalues, proportion_test, welch_test
 
@@ -86,13 +87,15 @@ def metric_kind(metric: Metric) -> str:
 class Readout:
     """An experiment read-out. table: one row per metric x treatment arm (see ``analyze``).
     srm: the sample-ratio check of the arm sizes (if it failed, no number is trustworthy).
-    alpha, correction, control: as analysed."""
+    alpha, correction, control: as analysed. tuning: the always-valid test's tuning when
+    analysed with ``sequential=True`` (None: fixed-horizon intervals)."""
 
     table: pd.DataFrame
     srm: SRMResult
     alpha: float
     correction: str | None
     control: str
+    tuning: float | None = None
 
 
 def _moments(s: dict, a: str, b: str | None = None) -> tuple[float, float]:
@@ -104,12 +107,15 @@ def _moments(s: dict, a: str, b: str | None = None) -> tuple[float, float]:
     return mean_a, (s[key] - n * mean_a * mean_b) / (n - 1)
 
 
-def _relative(t: float, c: float, se_t: float, se_c: float, q: float):
+def _relative(t: float, c: float, se_t: float, se_c: float, q: float) -> dict:
+    """Relative lift t / c - 1, its delta-method standard error and normal interval."""
     if c == 0:
-        return np.nan, np.nan, np.nan
+        return {"relative_lift": np.nan, "lift_ci_low": np.nan, "lift_ci_high": np.nan,
+                "lift_se": np.nan}  # fmt: skip
     ratio = t / c
     se = abs(ratio) * np.sqrt((se_t / t) ** 2 + (se_c / c) ** 2) if t != 0 else abs(se_t / c)
-    return ratio - 1, ratio - 1 - q * se, ratio - 1 + q * se
+    return {"relative_lift": ratio - 1, "lift_ci_low": ratio - 1 - q * se,
+            "lift_ci_high": ratio - 1 + q * se, "lift_se": se}  # fmt: skip
 
 
 def _compare(metric: Metric, c: dict, t: dict, pooled: dict, alpha: float) -> dict:
@@ -119,7 +125,6 @@ def _compare(metric: Metric, c: dict, t: dict, pooled: dict, alpha: float) -> di
         res = proportion_test(c[f"s_{col}"], c["n"], t[f"s_{col}"], t["n"], alpha)
         se_c = np.sqrt(res.p_control * (1 - res.p_control) / c["n"])
         se_t = np.sqrt(res.p_treatment * (1 - res.p_treatment) / t["n"])
-        lift = _relative(res.p_treatment, res.p_control, se_t, se_c, q)
         return {
             "method": "two-proportion z-test (Wald CI)",
             "control_value": res.p_control,
@@ -128,10 +133,9 @@ def _compare(metric: Metric, c: dict, t: dict, pooled: dict, alpha: float) -> di
             "ci_low": res.ci_low,
             "ci_high": res.ci_high,
             "p_value": res.p_value,
-            "relative_lift": lift[0],
-            "lift_ci_low": lift[1],
-            "lift_ci_high": lift[2],
+            **_relative(res.p_treatment, res.p_control, se_t, se_c, q),
             "variance_reduction": np.nan,
+            "se": np.hypot(se_c, se_t),
         }
     if isinstance(metric, Mean):
         y, x = metric.column, metric.covariate
@@ -153,7 +157,7 @@ def _compare(metric: Metric, c: dict, t: dict, pooled: dict, alpha: float) -> di
             reduction = 1 - (vc_adj + vt_adj) / (vc + vt) if vc + vt > 0 else np.nan
             vc, vt, method = vc_adj, vt_adj, f"Welch t-test with CUPED on {x}"
         res = welch_test(c["n"], mc, vc, t["n"], mt, vt, alpha)
-        lift = _relative(mt, mc, np.sqrt(vt / t["n"]), np.sqrt(vc / c["n"]), q)
+        se_t, se_c = np.sqrt(vt / t["n"]), np.sqrt(vc / c["n"])
         return {
             "method": method,
             "control_value": mc,
@@ -162,10 +166,9 @@ def _compare(metric: Metric, c: dict, t: dict, pooled: dict, alpha: float) -> di
             "ci_low": res.ci_low,
             "ci_high": res.ci_high,
             "p_value": res.p_value,
-            "relative_lift": lift[0],
-            "lift_ci_low": lift[1],
-            "lift_ci_high": lift[2],
+            **_relative(mt, mc, se_t, se_c, q),
             "variance_reduction": reduction,
+            "se": np.hypot(se_c, se_t),
         }
     num, den = metric.numerator, metric.denominator
     values, ses = [], []
@@ -184,7 +187,6 @@ def _compare(metric: Metric, c: dict, t: dict, pooled: dict, alpha: float) -> di
     diff = values[1] - values[0]
     se = np.hypot(*ses)
     p = 2 * stats.norm.sf(abs(diff / se)) if se > 0 else 1.0
-    lift = _relative(values[1], values[0], ses[1], ses[0], q)
     return {
         "method": "ratio, delta method (normal CI)",
         "control_value": values[0],
@@ -193,10 +195,9 @@ def _compare(metric: Metric, c: dict, t: dict, pooled: dict, alpha: float) -> di
         "ci_low": diff - q * se,
         "ci_high": diff + q * se,
         "p_value": p,
-        "relative_lift": lift[0],
-        "lift_ci_low": lift[1],
-        "lift_ci_high": lift[2],
+        **_relative(values[1], values[0], ses[1], ses[0], q),
         "variance_reduction": np.nan,
+        "se": se,
     }
 
 
@@ -218,6 +219,8 @@ def analyze(
     expected_shares: dict[str, float] | None = None,
     unit: str | None = "customer_id",
     engine=None,
+    sequential: bool = False,
+    tuning: float = DEFAULT_TUNING,
 ) -> Readout:
     """Every metric, every treatment arm against ``control`` (see the module docstring).
 
@@ -229,6 +232,9 @@ def analyze(
     unit: the unit id column, checked for units in two arms (None, or absent, to skip).
     engine: where the counting runs (None: embedded DuckDB; a SparkSession or Spark Connect
         address: Spark; see ``crmlab.engines``).
+    sequential: always-valid intervals and p-values (mixture SPRT, ``experiment.sequential``)
+        in place of fixed-horizon ones, for a test read more than once. Differences and
+        lifts use normal standard errors; ``tuning`` is the planned total number of units.
     Returns a ``Readout``: its table has metric, kind ("proportion", "mean", "ratio"), arm,
     n_control, n_treatment, method, control_value, treatment_value, difference, ci_low,
     ci_high (level 1 - alpha), relative_lift, lift_ci_low, lift_ci_high, p_value,
@@ -236,6 +242,8 @@ def analyze(
     An SRM mismatch also raises a warning, because every number is then suspect.
     """
     check_alpha(alpha)
+    if sequential:
+        check_tuning(tuning)  # fails before the data are read
     present = list(units.columns)
     if variant not in present:
         raise ParameterError(f"variant column {variant!r} is not in the units table.")
@@ -292,5 +300,20 @@ def analyze(
             row.update(_compare(metric, per_arm[control], per_arm[arm], pooled, alpha))
             rows.append(row)
     table = pd.DataFrame(rows)
+    if sequential:
+        _always_valid(table, alpha, tuning)
+    table = table.drop(columns=["se", "lift_se"])
     table["p_adjusted"], table["significant"] = adjust_pvalues(table["p_value"], correction, alpha)
-    return Readout(table, check, alpha, correction, control)
+    return Readout(table, check, alpha, correction, control, tuning if sequential else None)
+
+
+def _always_valid(table: pd.DataFrame, alpha: float, tuning: float) -> None:
+    """Replace the fixed-horizon intervals and p-values by always-valid ones (in place)."""
+    n = table["n_control"] + table["n_treatment"]
+    low, high, p = always_valid(table["difference"], table["se"], n, alpha, tuning)
+    table["ci_low"], table["ci_high"], table["p_value"] = low, high, p
+    lift_low, lift_high, _ = always_valid(
+        table["relative_lift"], table["lift_se"], n, alpha, tuning
+    )
+    table["lift_ci_low"], table["lift_ci_high"] = lift_low, lift_high
+    table["method"] = table["method"] + f", always valid (mixture SPRT, tuning {tuning:,.0f})"

@@ -7,7 +7,8 @@ from typing import Literal
 import numpy as np
 from scipy import optimize, stats
 
-from ..errors import ParameterError
+from ..errors import ParameterError, whole_number
+from .group_sequential import Spending, group_sequential_design
 
 
 def _z(alpha: float, power: float) -> tuple[float, float]:
@@ -33,8 +34,15 @@ def sample_size(
     ratio: float = 1.0,
     kind: Literal["proportion", "mean"] = "proportion",
     sd: float | None = None,
+    looks: int = 1,
+    spending: Spending = "obrien_fleming",
 ) -> int:
     """Units needed in the control arm (treatment: ``ratio`` times as many), two-sided.
+
+    looks > 1 plans a group-sequential test with that many equally spaced analyses and
+    alpha-spending boundaries (``group_sequential_design``, two-sided, same alpha and
+    power): the fixed-horizon size times the design's inflation factor, rounded up. That is
+    the maximum; a test that stops early uses fewer units (the design's expected_fraction).
 
     kind="proportion": baseline rate and absolute mde (e.g. 0.20 and 0.05), with the
     unpooled-alternative formula of Evan Miller's calculator,
@@ -45,6 +53,7 @@ def sample_size(
     """
     if ratio <= 0:
         raise ParameterError(f"ratio={ratio!r} must be positive (treatment / control size).")
+    whole_number("looks", looks)
     if mde == 0:
         raise ParameterError("mde must not be 0: no sample can detect a zero effect.")
     _z(alpha, power)
@@ -52,13 +61,19 @@ def sample_size(
         p, d = baseline, abs(mde)
         if not 0 < p < 1 or not 0 < p + d < 1:
             raise ParameterError(f"baseline={baseline!r}, mde={mde!r}: rates must stay in (0, 1).")
-        return int(np.floor(_proportion_n(p, d, alpha, power, ratio) + 0.5))
-    if kind == "mean":
+        n = _proportion_n(p, d, alpha, power, ratio)
+        fixed = int(np.floor(n + 0.5))
+    elif kind == "mean":
         n = _t_power(sd).solve_power(
             effect_size=abs(mde) / sd, alpha=alpha, power=power, ratio=ratio
         )
-        return int(np.ceil(n - 1e-9))
-    raise ParameterError(f"kind={kind!r}: use 'proportion' or 'mean'.")
+        fixed = int(np.ceil(n - 1e-9))
+    else:
+        raise ParameterError(f"kind={kind!r}: use 'proportion' or 'mean'.")
+    if looks == 1:
+        return fixed
+    design = group_sequential_design(looks, alpha, power, spending, sided=2)
+    return int(np.ceil(n * design.inflation - 1e-9))
 
 
 def mde(
