@@ -77,7 +77,7 @@ def test_srm_reference_and_planted_mismatch(world):
     assert result.mismatch
     counts = world.assignments.groupby(["campaign_id", "variant"]).size().unstack()
     flagged = {c: experiment.srm(counts.loc[c]).mismatch for c in counts.index}
-    assert flagged == {"CMP01": False, "CMP02": False, "CMP03": True}
+    assert flagged == {"CMP01": False, "CMP02": False, "CMP03": True, "CMP04": False}
 
 
 def test_benjamini_hochberg_and_holm_on_the_1995_example():

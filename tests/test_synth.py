@@ -180,3 +180,22 @@ def test_bad_parameters():
         generate(3)
     with pytest.raises(ParameterError, match="90 days"):
         generate(100, start="2024-01-01", end="2024-02-01")
+
+
+def test_the_win_back_campaign_changes_each_kind_of_customer_as_planted(big_world):
+    """CMP04: persuadables come back, sleeping dogs buy less, lost causes do not move; the
+    per-customer truth (both potential outcomes) agrees with what the arms show."""
+    truth = big_world.truth.tables["uplift"].set_index("customer_id")
+    units = _conversion(big_world, "CMP04").join(truth, on="customer_id")
+    assert units["kind"].notna().all() and len(truth) == len(units)
+    rates = units.groupby(["kind", "variant"])["converted"].mean().unstack()
+    sizes = units.groupby(["kind", "variant"]).size().unstack()
+    observed = rates["treatment"] - rates["control"]
+    se = np.sqrt((rates * (1 - rates) / sizes).sum(axis=1))
+    planted = big_world.truth.params["campaigns"]["CMP04"]["effect_by_kind"]
+    assert planted["persuadable"] > 0.15 and planted["sleeping dog"] < -0.05
+    assert planted["lost cause"] == 0
+    for kind, effect in planted.items():
+        assert abs(observed[kind] - effect) < 4 * se[kind] + 0.01, (kind, observed[kind], effect)
+    recent = units[units["kind"] == "sleeping dog"]
+    assert (recent["recency_days"] < 30).all() and (recent["n_orders"] >= 4).all()

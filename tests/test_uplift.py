@@ -171,3 +171,46 @@ def test_matches_causalml_when_it_is_installed(campaign):
     later = slice(len(frame) // 10, None)  # past the first rows, where an arm may be empty
     expected = theirs["dr"].to_numpy()[-len(ours) :][later] / len(frame)
     assert np.allclose(ours["uplift"].to_numpy()[later], expected, atol=1e-9)
+
+
+def test_compare_targeting_judges_every_rule_on_held_out_units():
+    units = uplift.planted_campaign(12_000, random_state=4).units
+    study = uplift.compare_targeting(
+        units[uplift.FEATURES], units["treated"], units["converted"],
+        value_outcome=units["converted"] * units["value"], cost=1.0, learners=("x", "dr"),
+        rank_by={"churn risk": "recency_days"}, n_boot=50,
+    )  # fmt: skip
+    rules = set(study.evaluation["rule"])
+    assert rules == {"uplift (X-learner)", "uplift (DR-learner)", "response model", "churn risk"}
+    assert study.best in ("x", "dr") and set(study.models) == {"x", "dr"}
+    held = study.scores
+    assert 0.45 < len(held) / len(units) < 0.55 and held.index.is_unique
+    assert np.array_equal(held["treated"], units["treated"].to_numpy()[held.index])
+    assert set(study.curves["rule"]) == rules and set(study.profit["rule"]) == rules
+    top = study.evaluation.iloc[0]["rule"]
+    assert top.startswith("uplift (")
+    again = uplift.compare_targeting(units[uplift.FEATURES], units["treated"], units["converted"],
+                                     learners=("x",), n_boot=0)  # fmt: skip
+    assert again.profit is None and again.best == "x"
+    with pytest.raises(ParameterError, match="held_out"):
+        uplift.compare_targeting(units[uplift.FEATURES], units["treated"], units["converted"],
+                                 held_out=0.95)  # fmt: skip
+    with pytest.raises(ParameterError, match="rank_by"):
+        uplift.compare_targeting(units[uplift.FEATURES], units["treated"], units["converted"],
+                                 rank_by={"risk": "churn_score"})  # fmt: skip
+
+
+def test_unit_features_use_only_what_was_known(world):
+    as_of = pd.Timestamp("2024-01-01", tz="UTC")
+    ids = list(world.customers["customer_id"].iloc[::7])
+    table = uplift.unit_features(world, ids, as_of)
+    assert list(table.index) == ids and list(table.columns) == uplift.UNIT_FEATURES
+    orders = world.orders
+    before = orders[(orders["ordered_at"] < as_of) & (orders["status"] == "completed")]  # purchases
+    counts = before.groupby("customer_id").size().reindex(ids, fill_value=0)
+    assert table["n_orders"].tolist() == counts.astype(float).tolist()
+    never = table[table["n_orders"] == 0]
+    assert len(never) and (never["revenue"] == 0).all()
+    assert (never["recency_days"] == never["tenure_days"]).all()  # days since first seen
+    with pytest.raises(ParameterError, match="not in the customers table"):
+        uplift.unit_features(world, ["nobody"], as_of)

@@ -13,9 +13,11 @@ The generative story (all randomness from one ``numpy.random.Generator`` from ``
   their last purchase; engagement (web/app views, e-mail opens, store visits) stops with them.
 * Service and surveys (``synth_voice``): slowly handled tickets make some customers leave,
   a complaint surge in one category, NPS answers with known drivers.
-* Three randomized campaigns: one clean, one whose effect differs by acquisition channel,
-  one with lost control-group assignment records (a sample-ratio mismatch). Their true
-  effects are recorded from both potential outcomes of every assigned customer.
+* Four randomized campaigns: one clean, one whose effect differs by acquisition channel,
+  one with lost control-group assignment records (a sample-ratio mismatch), and a win-back
+  e-mail whose effect depends on each customer's standing, with persuadables and sleeping
+  dogs (``synth_uplift``). Their true effects are recorded from both potential outcomes of
+  every assigned customer.
 * Fake personal data (names, e-mails, phones), and for a known set of people a second customer
   record from another channel with variant spellings (for identity resolution), plus a few
   placeholder contact details shared by unrelated customers. Most second records also carry
@@ -25,7 +27,8 @@ The generative story (all randomness from one ``numpy.random.Generator`` from ``
 ``generate(...).truth`` (a ``Truth``) records all of it: ``params`` (scalars, campaign effects)
 and ``tables`` — ``customers`` (latent lambda, p, nu, dropout time per person) and
 ``duplicates`` (duplicate customer_id -> original customer_id) and ``identity_errors``
-(customer_id, error: what was planted where).
+(customer_id, error: what was planted where), ``uplift`` (each CMP04 customer's kind and
+true effect on conversion).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from .synth_baskets import order_lines
 from .synth_identity import plant_errors
 from .synth_loyalty import enrol, program
 from .synth_time import DAY, stamp
+from .synth_uplift import win_back_campaign
 from .synth_voice import service_tickets, survey_answers
 from .validate import resolve_as_of, validate
 
@@ -163,8 +167,20 @@ def generate(
     campaigns, assignments, contacts, extra_orders, effects = _campaigns(
         rng, people, orders, start, end, params
     )
-    orders = pd.concat([orders, extra_orders], ignore_index=True)
     loyalty_rng = rng.spawn(1)[0]  # the program's own stream, as the service world's
+    win_back = win_back_campaign(
+        rng.spawn(1)[0],  # its own stream too (spawned after the program's: that one stays)
+        people,
+        orders,
+        _day_number(orders["ordered_at"], people),
+        (start - people.attrs["origin"]) / DAY + 0.70 * (end - start).days,
+        params.p,
+    )
+    row, assigned, contacted, won_back, skipped, uplift_truth, effects["CMP04"] = win_back
+    orders = pd.concat([orders[~skipped], extra_orders, won_back], ignore_index=True)
+    campaigns = pd.concat([campaigns, pd.DataFrame([row])], ignore_index=True)
+    assignments = pd.concat([assignments, assigned], ignore_index=True)
+    contacts = pd.concat([contacts, contacted], ignore_index=True)
     orders, joined_at = enrol(loyalty_rng, people, orders, params.p)
     orders = _order_details(rng, orders, people, params, end)
     products, lines, taste, basket_truth = order_lines(loyalty_rng, orders, people)
@@ -208,6 +224,7 @@ def generate(
                 }
             ),
             "taste": taste,
+            "uplift": uplift_truth,
         },
     )
     data = CRMData(

@@ -3,15 +3,20 @@ randomized campaign, Qini / uplift curves with bootstrap intervals, and a target
 ranked by uplift x value - cost (see docs/guide/uplift.md)."""
 
 from .evaluate import curves, evaluate
+from .inputs import UNIT_FEATURES, unit_features
 from .learners import LEARNERS, UpliftLearner, default_base, fit_uplift
 from .planted import FEATURES, PlantedCampaign, planted_campaign
+from .study import TargetingComparison, compare_targeting
 from .targeting import expected_gain, profit_curves, targeting_list
 
 __all__ = [
     "FEATURES",
     "LEARNERS",
+    "UNIT_FEATURES",
     "PlantedCampaign",
+    "TargetingComparison",
     "UpliftLearner",
+    "compare_targeting",
     "curves",
     "default_base",
     "evaluate",
@@ -20,4 +25,5 @@ __all__ = [
     "planted_campaign",
     "profit_curves",
     "targeting_list",
+    "unit_features",
 ]
