@@ -57,6 +57,8 @@ bench: $(STAMP) ## run the benchmarks in bench/ (prints ratios against peers)
 	$(PY) bench/segmentation.py
 	$(PY) bench/clv.py
 	$(PY) bench/experiment.py
+	$(PY) bench/sequential.py
+	$(PY) bench/uplift.py
 	$(PY) bench/churn.py
 	$(PY) bench/voice.py
 	$(PY) bench/basket.py

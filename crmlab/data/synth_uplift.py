@@ -3,12 +3,15 @@
 What the campaign does depends on where a customer stands on the send day (days since the
 last order, orders so far), the four kinds uplift models are built to tell apart:
 
-- persuadables, lapsing regulars (45-180 days since the last order, 2+ orders): one in four
-  comes back for an extra order in the window, even after drifting away;
+- persuadables, lapsing regulars (45-180 days since the last order, 2+ orders) who have
+  not left for good: a third come back for an extra order in the window;
 - sleeping dogs, very recent regulars (under 30 days, 4+ orders): the reminder annoys them
   and 60% skip the orders they would have placed in the window;
-- sure things, everyone else who has bought: 2% place an extra order (while still active);
-- lost causes, gone for over 300 days or never bought: nothing changes.
+- sure things, everyone else still buying: 2% place an extra order;
+- lost causes, gone for over 300 days, never bought, or already gone for good (the world's
+  dropout, which no feature shows): nothing changes.
+
+No one orders after their dropout, as everywhere in the world.
 
 Both potential outcomes of every assigned customer are drawn, so each one's true effect on
 conversion in the 14-day window is known (``truth.tables["uplift"]``). The campaign draws
@@ -24,7 +27,7 @@ import pandas as pd
 from .synth_time import stamp
 
 WINDOW_DAYS = 14
-PERSUADED, ANNOYED, SURE_THING = 0.25, 0.60, 0.02
+PERSUADED, ANNOYED, SURE_THING = 0.35, 0.60, 0.02
 CAMPAIGN = {
     "campaign_id": "CMP04",
     "name": "Win-back e-mail",
@@ -63,7 +66,9 @@ def win_back_campaign(
     count = np.bincount(person[before], minlength=len(people))[chosen]
     last = pd.Series(order_day[before]).groupby(person[before]).max()
     recency = day - last.reindex(chosen).to_numpy()
+    dropout = people["dropout_day"].to_numpy()[chosen]
     kinds = _kinds(np.nan_to_num(recency, nan=np.inf), count)
+    kinds[dropout < day] = "lost cause"  # gone for good before the e-mail
     # orders each chosen person places in the window without the campaign
     position = pd.Series(np.arange(len(chosen)), index=chosen)
     at = position.reindex(person).to_numpy()
@@ -73,12 +78,11 @@ def win_back_campaign(
     in_window = known & (offset > 0) & (offset <= WINDOW_DAYS)
     natural = np.bincount(at[in_window].astype(int), minlength=len(chosen)) > 0
     # both potential outcomes: who would come back, who would skip, when
-    dropout = people["dropout_day"].to_numpy()[chosen]
     extra_day = day + rng.uniform(0.1, WINDOW_DAYS - 0.5, len(chosen))
-    active = np.isnan(dropout) | (dropout > extra_day)
+    active = np.isnan(dropout) | (dropout > extra_day)  # still buying when it would land
     u = rng.random(len(chosen))
-    comes = ((kinds == "persuadable") & (u < PERSUADED)) | (
-        (kinds == "sure thing") & active & (u < SURE_THING)
+    comes = active & (
+        ((kinds == "persuadable") & (u < PERSUADED)) | ((kinds == "sure thing") & (u < SURE_THING))
     )
     skips = (kinds == "sleeping dog") & (u < ANNOYED)
     extra_amount = rng.gamma(spend_shape, 1 / people["nu"].to_numpy()[chosen]).round(2)
