@@ -352,3 +352,19 @@ def test_empty_rfm_scores_are_explained():
     assert [
         n.split(":")[0] for n in segment.empty_score_notes(segment.rfm(steady, "2024-12-31"))
     ] == ["No customer has F score 1 or 2 or 4 or 5"]
+
+
+def test_silhouettes_match_scikit_learn_for_every_labeling():
+    from sklearn.metrics import silhouette_score
+
+    from crmlab.segment.cluster import silhouettes
+
+    rng = np.random.default_rng(0)
+    points = rng.normal(size=(2_500, 3))
+    labelings = [rng.integers(0, k, len(points)) for k in (2, 3, 7)]
+    labelings.append(np.r_[np.zeros(len(points) - 1, int), 1])  # a cluster of one
+    ours = silhouettes(points, labelings, chunk=700)  # blocks that do not divide the rows
+    assert ours == pytest.approx(
+        [silhouette_score(points, labels) for labels in labelings], abs=1e-9
+    )
+    assert np.isnan(silhouettes(points, [np.zeros(len(points), int)])[0])

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
-from sklearn.metrics import adjusted_rand_score, silhouette_score
+from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
@@ -83,19 +83,14 @@ def cluster(
     x = features.to_numpy(float)
     rng = np.random.default_rng(random_state)
     sample = rng.choice(len(x), min(len(x), silhouette_sample), replace=False)
-    scores, fitted = [], {}
+    fitted = {}
     for n_clusters in ks:
         pipe = _pipeline(n_clusters, method, random_state).fit(x)
-        labels = pipe.predict(x)
-        transformed = pipe[:-1].transform(x[sample])
-        score = (
-            silhouette_score(transformed, labels[sample])
-            if len(np.unique(labels[sample])) > 1
-            else np.nan
-        )
-        scores.append({"k": n_clusters, "silhouette": score})
-        fitted[n_clusters] = (pipe, labels)
-    silhouette = pd.DataFrame(scores)
+        fitted[n_clusters] = (pipe, pipe.predict(x))
+    # the scaling steps do not depend on k: one set of sampled points serves every k
+    points = fitted[ks[0]][0][:-1].transform(x[sample])
+    scores = silhouettes(points, [fitted[n][1][sample] for n in ks])
+    silhouette = pd.DataFrame({"k": ks, "silhouette": scores})
     if silhouette["silhouette"].isna().all():
         raise ParameterError("no k gave more than one cluster: the features do not vary.")
     best = int(silhouette.loc[silhouette["silhouette"].idxmax(), "k"])
@@ -119,6 +114,41 @@ def cluster(
         pipeline=pipe,
         relabel=relabel,
     )
+
+
+def silhouettes(points: np.ndarray, labelings: list[np.ndarray], chunk: int = 2_000) -> list[float]:
+    """Mean silhouette coefficient of each labeling of the same points (Euclidean), as
+    scikit-learn's ``silhouette_score`` (NaN when a labeling has a single cluster).
+
+    The pairwise distances are computed once, in blocks of ``chunk`` rows, and each block
+    gives every labeling's mean distance to each cluster by one product with the cluster
+    indicator columns: one pass over the distances instead of one per labeling.
+    """
+    n = len(points)
+    codes = [np.unique(labels, return_inverse=True) for labels in labelings]
+    indicator = np.hstack([np.eye(len(values))[inverse] for values, inverse in codes])
+    offsets = np.cumsum([0] + [len(values) for values, _ in codes])
+    sums = np.empty((n, indicator.shape[1]))
+    squared = np.einsum("ij,ij->i", points, points)
+    for start in range(0, n, chunk):
+        block = points[start : start + chunk]
+        d2 = squared[start : start + chunk, None] + squared[None, :] - 2 * block @ points.T
+        sums[start : start + chunk] = np.sqrt(np.maximum(d2, 0)) @ indicator
+    results = []
+    for (values, inverse), low, high in zip(codes, offsets[:-1], offsets[1:], strict=True):
+        if len(values) < 2:
+            results.append(float("nan"))
+            continue
+        counts = np.bincount(inverse, minlength=len(values)).astype(float)
+        mean = sums[:, low:high] / counts
+        own = np.arange(n), inverse
+        a = sums[:, low:high][own] / np.maximum(counts[inverse] - 1, 1)
+        mean[own] = np.inf
+        b = mean.min(axis=1)
+        score = (b - a) / np.maximum(a, b)
+        score[counts[inverse] == 1] = 0.0  # a cluster of one scores 0, as scikit-learn
+        results.append(float(np.nan_to_num(score).mean()))
+    return results
 
 
 def _check_features(features: pd.DataFrame, max_k: int) -> None:
