@@ -120,8 +120,10 @@ def _tracking(
     firsts = cohort.loc[cohort["first_purchases"] > 0, ["period", "first_purchases"]]
     actual_new = counts["repeat_purchases"].to_numpy(float)
     ends = counts["period"] + step
-    ages = (ends.to_numpy()[:, None] - firsts["period"].to_numpy()[None, :]) / unit
-    ages = np.clip(ages.astype(float), 0, None)
+    # as datetime64 (UTC): tz-aware values would subtract as Python objects, one by one
+    end_at = ends.to_numpy(dtype="datetime64[ns]")
+    first_at = firsts["period"].to_numpy(dtype="datetime64[ns]")
+    ages = np.clip((end_at[:, None] - first_at[None, :]) / unit.to_timedelta64(), 0, None)
     expected = fitted.purchase_fitter.expected_number_of_purchases_up_to_time(ages.ravel())
     expected = np.asarray(expected, float).reshape(ages.shape) @ firsts["first_purchases"].to_numpy(
         float
