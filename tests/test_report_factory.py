@@ -168,7 +168,8 @@ def test_a_second_run_waits_or_stops_with_a_message(project):
 def test_killed_run_leaves_reports_consistent(project):
     root, catalogue = project
     out = root / "reports"
-    _small_notebook(root, "import time\ntime.sleep(3)  # long enough to be killed mid-run\nsource")
+    # only the run that is killed waits (long enough to be killed mid-run)
+    _small_notebook(root, "import os, time\ntime.sleep(float(os.environ.get('DELAY', 0)))\nsource")
     catalogue(
         {"name": "a", "notebook": "notebooks/leaky.ipynb", "parameters": {"source": "data/small"}}
     )
@@ -188,7 +189,11 @@ def test_killed_run_leaves_reports_consistent(project):
     assert b"without encryption" not in first.stdout + first.stderr  # no kernel log noise
     good = (out / "a.html").read_text()
     proc = subprocess.Popen(
-        [*cmd, "--force"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+        [*cmd, "--force"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={**os.environ, "DELAY": "3"},
     )
     for line in proc.stdout:  # kill it in the middle of executing the notebook
         if b"running" in line:
