@@ -124,8 +124,9 @@ def complaint_churn(
             "need customers with and without a recent complaint at the cutoffs; found only "
             f"{present or 'none'}. Choose other cutoffs or a longer window_days."
         )
-    point = _standardised(snaps, present)
-    boots = _bootstrap(snaps, present, n_boot, generator(random_state))
+    model = _Standardisation(snaps, present)
+    point = model.rates()
+    boots = _bootstrap(snaps, present, n_boot, generator(random_state), model)
     low, high = np.nanquantile(boots, [alpha / 2, 1 - alpha / 2], axis=0)
     base = boots[:, 0:1]
     diff_low, diff_high = np.nanquantile(boots - base, [alpha / 2, 1 - alpha / 2], axis=0)
@@ -156,29 +157,35 @@ def _design(snaps: pd.DataFrame, present: list[str], group: str | None = None) -
     return np.column_stack([dummies, covariates])
 
 
-def _standardised(snaps: pd.DataFrame, present: list[str], weights=None) -> np.ndarray:
-    """Average predicted churn of the complainers had they all been in each group."""
-    model = LogisticRegression(C=1e6, solver="newton-cholesky")
-    model.fit(_design(snaps, present), snaps["churned"], sample_weight=weights)
-    complainers = (snaps["group"] != GROUPS[0]).to_numpy()
-    share = np.ones(len(snaps)) if weights is None else np.asarray(weights, float)
-    share = share[complainers] / share[complainers].sum()
-    return np.array(
-        [
-            model.predict_proba(_design(snaps[complainers], present, g))[:, 1] @ share
-            for g in present
-        ]
-    )
+class _Standardisation:
+    """The logistic model's inputs, built once: the design matrix, the outcome, and the
+    complainers' rows as if each had been in every group (bootstrap resamples only change
+    the weights)."""
+
+    def __init__(self, snaps: pd.DataFrame, present: list[str]):
+        self.x = _design(snaps, present)
+        self.y = snaps["churned"].to_numpy()
+        self.complainers = (snaps["group"] != GROUPS[0]).to_numpy()
+        self.groups = snaps["group"].to_numpy()
+        self.as_if = [_design(snaps[self.complainers], present, g) for g in present]
+
+    def rates(self, weights=None) -> np.ndarray:
+        """Average predicted churn of the complainers had they all been in each group."""
+        model = LogisticRegression(C=1e6, solver="newton-cholesky")
+        model.fit(self.x, self.y, sample_weight=weights)
+        share = np.ones(len(self.y)) if weights is None else np.asarray(weights, float)
+        share = share[self.complainers] / share[self.complainers].sum()
+        return np.array([model.predict_proba(x)[:, 1] @ share for x in self.as_if])
 
 
-def _bootstrap(snaps: pd.DataFrame, present, n_boot: int, rng) -> np.ndarray:
+def _bootstrap(snaps: pd.DataFrame, present, n_boot: int, rng, model: _Standardisation):
     """Standardised rates under Poisson(1) weights per customer (a bootstrap over customers
     whose cutoffs stay together, without copying rows)."""
     codes, customers = pd.factorize(snaps["customer_id"])
     out = np.full((n_boot, len(present)), np.nan)
     for b in range(n_boot):
         weights = rng.poisson(1.0, len(customers))[codes].astype(float)
-        groups = snaps.loc[weights > 0, "group"]
-        if groups.nunique() == len(present) and (groups != GROUPS[0]).any():
-            out[b] = _standardised(snaps, present, weights)
+        groups = model.groups[weights > 0]
+        if len(np.unique(groups)) == len(present) and (groups != GROUPS[0]).any():
+            out[b] = model.rates(weights)
     return out
