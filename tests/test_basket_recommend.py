@@ -105,17 +105,18 @@ def test_confidence_ranking_lets_a_best_seller_beat_a_weak_rule():
     ]
 
 
-def test_next_best_on_the_synthetic_world_beats_best_sellers(program_world):
-    """The planted pairs (docs/loyalty_cross_sell.md): the confidence ranking gains on the
-    best sellers on a time split (+1.3 points on this world; only five pairs are planted,
-    so the gain is small), lift x margin loses to them clearly (rare pairs look strong)."""
+def test_next_best_on_the_synthetic_world_holds_up_to_best_sellers(program_world):
+    """The planted pairs (docs/loyalty_cross_sell.md): on a time split the confidence
+    ranking is as good as the best sellers (only five pairs are planted: it does not beat
+    them significantly), lift x margin loses to them clearly (rare pairs look strong)."""
     lines = features.purchase_lines(program_world)
     lines = lines[lines["quantity"] > 0]
     split = program_world.as_of - pd.Timedelta(days=120)
     table = basket.evaluate_next_best(lines, split, k=5).set_index("method")
-    assert table.loc["rules", "difference"] > 0
+    assert table.loc["rules", "difference_ci_low"] < 0 < table.loc["rules", "difference_ci_high"]
+    assert table.loc["rules", "difference"] > -0.01
     by_lift = basket.evaluate_next_best(lines, split, k=5, rank_by="lift").set_index("method")
-    assert by_lift.loc["rules", "difference_ci_high"] < 0
+    assert by_lift.loc["rules", "difference_ci_high"] < -0.1
 
 
 def test_bad_arguments():

@@ -79,6 +79,16 @@ def _metrics(y, t, s, k: float) -> tuple[float, float, float]:
     return float(area["uplift"]), float(area["qini"]), float(at_k)
 
 
+def _percentiles(values: np.ndarray, alpha: float) -> tuple[float, float]:
+    """Percentile interval of the resamples that could be measured (uplift@k is undefined
+    when the top share holds one arm only); NaN when none could."""
+    kept = values[~np.isnan(values)]
+    if not len(kept):
+        return np.nan, np.nan
+    low, high = np.quantile(kept, [alpha / 2, 1 - alpha / 2])
+    return float(low), float(high)
+
+
 def evaluate(
     outcome,
     treatment,
@@ -115,8 +125,7 @@ def evaluate(
         row = {"score": name}
         for i, metric in enumerate(("auuc", "qini", "uplift_at_k")):
             row[metric] = point[i]
-            low, high = (np.nanquantile(boot[:, i], [alpha / 2, 1 - alpha / 2]) if n_boot
-                         else (np.nan, np.nan))  # fmt: skip
+            low, high = _percentiles(boot[:, i], alpha)
             row[f"{metric}_low"], row[f"{metric}_high"] = low, high
         rows.append(row)
     return pd.DataFrame(rows).sort_values("auuc", ascending=False, ignore_index=True)
