@@ -42,8 +42,13 @@ def _group(path: str) -> str:
 
 
 def pytest_xdist_make_scheduler(config, log):
-    """Hand out files (see above), the Spark files as one."""
+    """Hand out files (see above), the Spark files as one, in the order of
+    ``pytest_collection_modifyitems``."""
     from xdist.scheduler import LoadFileScheduling
+
+    # xdist would otherwise sort files by their number of tests: the hostile reports (four
+    # tests, 90 s) went last and ran alone while the other worker idled.
+    config.option.loadscopereorder = False
 
     class SparkTogether(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
