@@ -34,11 +34,15 @@ reports: $(STAMP) $(SAMPLE) ## run every notebook in reports.yaml; writes report
 test: $(STAMP) $(SAMPLE) ## lint, format check, and the whole test suite (unit, notebooks, end-to-end)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@# compiled once here: every test worker and report kernel then skips compiling crmlab
+	@# (PYTHONDONTWRITEBYTECODE, set on some machines, would make each one compile it anew)
+	@$(PY) -m compileall -q crmlab
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## daily lane: lint and unit tests, without notebooks, browser and `slow` tests
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@$(PY) -m compileall -q crmlab
 	$(PY) -m pytest -n 2 tests -m "not slow and not notebook and not browser" $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff lint + format check only
