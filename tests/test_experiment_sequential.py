@@ -162,6 +162,8 @@ def test_peeking_at_an_aa_test_inflates_false_positives_unless_the_test_is_seque
     assert last["always valid (mSPRT), peeked daily"] <= 0.05 + 3 * sd
     assert abs(last["group sequential (O'Brien-Fleming)"] - 0.05) < 4 * sd
     assert abs(last["fixed horizon, one look at the end"] - 0.05) < 4 * sd
+    with pytest.raises(ParameterError, match="rate="):
+        peeking_simulation(experiments=10, rate=1.5)
     growing = table.groupby("rule")["false_positive_rate"].apply(
         lambda s: s.is_monotonic_increasing
     )

@@ -147,6 +147,8 @@ def test_bad_input_is_refused():
         uplift.fit_uplift(x, np.arange(99) % 2, np.ones(100))
     with pytest.raises(ParameterError, match="missing"):
         uplift.fit_uplift(x, np.arange(100) % 2, np.r_[np.nan, np.ones(99)])
+    with pytest.raises(ParameterError, match=r"features must be numbers; not \['channel'\]"):
+        uplift.fit_uplift(x.assign(channel="web"), np.arange(100) % 2, np.ones(100))
     model = uplift.fit_uplift(x, np.arange(100) % 2, np.ones(100), learner="t")
     with pytest.raises(ParameterError, match="lack the column"):
         model.predict(pd.DataFrame({"b": [1.0]}))

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import whole_number
+from ..errors import ParameterError, whole_number
 from ..intervals import check_alpha
 from ..randomness import generator
 from .group_sequential import group_sequential_bounds
@@ -51,6 +51,8 @@ def peeking_simulation(
         whole_number(name, value)
     whole_number("units_per_day", units_per_day)
     check_alpha(alpha)
+    if not 0 < rate < 1:
+        raise ParameterError(f"rate={rate!r}: the conversion rate of both arms, in (0, 1).")
     rng = generator(random_state)
     converted = rng.binomial(units_per_day, rate, size=(2, experiments, days)).cumsum(axis=2)
     n = units_per_day * np.arange(1, days + 1)

@@ -42,6 +42,13 @@ def default_base(random_state: int = 0) -> RegressorMixin:
 
 
 def _checked(features, treatment, outcome) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if isinstance(features, pd.DataFrame):
+        text = [c for c in features if not pd.api.types.is_numeric_dtype(features[c])]
+        if text:
+            raise ParameterError(
+                f"features must be numbers; not {text}. Encode categories first (e.g. "
+                "pd.get_dummies) or leave them out."
+            )
     x = features.to_numpy(float) if isinstance(features, pd.DataFrame) else np.asarray(features)
     t = np.asarray(treatment)
     y = np.asarray(outcome, dtype=float)
