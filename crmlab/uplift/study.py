@@ -76,9 +76,8 @@ def compare_targeting(
     frame = features.reset_index(drop=True)
     models = {kind: fit_uplift(frame[train], t[train], y[train], learner=kind,
                                random_state=random_state) for kind in learners}  # fmt: skip
-    scores = {
-        f"uplift ({kind.upper()}-learner)": m.predict(frame[test]) for kind, m in models.items()
-    }
+    names = {f"uplift ({kind.upper()}-learner)": kind for kind in models}  # rule -> learner
+    scores = {name: models[kind].predict(frame[test]) for name, kind in names.items()}
     responders = train & (t == 1)
     if np.unique(y[responders]).size == 2:  # a 0/1 outcome: who buys when treated?
         response = HistGradientBoostingClassifier(random_state=random_state)
@@ -94,10 +93,7 @@ def compare_targeting(
     if value_outcome is not None:
         money = np.asarray(value_outcome, dtype=float)[test]
         profit = profit_curves(money, t[test], scores, cost).rename(columns={"score": "rule"})
-    learned = table[table["score"].str.startswith("uplift (")]
-    best = next(
-        kind for kind in learners if f"({kind.upper()}-learner)" in learned["score"].iloc[0]
-    )
+    best = names[table.loc[table["score"].isin(names), "score"].iloc[0]]  # table: best first
     held = pd.DataFrame(scores, index=np.flatnonzero(test)).assign(treated=t[test], outcome=y[test])
     return TargetingComparison(table.rename(columns={"score": "rule"}), tidy, profit, held,
                                models, best)  # fmt: skip
