@@ -33,7 +33,10 @@ PARAMETER_MEANINGS = {
 def parameter_table(model: CLVModel, alpha: float = 0.05) -> pd.DataFrame:
     """Every fitted parameter: model_part, parameter, estimate, standard_error, ci_low and
     ci_high (level 1 - alpha, computed on the log scale because every parameter is positive:
-    never below zero) and meaning. Rates are per the model's time unit."""
+    never below zero) and meaning. Rates are per the model's time unit.
+
+    For a model fitted with method="bayes": estimate is the posterior mean, standard_error
+    the posterior standard deviation and the interval the equal-tailed credible interval."""
     parts = [("purchases", model.params, model.standard_errors)]
     if model.spend_params is not None:
         parts.append(("spend", model.spend_params, model.spend_standard_errors))
@@ -41,7 +44,10 @@ def parameter_table(model: CLVModel, alpha: float = 0.05) -> pd.DataFrame:
     for part, params, errors in parts:
         for name, value in params.items():
             se = float(errors[name])
-            low, high = log_scale_interval(float(value), se, alpha)
+            if model.method == "bayes":
+                low, high = model.credible_interval(part, name, alpha)
+            else:
+                low, high = log_scale_interval(float(value), se, alpha)
             rows.append(
                 {
                     "model_part": part,

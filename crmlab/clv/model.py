@@ -40,7 +40,7 @@ class FitDiagnostics:
     """How a purchase model was fitted and what the data could and could not pin down.
 
     fitted_by: "lifetimes", or "crmlab" (its bounded refit) when lifetimes raised or ran
-        off to a boundary; refit_reason says which.
+        off to a boundary, refit_reason saying which; "pymc" for ``method="bayes"``.
     limit: "nbd" when the dropout parameters are at their boundary and the model is the
         no-dropout limit (P(alive) = 1 for everyone), else None.
     at_boundary: parameters that ran to a bound of the bounded refit.
@@ -85,6 +85,7 @@ class CLVModel:
     patterns: pd.DataFrame | None = field(default=None, repr=False)  # compressed by fit
     params: pd.Series = field(init=False)
     log_likelihood: float = field(init=False)
+    method = "ml"  # how the parameters were estimated ("bayes": BayesCLVModel)
     spend_params: pd.Series | None = field(init=False)
 
     def __post_init__(self):
@@ -217,25 +218,39 @@ class CLVModel:
         Sum over steps k = 1..H of (expected purchases in step k) x expected spend /
         (1 + annual rate)^(k x step length in years), a year being 365.25 days.
         """
-        if not horizon > 0 or int(horizon) != horizon:
-            raise ParameterError(f"horizon={horizon!r}: give a whole number of {time_unit} > 0.")
-        if not 0 <= annual_discount_rate < 1:
-            raise ParameterError(
-                f"annual_discount_rate={annual_discount_rate!r}: give a yearly rate such as 0.1."
-            )
+        _check_horizon(horizon, time_unit, annual_discount_rate)
         spend = self.expected_spend(summary)
+        columns, codes, _ = self._patterns(summary)  # compressed once, used every step
+        discounted = self._discounted_purchases(
+            self._expected_by_pattern, columns, horizon, time_unit, annual_discount_rate
+        )
+        return pd.Series(discounted[codes] * spend.to_numpy(), index=spend.index, name="clv")
+
+    def _discounted_purchases(
+        self, expected, columns, horizon: int, time_unit: TimeUnit, annual_discount_rate: float
+    ) -> np.ndarray:
+        """Discounted expected purchases per history: sum over steps k = 1..H of the
+        purchases expected in step k (``expected(t, columns)`` is the cumulative number by
+        time t in model units), discounted to today."""
         step = convert(1.0, time_unit, self.time_unit)
         years_per_step = days_per_unit(time_unit) / 365.25
-        columns, codes, _ = self._patterns(summary)  # compressed once, used every step
-        discounted = np.zeros(len(columns[0]))  # discounted purchases per history
-        previous = np.zeros(len(columns[0]))
+        discounted, previous = 0.0, 0.0  # arrays after the first step (any leading shape)
         for k in range(1, int(horizon) + 1):
-            cumulative = self._expected_by_pattern(k * step, columns)
-            discounted += (cumulative - previous) / (1 + annual_discount_rate) ** (
+            cumulative = expected(k * step, columns)
+            discounted = discounted + (cumulative - previous) / (1 + annual_discount_rate) ** (
                 k * years_per_step
             )
             previous = cumulative
-        return pd.Series(discounted[codes] * spend.to_numpy(), index=spend.index, name="clv")
+        return discounted
+
+
+def _check_horizon(horizon, time_unit: str, annual_discount_rate: float) -> None:
+    if not horizon > 0 or int(horizon) != horizon:
+        raise ParameterError(f"horizon={horizon!r}: give a whole number of {time_unit} > 0.")
+    if not 0 <= annual_discount_rate < 1:
+        raise ParameterError(
+            f"annual_discount_rate={annual_discount_rate!r}: give a yearly rate such as 0.1."
+        )
 
 
 def _quiet(fn, *args, **kwargs):
@@ -250,6 +265,9 @@ def fit(
     model: PurchaseModel = "bgnbd",
     spend_model: Literal["gamma_gamma"] | None = "gamma_gamma",
     penalizer: float = 0.0,
+    method: Literal["ml", "bayes"] = "ml",
+    priors: dict | None = None,
+    sampling=None,
 ) -> CLVModel:
     """Fit a purchase model (and a spend model) on a per-customer summary.
 
@@ -260,8 +278,18 @@ def fit(
         "mbgnbd" (Batislam et al. 2007). spend_model: "gamma_gamma" or None.
     penalizer: L2 penalty on the parameters (lifetimes' penalizer_coef); try 0.001-0.1 when a
         fit runs off to extreme values.
+    method: "ml" (maximum likelihood, lifetimes' fitters) or "bayes": the posterior by
+        PyMC's NUTS with PyMC-Marketing's likelihoods (the ``bayes`` extra; BG/NBD or
+        MBG/NBD), returning a ``BayesCLVModel`` whose answers are posterior means and
+        which adds credible intervals per customer (``clv.bayes_model``). priors: for
+        "bayes", PyMC-Marketing ``Prior`` objects replacing ``bayes.default_priors()``.
+        sampling: for "bayes", a ``clv.bayes.Sampling`` (draws, chains, random_state).
     Raises ModelFitError with advice when the optimizer fails or the estimates degenerate.
     """
+    if method not in ("ml", "bayes"):
+        raise ParameterError(f"method={method!r}: use 'ml' or 'bayes'.")
+    if method == "ml" and (priors is not None or sampling is not None):
+        raise ParameterError("priors and sampling apply to method='bayes' only.")
     if model not in FITTERS:
         raise ParameterError(f"model={model!r}: use 'bgnbd', 'pareto_nbd' or 'mbgnbd'.")
     if spend_model not in ("gamma_gamma", None):
@@ -280,6 +308,13 @@ def fit(
     if len(table) < 10:
         raise ModelFitError(f"only {len(table)} customers: too few to fit {model}.")
     patterns, _ = compress(table, ["frequency", "recency", "T"])
+    if method == "bayes":
+        if penalizer:
+            raise ParameterError("penalizer applies to method='ml'; for 'bayes' give priors.")
+        from .bayes_model import fit_bayes  # PyMC only when asked for
+
+        spend, correlation = _spend_patterns(table) if spend_model else (None, None)
+        return fit_bayes(summary, model, patterns, spend, correlation, priors, sampling)
     purchase_fitter, fit_info = _fit_purchases(model, patterns, penalizer)
     spend_fitter, correlation = None, None
     if spend_model:
@@ -335,7 +370,9 @@ def _repeat_buyers(summary: pd.DataFrame) -> pd.DataFrame:
     return summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
 
 
-def _fit_spend(summary: pd.DataFrame, penalizer: float) -> tuple[object, float]:
+def _spend_patterns(summary: pd.DataFrame, stacklevel: int = 3) -> tuple[pd.DataFrame, float]:
+    """The repeat buyers' (frequency, monetary_value) compressed, and the correlation of
+    the two (warned about when Gamma-Gamma's independence assumption looks broken)."""
     repeat = _repeat_buyers(summary)
     if len(repeat) < 10:
         raise ModelFitError(
@@ -347,9 +384,13 @@ def _fit_spend(summary: pd.DataFrame, penalizer: float) -> tuple[object, float]:
         warnings.warn(
             f"frequency and spend are correlated (r = {correlation:.2f}); Gamma-Gamma assumes "
             "they are independent, so expected spend may be biased.",
-            stacklevel=3,
+            stacklevel=stacklevel + 1,
         )
-    patterns, _ = compress(repeat, ["frequency", "monetary_value"])
+    return compress(repeat, ["frequency", "monetary_value"])[0], correlation
+
+
+def _fit_spend(summary: pd.DataFrame, penalizer: float) -> tuple[object, float]:
+    patterns, correlation = _spend_patterns(summary, stacklevel=4)
     spend = GammaGammaFitter(penalizer_coef=penalizer)
     try:
         _quiet(
@@ -360,6 +401,7 @@ def _fit_spend(summary: pd.DataFrame, penalizer: float) -> tuple[object, float]:
             f"Gamma-Gamma did not converge ({type(exc).__name__}); try penalizer=0.01."
         ) from exc
     if max(spend.params_["q"], spend.params_["v"]) > MAX_SHAPE:  # no spread: the limit
+        repeat = _repeat_buyers(summary)
         return SpendLimit(repeat["frequency"], repeat["monetary_value"]), correlation
     if problem := _degenerate(spend.params_):
         raise ModelFitError(

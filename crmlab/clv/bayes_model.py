@@ -1,0 +1,211 @@
+"""A customer-value model fitted by ``clv.fit(..., method="bayes")``: every answer is a
+posterior mean, and each comes with a credible interval per customer.
+
+Per-customer quantities are computed for ``customer_draws`` posterior draws spread evenly
+over the chains (200 by default: the 5% and 95% quantiles of 200 draws move by about one
+percentile point between runs, far less than the intervals are wide). For every draw, P(alive)
+and expected purchases are lifetimes' formulas at that draw's parameters, and CLV is that
+draw's discounted purchases times that draw's Gamma-Gamma expected spend: the intervals
+carry the uncertainty of the population parameters, which is what a maximum-likelihood
+point estimate hides (a customer's own purchases stay random beyond it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+from lifetimes import GammaGammaFitter
+
+from ..features import CustomerSummary
+from ..intervals import check_alpha
+from ..units import TimeUnit, convert
+from .bayes import Posterior, Sampling, sample_posterior
+from .boundary import lifetimes_fitter
+from .model import CLVModel, FitDiagnostics, _check_horizon
+
+DEFAULT_CUSTOMER_DRAWS = 200
+
+
+@dataclass
+class BayesCLVModel(CLVModel):
+    """A ``CLVModel`` whose params are posterior means and whose per-customer answers
+    (``p_alive``, ``expected_purchases``, ``expected_spend``, ``clv``) are posterior means
+    over ``customer_draws`` draws; ``intervals`` and ``clv_draws`` give their spread.
+
+    posterior: the draws, convergence diagnostics and sampling settings (``bayes.Posterior``).
+    """
+
+    posterior: Posterior | None = field(default=None, repr=False)
+    customer_draws: int = DEFAULT_CUSTOMER_DRAWS
+
+    method = "bayes"
+
+    # --- parameters -------------------------------------------------------------------
+    @cached_property
+    def standard_errors(self) -> pd.Series:
+        """Posterior standard deviations of the purchase parameters."""
+        return self.posterior.purchase.std()
+
+    @cached_property
+    def spend_standard_errors(self) -> pd.Series | None:
+        return None if self.posterior.spend is None else self.posterior.spend.std()
+
+    def credible_interval(self, part: str, name: str, alpha: float = 0.05) -> tuple[float, float]:
+        """Equal-tailed credible interval (level 1 - alpha) of one parameter; part is
+        "purchases" or "spend"."""
+        draws = self.posterior.purchase if part == "purchases" else self.posterior.spend
+        low, high = np.quantile(draws[name], [alpha / 2, 1 - alpha / 2])
+        return float(low), float(high)
+
+    # --- per-draw answers -------------------------------------------------------------
+    def _thinned(self, draws: pd.DataFrame) -> pd.DataFrame:
+        keep = np.linspace(0, len(draws) - 1, min(self.customer_draws, len(draws)))
+        return draws.iloc[np.round(keep).astype(int)]
+
+    @cached_property
+    def _purchase_fitters(self) -> list:
+        return [
+            lifetimes_fitter(self.model, row)
+            for _, row in self._thinned(self.posterior.purchase).iterrows()
+        ]
+
+    @cached_property
+    def _spend_fitters(self) -> list:
+        fitters = []
+        for _, row in self._thinned(self.posterior.spend).iterrows():
+            fitter = GammaGammaFitter()
+            fitter.params_ = row
+            fitters.append(fitter)
+        return fitters
+
+    def _expected_draws(self, t: float, columns) -> np.ndarray:
+        """Cumulative expected purchases by time t: draws x histories."""
+        return np.stack(
+            [
+                np.asarray(
+                    f.conditional_expected_number_of_purchases_up_to_time(t, *columns), float
+                )
+                for f in self._purchase_fitters
+            ]
+        )
+
+    def _expected_by_pattern(self, t: float, columns) -> np.ndarray:
+        return self._expected_draws(t, columns).mean(axis=0)
+
+    def _p_alive_draws(self, summary: CustomerSummary | None) -> np.ndarray:
+        columns, codes, _ = self._patterns(summary)
+        by_history = np.stack(
+            [
+                np.asarray(f.conditional_probability_alive(*columns), float)
+                for f in self._purchase_fitters
+            ]
+        )
+        return by_history[:, codes]
+
+    def p_alive(self, summary: CustomerSummary | None = None) -> pd.Series:
+        values = self._p_alive_draws(summary).mean(axis=0)
+        return pd.Series(values, index=self._table(summary).index, name="p_alive")
+
+    def _spend_draws(self, summary: CustomerSummary | None) -> np.ndarray:
+        if self.spend_fitter is None:
+            super().expected_spend(summary)  # raises the usual "no spend model" error
+        s = self._table(summary)
+        f, m = s["frequency"].to_numpy(float), s["monetary_value"].to_numpy(float)
+        return np.stack(
+            [
+                np.asarray(g.conditional_expected_average_profit(f, m), float)
+                for g in self._spend_fitters
+            ]
+        )
+
+    def expected_spend(self, summary: CustomerSummary | None = None) -> pd.Series:
+        values = self._spend_draws(summary).mean(axis=0)
+        return pd.Series(values, index=self._table(summary).index, name="expected_spend")
+
+    def clv_draws(
+        self,
+        horizon: int = 12,
+        time_unit: TimeUnit = "M",
+        annual_discount_rate: float = 0.10,
+        summary: CustomerSummary | None = None,
+    ) -> np.ndarray:
+        """CLV of every customer (columns, in the summary's order) for each of the
+        ``customer_draws`` posterior draws (rows); see ``CLVModel.clv``."""
+        _check_horizon(horizon, time_unit, annual_discount_rate)
+        spend = self._spend_draws(summary)
+        columns, codes, _ = self._patterns(summary)
+        discounted = self._discounted_purchases(
+            self._expected_draws, columns, horizon, time_unit, annual_discount_rate
+        )
+        return discounted[:, codes] * spend
+
+    def clv(
+        self,
+        horizon: int = 12,
+        time_unit: TimeUnit = "M",
+        annual_discount_rate: float = 0.10,
+        summary: CustomerSummary | None = None,
+    ) -> pd.Series:
+        """Posterior mean CLV per customer (see ``CLVModel.clv`` for the definition)."""
+        values = self.clv_draws(horizon, time_unit, annual_discount_rate, summary).mean(axis=0)
+        return pd.Series(values, index=self._table(summary).index, name="clv")
+
+    def intervals(
+        self,
+        horizon: int = 12,
+        time_unit: TimeUnit = "M",
+        annual_discount_rate: float = 0.10,
+        alpha: float = 0.1,
+        summary: CustomerSummary | None = None,
+    ) -> pd.DataFrame:
+        """Per customer: p_alive, expected_purchases (next ``horizon`` ``time_unit``s) and
+        clv, each as the posterior mean with an equal-tailed credible interval of level
+        1 - alpha (columns ``<name>_low`` / ``<name>_high``; 90% by default)."""
+        check_alpha(alpha)
+        columns, codes, index = self._patterns(summary)
+        t = convert(horizon, time_unit, self.time_unit)
+        draws = {
+            "p_alive": self._p_alive_draws(summary),
+            "expected_purchases": self._expected_draws(t, columns)[:, codes],
+        }
+        if self.spend_fitter is not None:
+            draws["clv"] = self.clv_draws(horizon, time_unit, annual_discount_rate, summary)
+        out = {}
+        for name, values in draws.items():
+            low, high = np.quantile(values, [alpha / 2, 1 - alpha / 2], axis=0)
+            out[name] = values.mean(axis=0)
+            out[f"{name}_low"] = low
+            out[f"{name}_high"] = high
+        return pd.DataFrame(out, index=index)
+
+
+def fit_bayes(
+    summary: CustomerSummary,
+    model: str,
+    patterns: pd.DataFrame,
+    spend_patterns: pd.DataFrame | None,
+    spend_correlation: float | None = None,
+    priors: dict | None = None,
+    sampling: Sampling | None = None,
+) -> BayesCLVModel:
+    """Sample the posterior (``bayes.sample_posterior``) and wrap it as a model; called by
+    ``clv.fit(..., method="bayes")``, which checks the summary first."""
+    posterior = sample_posterior(model, patterns, spend_patterns, priors, sampling)
+    purchase = lifetimes_fitter(model, posterior.purchase.mean())
+    spend = None
+    if posterior.spend is not None:
+        spend = GammaGammaFitter()
+        spend.params_ = posterior.spend.mean()
+    return BayesCLVModel(
+        model,
+        purchase,
+        spend,
+        summary,
+        spend_correlation,
+        fit_info=FitDiagnostics(fitted_by="pymc"),
+        patterns=patterns,
+        posterior=posterior,
+    )
