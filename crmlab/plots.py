@@ -466,6 +466,35 @@ def forest(
     return ax
 
 
+def ranked_intervals(
+    table: pd.DataFrame,
+    estimate: str,
+    low: str,
+    high: str,
+    group: str,
+    cut: float,
+    title: str,
+    xlabel: str,
+    ax=None,
+):
+    """Ranked estimates with their intervals, one row each (labelled by rank, so no
+    customer key reaches the chart), coloured by ``group`` and with a line at ``cut``."""
+    ax = _axes(ax, (8, 0.22 * len(table) + 1.8))
+    y = np.arange(len(table))[::-1]
+    for i, name in enumerate(pd.unique(table[group])):
+        rows = (table[group] == name).to_numpy()
+        color = PALETTE[i % len(PALETTE)]
+        ax.hlines(y[rows], table[low][rows], table[high][rows], colors=color, lw=2, label=name)
+        ax.scatter(table[estimate][rows], y[rows], color=color, s=14, zorder=3)
+    ax.axvline(cut, color=PALETTE[3], lw=1, ls="--")
+    ax.set_yticks(y[:: max(1, len(y) // 12)])
+    ax.set_yticklabels([f"#{rank}" for rank in (np.arange(len(y)) + 1)[:: max(1, len(y) // 12)]])
+    ax.set(title=title, xlabel=xlabel, ylabel="rank by posterior mean")
+    ax.xaxis.set_major_formatter(COMPACT_TICKS)
+    ax.legend(loc="lower right")
+    return ax
+
+
 def grouped_intervals(
     tidy: pd.DataFrame,
     group: str,

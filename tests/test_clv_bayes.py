@@ -195,3 +195,56 @@ def test_clear_errors(cdnow_weeks, posterior_fit, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", without_pymc)
     with pytest.raises(ParameterError, match=r"pip install 'crmlab\[bayes\]'"):
         clv.fit(cdnow_weeks, method="bayes")
+
+
+def test_laplace_stands_in_for_sampling_on_many_customers(cdnow_weeks, posterior_fit, monkeypatch):
+    """Beyond NUTS_LIMIT compressed histories, "auto" draws from the Laplace approximation;
+    on CDNOW it lands close to the NUTS posterior (r and alpha are near normal there)."""
+    monkeypatch.setattr(bayes, "NUTS_LIMIT", 100)
+    laplace = clv.fit(cdnow_weeks, method="bayes", sampling=clv.Sampling(draws=1000))
+    post = laplace.posterior
+    assert post.method == "laplace" and post.converged and post.rows > 100
+    assert post.convergence["r_hat"].isna().all()
+    for name in ("r", "alpha"):
+        assert laplace.params[name] == pytest.approx(posterior_fit.params[name], rel=0.03), name
+        assert laplace.standard_errors[name] == pytest.approx(
+            posterior_fit.standard_errors[name], rel=0.25
+        ), name
+    for name in ("a", "b"):  # skewed posteriors: the normal on the log scale is rougher
+        assert laplace.params[name] == pytest.approx(posterior_fit.params[name], rel=0.15), name
+    table = clv.parameter_table(laplace, alpha=0.1).set_index("parameter")
+    for name, value in BGNBD.items():
+        assert table.loc[name, "ci_low"] < value < table.loc[name, "ci_high"], name
+    again = clv.fit(cdnow_weeks, method="bayes", sampling=clv.Sampling(draws=1000))
+    pd.testing.assert_frame_equal(post.purchase, again.posterior.purchase)
+    with pytest.raises(ParameterError, match="'auto', 'nuts' or 'laplace'"):
+        clv.Sampling(method="advi")
+
+
+def test_fast_bgnbd_expectation_equals_lifetimes():
+    """crmlab evaluates BG/NBD's hypergeometric term once per (x, T); the numbers are
+    lifetimes', including where the direct series overflows (many purchases, long horizon)."""
+    from lifetimes import BetaGeoFitter
+
+    from crmlab.clv.bayes_model import bgnbd_expected_draws
+
+    rng = np.random.default_rng(0)
+    T = rng.integers(1, 105, 3000) / 1.0
+    x = np.minimum(rng.poisson(3, 3000), 60).astype(float)
+    x[:5] = [0, 150, 300, 600, 1000]  # heavy buyers push 2F1 beyond the float range
+    recency = np.where(x > 0, T * rng.uniform(0.1, 1, 3000), 0.0)
+    draws = pd.DataFrame(
+        {
+            "r": [0.24, 2.0, 0.8],
+            "alpha": [4.4, 30.0, 1.5],
+            "a": [0.79, 2.5, 0.3],
+            "b": [2.4, 9.0, 1.2],
+        }
+    )
+    for t in (1.0, 39.0, 520.0):
+        ours = bgnbd_expected_draws(draws, t, x, recency, T)
+        for i, row in draws.iterrows():
+            fitter = BetaGeoFitter()
+            fitter.params_ = row
+            theirs = fitter.conditional_expected_number_of_purchases_up_to_time(t, x, recency, T)
+            np.testing.assert_allclose(ours[i], theirs, rtol=1e-10, err_msg=f"t={t}, draw {i}")

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError, whole_number
+from ..errors import ModelFitError, ParameterError, whole_number
 from .likelihood import PARAMETERS
 
 BAYES_MODELS = ("bgnbd", "mbgnbd")
@@ -66,16 +66,31 @@ def default_priors() -> dict:
     }
 
 
+# NUTS evaluates the likelihood's gradient some 16,000 times per chain, at about 70 ns
+# per compressed row (100k customers at daily resolution: 124k rows, 4.9 ms a gradient):
+# 20,000 rows take about 25 s per chain. Beyond, the Laplace approximation.
+NUTS_LIMIT = 20_000
+METHODS = ("auto", "nuts", "laplace")
+
+
 @dataclass(frozen=True)
 class Sampling:
-    """How the posterior is sampled (PyMC's NUTS).
+    """How the posterior is drawn.
 
-    draws / tune: kept and warm-up draws per chain. chains: independent chains (at least 2,
-    so convergence can be checked). cores: chains run in parallel on this many processes.
-    target_accept: NUTS's target acceptance rate (raise towards 0.99 on divergences).
-    random_state: seeds every chain: the same seed gives the same draws.
+    method: "nuts" (PyMC's NUTS sampler: exact up to Monte Carlo error), "laplace" (a
+        normal approximation around the posterior mode in the unconstrained parameters,
+        log and logit scales, from PyMC's log density and gradient; accurate when many
+        customers pin the parameters down, and seconds instead of minutes) or "auto" (default: NUTS
+        up to ``NUTS_LIMIT`` compressed histories, Laplace beyond; ``Posterior.method``
+        says which ran).
+    draws / tune: kept and warm-up draws per chain (Laplace draws chains x draws).
+    chains: independent NUTS chains (at least 2, so convergence can be checked). cores:
+    chains run in parallel on this many processes. target_accept: NUTS's target
+    acceptance rate (raise towards 0.99 on divergences). random_state: seeds everything:
+    the same seed gives the same draws.
     """
 
+    method: str = "auto"
     draws: int = 1000
     tune: int = 1000
     chains: int = 2
@@ -84,6 +99,8 @@ class Sampling:
     random_state: int = 0
 
     def __post_init__(self):
+        if self.method not in METHODS:
+            raise ParameterError(f"method={self.method!r}: use 'auto', 'nuts' or 'laplace'.")
         whole_number("draws", self.draws, low=50)
         whole_number("tune", self.tune, low=50)
         whole_number("chains", self.chains, low=2)
@@ -99,13 +116,17 @@ class Sampling:
 class Posterior:
     """Posterior draws of a purchase model and, optionally, Gamma-Gamma.
 
-    purchase / spend: one row per draw (chains one after the other), one column per
-    parameter (lifetimes' names: r, alpha, a, b; p, q, v). convergence: per parameter,
-    R-hat (close to 1 when the chains agree; above 1.01 is suspect) and the effective
-    sample sizes of the bulk and tails. divergences: NUTS's divergent transitions (should
-    be 0). seconds: wall time of compiling and sampling.
+    method: "nuts" or "laplace" (see ``Sampling``). rows: compressed histories the
+    likelihood was evaluated on. purchase / spend: one row per draw (chains one after the
+    other), one column per parameter (lifetimes' names: r, alpha, a, b; p, q, v).
+    convergence: per parameter, R-hat (close to 1 when the chains agree; above 1.01 is
+    suspect) and the effective sample sizes of the bulk and tails (NaN for Laplace, which
+    draws independently). divergences: NUTS's divergent transitions (should be 0).
+    seconds: wall time of compiling and drawing.
     """
 
+    method: str
+    rows: int
     purchase: pd.DataFrame
     spend: pd.DataFrame | None
     convergence: pd.DataFrame
@@ -115,6 +136,11 @@ class Posterior:
 
     @property
     def converged(self) -> bool:
+        """NUTS: every R-hat below 1.01 and no divergence; Laplace: every draw finite (the
+        mode was found and its curvature is a proper covariance)."""
+        if self.method == "laplace":
+            frames = [self.purchase] + ([self.spend] if self.spend is not None else [])
+            return all(bool(np.isfinite(f.to_numpy()).all()) for f in frames)
         return bool((self.convergence["r_hat"] < 1.01).all()) and self.divergences == 0
 
 
@@ -208,47 +234,123 @@ def sample_posterior(
     priors: dict | None = None,
     sampling: Sampling | None = None,
 ) -> Posterior:
-    """Sample the posterior of ``model`` (and Gamma-Gamma) by NUTS; see ``build_model``."""
+    """Draw from the posterior of ``model`` (and Gamma-Gamma) by NUTS or the Laplace
+    approximation (``Sampling.method``); see ``build_model``."""
     sampling = sampling or Sampling()
+    rows = len(patterns) + (0 if spend_patterns is None else len(spend_patterns))
+    method = sampling.method
+    if method == "auto":
+        method = "nuts" if rows <= NUTS_LIMIT else "laplace"
+    started = time.perf_counter()
+    names = list(PARAMETERS[model]) + (list(SPEND_PRIORS) if spend_patterns is not None else [])
+    with _quiet_sampler(), build_model(model, patterns, spend_patterns, priors) as pymc_model:
+        if method == "nuts":
+            trace = _nuts(sampling)
+            values = {c: trace.posterior[c].to_numpy().reshape(-1) for c in names}
+            divergences = int(trace.sample_stats["diverging"].to_numpy().sum())
+        else:
+            trace, divergences = None, 0
+            values = _laplace(sampling, pymc_model)
+    seconds = time.perf_counter() - started
+    convergence = _convergence(trace, names)
+
+    def draws(columns) -> pd.DataFrame:
+        return pd.DataFrame({c: values[c] for c in columns})
+
+    return Posterior(
+        method=method,
+        rows=rows,
+        purchase=draws(PARAMETERS[model]),
+        spend=draws(SPEND_PRIORS) if spend_patterns is not None else None,
+        convergence=convergence,
+        divergences=divergences,
+        seconds=seconds,
+        sampling=sampling,
+    )
+
+
+def _nuts(sampling: Sampling):
     pm, _, _ = _require_pymc()
+    return pm.sample(
+        draws=sampling.draws,
+        tune=sampling.tune,
+        chains=sampling.chains,
+        cores=min(sampling.cores, sampling.chains),
+        target_accept=sampling.target_accept,
+        random_seed=sampling.random_state,
+        # a dense mass matrix: Gamma-Gamma's q and v are strongly correlated, which a
+        # diagonal one answers with 4x longer trajectories (CDNOW: 15.5 s -> 7.7 s)
+        init="jitter+adapt_full",
+        progressbar=False,
+        compute_convergence_checks=False,
+    )
+
+
+def _laplace(sampling: Sampling, model) -> dict[str, np.ndarray]:
+    """Draws from the Laplace approximation: a normal distribution in the unconstrained
+    parameters (log, logit) centred at the mode of their density and shaped by its
+    curvature there.
+
+    The mode is taken with the transforms' Jacobian, as Stan's ``laplace`` does by default,
+    because that is the density the normal approximates. (PyMC-Extras' ``fit_laplace``
+    centres at the mode without it: with PyMC-Marketing's dropout prior, whose density is
+    highest at kappa = 1, that mode sits at a + b = 1 on CDNOW's 2,357 customers, far from
+    the posterior: a 0.29 where NUTS finds 0.78.)
+    """
+    from scipy import optimize
+
+    names = [v.name for v in model.value_vars]
+    logp = model.compile_logp(jacobian=True)
+    dlogp = model.compile_dlogp(jacobian=True)
+
+    def point(x):
+        return dict(zip(names, x, strict=True))
+
+    def loss(x):
+        return -float(logp(point(x))), -np.asarray(dlogp(point(x)), float)
+
+    start = np.array([float(v) for v in model.initial_point().values()])
+    found = optimize.minimize(loss, start, jac=True, method="L-BFGS-B")
+    if not found.success:
+        raise ModelFitError(f"the posterior mode was not found ({found.message}); use NUTS.")
+    step = 1e-5
+    hessian = np.empty((len(names), len(names)))
+    for j in range(len(names)):
+        shift = np.zeros(len(names))
+        shift[j] = step
+        hessian[:, j] = (loss(found.x + shift)[1] - loss(found.x - shift)[1]) / (2 * step)
+    hessian = (hessian + hessian.T) / 2
+    try:
+        covariance = np.linalg.inv(hessian)
+        np.linalg.cholesky(covariance)
+    except np.linalg.LinAlgError as exc:
+        raise ModelFitError(
+            "the posterior's curvature at its mode is not that of a peak (a parameter the "
+            "data do not pin down): use Sampling(method='nuts')."
+        ) from exc
+    rng = np.random.default_rng(sampling.random_state)
+    unconstrained = rng.multivariate_normal(found.x, covariance, sampling.draws * sampling.chains)
+    constrain = model.compile_fn(
+        model.unobserved_value_vars, inputs=model.value_vars, point_fn=False
+    )
+    wanted = [v.name for v in model.unobserved_value_vars]
+    values = np.array([[float(v) for v in constrain(*row)] for row in unconstrained])
+    return dict(zip(wanted, values.T, strict=True))
+
+
+def _convergence(trace, names: list[str]) -> pd.DataFrame:
+    """R-hat and effective sample sizes per parameter (NaN for Laplace draws: no trace)."""
+    if trace is None:
+        nan = np.full(len(names), np.nan)
+        return pd.DataFrame({"parameter": names, "r_hat": nan, "ess_bulk": nan, "ess_tail": nan})
     import arviz as az
 
-    started = time.perf_counter()
-    with _quiet_sampler(), build_model(model, patterns, spend_patterns, priors):
-        trace = pm.sample(
-            draws=sampling.draws,
-            tune=sampling.tune,
-            chains=sampling.chains,
-            cores=min(sampling.cores, sampling.chains),
-            target_accept=sampling.target_accept,
-            random_seed=sampling.random_state,
-            # a dense mass matrix: Gamma-Gamma's q and v are strongly correlated, which a
-            # diagonal one answers with 4x longer trajectories (CDNOW: 15.5 s -> 7.7 s)
-            init="jitter+adapt_full",
-            progressbar=False,
-            compute_convergence_checks=False,
-        )
-    seconds = time.perf_counter() - started
-    names = list(PARAMETERS[model]) + (list(SPEND_PRIORS) if spend_patterns is not None else [])
-    posterior = trace.posterior
     summary = az.summary(trace, var_names=names, kind="diagnostics", round_to="none")
-    convergence = pd.DataFrame(
+    return pd.DataFrame(
         {
             "parameter": names,
             "r_hat": summary.loc[names, "r_hat"].to_numpy(float),
             "ess_bulk": summary.loc[names, "ess_bulk"].to_numpy(float),
             "ess_tail": summary.loc[names, "ess_tail"].to_numpy(float),
         }
-    )
-
-    def draws(columns) -> pd.DataFrame:
-        return pd.DataFrame({c: posterior[c].to_numpy().reshape(-1) for c in columns})
-
-    return Posterior(
-        purchase=draws(PARAMETERS[model]),
-        spend=draws(SPEND_PRIORS) if spend_patterns is not None else None,
-        convergence=convergence,
-        divergences=int(trace.sample_stats["diverging"].to_numpy().sum()),
-        seconds=seconds,
-        sampling=sampling,
     )
