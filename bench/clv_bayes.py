@@ -54,6 +54,7 @@ def pymc_marketing_fit(s: pd.DataFrame, fit_method: str, seed: int = 0):
     repeat = data[(data["frequency"] > 0) & (data["monetary_value"] > 0)]
     spend = GammaGammaModel()
     spend.fit(data=repeat[["customer_id", "frequency", "monetary_value"]], **settings)
+
     def means(model) -> dict:  # a table of posterior summaries, or MAP's point estimates
         summary = model.fit_summary()
         return (summary["mean"] if isinstance(summary, pd.DataFrame) else summary).to_dict()

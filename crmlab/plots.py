@@ -475,10 +475,12 @@ def ranked_intervals(
     cut: float,
     title: str,
     xlabel: str,
+    first_rank: int = 1,
     ax=None,
 ):
-    """Ranked estimates with their intervals, one row each (labelled by rank, so no
-    customer key reaches the chart), coloured by ``group`` and with a line at ``cut``."""
+    """Ranked estimates with their intervals, one row each (labelled by rank, counted from
+    ``first_rank``, so no customer key reaches the chart), coloured by ``group`` and with a
+    line at ``cut``."""
     ax = _axes(ax, (8, 0.22 * len(table) + 1.8))
     y = np.arange(len(table))[::-1]
     for i, name in enumerate(pd.unique(table[group])):
@@ -487,8 +489,9 @@ def ranked_intervals(
         ax.hlines(y[rows], table[low][rows], table[high][rows], colors=color, lw=2, label=name)
         ax.scatter(table[estimate][rows], y[rows], color=color, s=14, zorder=3)
     ax.axvline(cut, color=PALETTE[3], lw=1, ls="--")
-    ax.set_yticks(y[:: max(1, len(y) // 12)])
-    ax.set_yticklabels([f"#{rank}" for rank in (np.arange(len(y)) + 1)[:: max(1, len(y) // 12)]])
+    every = max(1, len(y) // 12)
+    ax.set_yticks(y[::every])
+    ax.set_yticklabels([f"#{rank:,}" for rank in (np.arange(len(y)) + first_rank)[::every]])
     ax.set(title=title, xlabel=xlabel, ylabel="rank by posterior mean")
     ax.xaxis.set_major_formatter(COMPACT_TICKS)
     ax.legend(loc="lower right")

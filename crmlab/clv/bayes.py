@@ -41,9 +41,13 @@ SPEND_PRIORS = ("p", "q", "v")
 def _require_pymc():
     """PyMC and PyMC-Marketing, or a clear error naming the extra to install."""
     try:
-        import pymc
-        from pymc_marketing.clv import distributions
-        from pymc_marketing.prior import Prior
+        # tqdm warns inside notebooks without ipywidgets when PyMC imports it: crmlab shows
+        # no progress bars, so the warning would only reach the report as noise
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import pymc
+            from pymc_marketing.clv import distributions
+            from pymc_marketing.prior import Prior
     except ImportError as exc:
         raise ParameterError(
             "method='bayes' needs PyMC-Marketing: pip install 'crmlab[bayes]' "
