@@ -60,6 +60,7 @@ bench: $(STAMP) ## run the benchmarks in bench/ (prints ratios against peers)
 	$(PY) bench/reports.py
 	$(PY) bench/segmentation.py
 	$(PY) bench/clv.py
+	$(PY) bench/clv_bayes.py
 	$(PY) bench/experiment.py
 	$(PY) bench/sequential.py
 	$(PY) bench/uplift.py

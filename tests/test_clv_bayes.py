@@ -20,6 +20,9 @@ from crmlab.datasets import cdnow
 from crmlab.errors import ParameterError
 from crmlab.features import CustomerSummary, calibration_holdout
 
+from .conftest import ROOT
+from .test_conventions import _interval_columns
+
 BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # Fader, Hardie & Lee (2005)
 GAMMA_GAMMA = {"p": 6.25, "q": 3.74, "v": 15.44}  # Fader, Hardie & Lee (2005), "RFM and CLV"
 QUICK = clv.Sampling(draws=500, tune=500, random_state=1)
@@ -108,25 +111,27 @@ def test_customer_answers_equal_pymc_marketing_on_the_same_draws(posterior_fit, 
 def test_intervals_and_value_tables(posterior_fit):
     model = posterior_fit
     intervals = model.intervals(horizon=12, time_unit="M", alpha=0.1)
+    assert _interval_columns(intervals) == []
     for name in ("p_alive", "expected_purchases", "clv"):
-        assert (intervals[f"{name}_low"] <= intervals[name] + 1e-12).all(), name
-        assert (intervals[name] <= intervals[f"{name}_high"] + 1e-12).all(), name
+        assert (intervals[f"{name}_ci_low"] <= intervals[name] + 1e-12).all(), name
+        assert (intervals[name] <= intervals[f"{name}_ci_high"] + 1e-12).all(), name
     values = clv.value_table(model)
     np.testing.assert_allclose(values["clv"], intervals["clv"], rtol=1e-12)
     np.testing.assert_allclose(values["p_alive"], intervals["p_alive"], rtol=1e-12)
     # parameter uncertainty makes the valuable customers' CLV uncertain by more than 10%
     top = intervals.nlargest(50, "clv")
-    assert ((top["clv_high"] - top["clv_low"]) / top["clv"]).median() > 0.1
+    assert ((top["clv_ci_high"] - top["clv_ci_low"]) / top["clv"]).median() > 0.1
     # the point ML values lie near the posterior means, not outside every interval
     ml = clv.fit(model.summary)
-    inside = (clv.value_table(ml)["clv"] - intervals["clv_low"]).ge(0) & (
-        clv.value_table(ml)["clv"] - intervals["clv_high"]
+    inside = (clv.value_table(ml)["clv"] - intervals["clv_ci_low"]).ge(0) & (
+        clv.value_table(ml)["clv"] - intervals["clv_ci_high"]
     ).le(0)
     assert inside.mean() > 0.5
 
 
 def test_who_is_surely_among_the_most_valuable(posterior_fit):
     certainty = clv.top_share_certainty(posterior_fit, top_share=0.1, sure=0.9)
+    assert _interval_columns(certainty) == []  # the house's interval names
     assert len(certainty) == len(posterior_fit.summary.table)
     assert certainty["clv"].is_monotonic_decreasing
     assert certainty["top_by_mean"].sum() == pytest.approx(0.1 * len(certainty), abs=2)
@@ -147,11 +152,12 @@ def test_segment_totals_carry_intervals(posterior_fit):
         np.where(table["frequency"] > 0, "repeat buyers", "one-time buyers"), index=table.index
     )
     out = clv.segment_intervals(posterior_fit, segments, alpha=0.1, min_cell_size=10)
+    assert _interval_columns(out) == []
     assert set(out["segment"]) == {"repeat buyers", "one-time buyers"}
     assert out["customers"].sum() == len(table)
     assert out["clv_total"].sum() == pytest.approx(posterior_fit.clv().sum(), rel=1e-9)
-    assert (out["clv_total_low"] < out["clv_total"]).all()
-    assert (out["clv_total"] < out["clv_total_high"]).all()
+    assert (out["clv_total_ci_low"] < out["clv_total"]).all()
+    assert (out["clv_total"] < out["clv_total_ci_high"]).all()
     assert out["share_of_clv"].sum() == pytest.approx(1.0)
     small = clv.segment_intervals(posterior_fit, segments.head(5), min_cell_size=10)
     assert small["suppressed"].all() and small["clv_total"].isna().all()
@@ -248,3 +254,30 @@ def test_fast_bgnbd_expectation_equals_lifetimes():
             fitter.params_ = row
             theirs = fitter.conditional_expected_number_of_purchases_up_to_time(t, x, recency, T)
             np.testing.assert_allclose(ours[i], theirs, rtol=1e-10, err_msg=f"t={t}, draw {i}")
+
+
+def test_without_dropout_or_spend_spread_the_posterior_is_the_limits():
+    """A wholesaler's year: nobody leaves and spend does not differ between customers. The
+    maximum-likelihood fit chooses both limits; the posterior follows (NUTS on the full
+    model wanders along the flat directions: R-hat in the millions)."""
+    from crmlab.data import load
+    from crmlab.features import customer_summary
+
+    data = load(ROOT / "examples/wholesale/wholesale.yaml")
+    summary = customer_summary(data, "2023-12-31", time_unit="W")
+    ml = clv.fit(summary)
+    model = clv.fit(summary, method="bayes", sampling=QUICK)
+    assert model.fit_info.limit == ml.fit_info.limit == "nbd"
+    assert model.fit_info.spend_limit and ml.fit_info.spend_limit
+    assert list(model.posterior.purchase.columns) == ["r", "alpha"]
+    assert list(model.posterior.spend.columns) == ["mean_spend"]
+    assert model.posterior.converged
+    for name in ("r", "alpha"):
+        assert model.params[name] == pytest.approx(ml.params[name], rel=0.05), name
+    assert (model.p_alive() == 1).all()
+    intervals = model.intervals()
+    assert (intervals["clv_ci_low"] < intervals["clv"]).all()
+    assert (intervals["clv"] < intervals["clv_ci_high"]).all()
+    notes = " ".join(clv.fit_notes(model))
+    assert "no-dropout limit" in notes and "too little between customers" in notes
+    assert "refitted" not in notes  # that note is about maximum likelihood

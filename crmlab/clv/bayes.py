@@ -165,10 +165,14 @@ def build_model(
 ):
     """The PyMC model: priors plus one weighted likelihood term per compressed row.
 
+    model: "bgnbd", "mbgnbd", or "nbd", their no-dropout limit (r and alpha only), which
+    ``clv.fit`` chooses where the maximum-likelihood fit finds no evidence of customers
+    leaving: there the dropout parameters are the prior's alone and NUTS wanders along a
+    ridge (a wholesaler's year: R-hat in the millions after 50 s).
     patterns: frequency, recency, T, weight (``likelihood.compress``). spend_patterns:
     frequency, monetary_value, weight of the repeat buyers, or None for no spend model.
     """
-    if model not in BAYES_MODELS:
+    if model not in (*BAYES_MODELS, "nbd"):
         raise ParameterError(
             f"method='bayes' fits model='bgnbd' or 'mbgnbd', not {model!r} (Pareto/NBD: "
             "use the maximum-likelihood fit)."
@@ -176,17 +180,23 @@ def build_model(
     pm, distributions, _ = _require_pymc()
     import pytensor.tensor as pt
 
-    dist = {"bgnbd": distributions.BetaGeoNBD, "mbgnbd": distributions.ModifiedBetaGeoNBD}[model]
     chosen = _priors(priors, PURCHASE_PRIORS + (SPEND_PRIORS if spend_patterns is not None else ()))
     f, rec, T, w = (patterns[c].to_numpy(float) for c in ("frequency", "recency", "T", "weight"))
     with pm.Model() as pymc_model:
         r = chosen["r"].create_variable("r")
         alpha = chosen["alpha"].create_variable("alpha")
-        phi = chosen["phi_dropout"].create_variable("phi_dropout")
-        kappa = chosen["kappa_dropout"].create_variable("kappa_dropout")
-        a = pm.Deterministic("a", phi * kappa)
-        b = pm.Deterministic("b", (1.0 - phi) * kappa)
-        per_row = pm.logp(dist.dist(a=a, b=b, r=r, alpha=alpha, T=T), np.column_stack([rec, f]))
+        if model == "nbd":  # Gamma-Poisson: likelihood.nbd_loglik
+            per_row = (
+                pt.gammaln(r + f) - pt.gammaln(r) + r * pt.log(alpha) - (r + f) * pt.log(alpha + T)
+            )
+        else:
+            dist = {"bgnbd": distributions.BetaGeoNBD, "mbgnbd": distributions.ModifiedBetaGeoNBD}
+            phi = chosen["phi_dropout"].create_variable("phi_dropout")
+            kappa = chosen["kappa_dropout"].create_variable("kappa_dropout")
+            a = pm.Deterministic("a", phi * kappa)
+            b = pm.Deterministic("b", (1.0 - phi) * kappa)
+            purchases = dist[model].dist(a=a, b=b, r=r, alpha=alpha, T=T)
+            per_row = pm.logp(purchases, np.column_stack([rec, f]))
         pm.Potential("purchases", pt.sum(w * per_row))
         if spend_patterns is not None:
             x, z, n = (
@@ -246,6 +256,7 @@ def sample_posterior(
     if method == "auto":
         method = "nuts" if rows <= NUTS_LIMIT else "laplace"
     started = time.perf_counter()
+    _require_pymc()  # imported first: PyMC sets its logger's level on import
     names = list(PARAMETERS[model]) + (list(SPEND_PRIORS) if spend_patterns is not None else [])
     with _quiet_sampler(), build_model(model, patterns, spend_patterns, priors) as pymc_model:
         if method == "nuts":

@@ -12,7 +12,8 @@ point estimate hides (a customer's own purchases stay random beyond it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copy
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -24,7 +25,7 @@ from ..features import CustomerSummary
 from ..intervals import check_alpha
 from ..units import TimeUnit, convert
 from .bayes import Posterior, Sampling, sample_posterior
-from .boundary import lifetimes_fitter
+from .boundary import NBDLimit, SpendLimit, lifetimes_fitter
 from .model import CLVModel, FitDiagnostics, _check_horizon
 
 DEFAULT_CUSTOMER_DRAWS = 200
@@ -70,7 +71,7 @@ class BayesCLVModel(CLVModel):
     @cached_property
     def _purchase_fitters(self) -> list:
         return [
-            lifetimes_fitter(self.model, row)
+            _purchase_fitter(self.fitted_model, row)
             for _, row in self._thinned(self.posterior.purchase).iterrows()
         ]
 
@@ -78,14 +79,16 @@ class BayesCLVModel(CLVModel):
     def _spend_fitters(self) -> list:
         fitters = []
         for _, row in self._thinned(self.posterior.spend).iterrows():
-            fitter = GammaGammaFitter()
+            fitter = (
+                copy.copy(self.spend_fitter) if self.fit_info.spend_limit else GammaGammaFitter()
+            )
             fitter.params_ = row
             fitters.append(fitter)
         return fitters
 
     def _expected_draws(self, t: float, columns) -> np.ndarray:
         """Cumulative expected purchases by time t: draws x histories."""
-        if self.model == "bgnbd":
+        if self.fitted_model == "bgnbd":
             return bgnbd_expected_draws(self._thinned(self.posterior.purchase), t, *columns)
         return np.stack(
             [
@@ -174,7 +177,7 @@ class BayesCLVModel(CLVModel):
     ) -> pd.DataFrame:
         """Per customer: p_alive, expected_purchases (next ``horizon`` ``time_unit``s) and
         clv, each as the posterior mean with an equal-tailed credible interval of level
-        1 - alpha (columns ``<name>_low`` / ``<name>_high``; 90% by default)."""
+        1 - alpha (columns ``<name>_ci_low`` / ``<name>_ci_high``; 90% by default)."""
         check_alpha(alpha)
         columns, codes, index = self._patterns(summary)
         t = convert(horizon, time_unit, self.time_unit)
@@ -188,12 +191,19 @@ class BayesCLVModel(CLVModel):
         for name, values in draws.items():
             low, high = np.quantile(values, [alpha / 2, 1 - alpha / 2], axis=0)
             out[name] = values.mean(axis=0)
-            out[f"{name}_low"] = low
-            out[f"{name}_high"] = high
+            out[f"{name}_ci_low"] = low
+            out[f"{name}_ci_high"] = high
         return pd.DataFrame(out, index=index)
 
 
-def bgnbd_expected_draws(draws: pd.DataFrame, t: float, frequency, recency, T) -> np.ndarray:
+def _purchase_fitter(model: str, params: pd.Series):
+    """lifetimes' fitter for ``model`` holding ``params``, or the NBD limit's."""
+    return NBDLimit(params) if model == "nbd" else lifetimes_fitter(model, params)
+
+
+def bgnbd_expected_draws(
+    draws: pd.DataFrame, t_in_model_units: float, frequency, recency, T
+) -> np.ndarray:
     """BG/NBD's expected repeat purchases in (T, T + t] given (x, t_x, T), for each row of
     ``draws`` (columns r, alpha, a, b): Fader, Hardie & Lee (2005), eq. 10, as lifetimes
     computes it, with the same fallback where the hypergeometric term overflows.
@@ -203,6 +213,7 @@ def bgnbd_expected_draws(draws: pd.DataFrame, t: float, frequency, recency, T) -
     histories (lifetimes also evaluates the fallback everywhere). Same numbers, a fraction of
     the time (``tests/test_clv_bayes.py`` checks them against lifetimes).
     """
+    t = t_in_model_units  # recency and T are in the same unit
     x, rec, T = (np.asarray(v, float) for v in (frequency, recency, T))
     pairs, where = np.unique(np.column_stack([x, T]), axis=0, return_inverse=True)
     where = where.reshape(-1)
@@ -231,17 +242,41 @@ def fit_bayes(
     summary: CustomerSummary,
     model: str,
     patterns: pd.DataFrame,
-    spend_patterns: pd.DataFrame | None,
+    spend_patterns: pd.DataFrame | SpendLimit | None,
     spend_correlation: float | None = None,
     priors: dict | None = None,
     sampling: Sampling | None = None,
+    ml_fit: FitDiagnostics | None = None,
 ) -> BayesCLVModel:
     """Sample the posterior (``bayes.sample_posterior``) and wrap it as a model; called by
-    ``clv.fit(..., method="bayes")``, which checks the summary first."""
-    posterior = sample_posterior(model, patterns, spend_patterns, priors, sampling)
-    purchase = lifetimes_fitter(model, posterior.purchase.mean())
-    spend = None
-    if posterior.spend is not None:
+    ``clv.fit(..., method="bayes")``, which checks the summary first. ml_fit: how the
+    maximum-likelihood fit went; at its no-dropout limit the posterior is the NBD's.
+
+    spend_patterns: the repeat buyers' compressed spend, or the maximum-likelihood fit's
+    ``SpendLimit`` where spend shows no spread between customers: then the one parameter,
+    the mean spend per purchase, is drawn from its large-sample normal posterior (flat
+    prior; mean and standard error of ``SpendLimit``), seeded by the sampling's
+    random_state.
+    """
+    sampling = sampling or Sampling()
+    limit = ml_fit.limit if ml_fit is not None else None
+    spend_limit = spend_patterns if isinstance(spend_patterns, SpendLimit) else None
+    to_sample = None if spend_limit else spend_patterns
+    posterior = sample_posterior(limit or model, patterns, to_sample, priors, sampling)
+    purchase = _purchase_fitter(limit or model, posterior.purchase.mean())
+    fit_info = FitDiagnostics(fitted_by="pymc", spend_limit=spend_limit is not None)
+    if limit:
+        fit_info = replace(ml_fit, fitted_by="pymc", spend_limit=spend_limit is not None)
+    spend = spend_limit
+    if spend_limit is not None:
+        rng = np.random.default_rng(sampling.random_state)
+        mean = rng.normal(
+            spend_limit.params_["mean_spend"],
+            spend_limit.standard_errors_["mean_spend"],
+            len(posterior.purchase),
+        )
+        posterior = replace(posterior, spend=pd.DataFrame({"mean_spend": mean}))
+    elif posterior.spend is not None:
         spend = GammaGammaFitter()
         spend.params_ = posterior.spend.mean()
     return BayesCLVModel(
@@ -250,7 +285,7 @@ def fit_bayes(
         spend,
         summary,
         spend_correlation,
-        fit_info=FitDiagnostics(fitted_by="pymc"),
+        fit_info=fit_info,
         patterns=patterns,
         posterior=posterior,
     )

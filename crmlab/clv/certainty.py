@@ -39,7 +39,7 @@ def top_share_certainty(
     annual_discount_rate: float = 0.10,
     alpha: float = 0.1,
 ) -> pd.DataFrame:
-    """Per customer: clv (posterior mean) with clv_low / clv_high (credible level
+    """Per customer: clv (posterior mean) with clv_ci_low / clv_ci_high (credible level
     1 - alpha), p_top (share of draws in which the customer is in the top ``top_share`` by
     CLV), top_by_mean (in the top share by posterior mean CLV: the point ranking's choice)
     and verdict: "surely in" when p_top >= sure, "surely out" when p_top <= 1 - sure,
@@ -56,7 +56,7 @@ def top_share_certainty(
     mean = draws.mean(axis=0)
     low, high = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
     out = pd.DataFrame(
-        {"clv": mean, "clv_low": low, "clv_high": high, "p_top": p_top},
+        {"clv": mean, "clv_ci_low": low, "clv_ci_high": high, "p_top": p_top},
         index=model.summary.table.index,
     )
     out["top_by_mean"] = out["clv"] >= np.quantile(mean, 1 - top_share)
@@ -89,8 +89,9 @@ def segment_intervals(
     min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
 ) -> pd.DataFrame:
     """Per segment (``segments``: a label per customer id): customers, clv_total (posterior
-    mean) with clv_total_low / clv_total_high (credible level 1 - alpha) and share_of_clv
-    with its interval; segments below min_cell_size are suppressed. Customers without a
+    mean) with clv_total_ci_low / clv_total_ci_high (credible level 1 - alpha) and
+    share_of_clv with share_of_clv_ci_low / _ci_high; segments below min_cell_size are
+    suppressed. Customers without a
     segment are left out of every total."""
     model = _bayes(model)
     check_alpha(alpha)
@@ -107,11 +108,11 @@ def segment_intervals(
                 "segment": segment,
                 "customers": int(mask.sum()),
                 "clv_total": total.mean(),
-                "clv_total_low": np.quantile(total, alpha / 2),
-                "clv_total_high": np.quantile(total, 1 - alpha / 2),
+                "clv_total_ci_low": np.quantile(total, alpha / 2),
+                "clv_total_ci_high": np.quantile(total, 1 - alpha / 2),
                 "share_of_clv": share.mean(),
-                "share_low": np.quantile(share, alpha / 2),
-                "share_high": np.quantile(share, 1 - alpha / 2),
+                "share_of_clv_ci_low": np.quantile(share, alpha / 2),
+                "share_of_clv_ci_high": np.quantile(share, 1 - alpha / 2),
             }
         )
     out = pd.DataFrame(rows).sort_values("clv_total", ascending=False, ignore_index=True)

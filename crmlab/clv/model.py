@@ -313,8 +313,22 @@ def fit(
             raise ParameterError("penalizer applies to method='ml'; for 'bayes' give priors.")
         from .bayes_model import fit_bayes  # PyMC only when asked for
 
-        spend, correlation = _spend_patterns(table) if spend_model else (None, None)
-        return fit_bayes(summary, model, patterns, spend, correlation, priors, sampling)
+        if model not in ("bgnbd", "mbgnbd"):
+            raise ParameterError(
+                f"method='bayes' fits model='bgnbd' or 'mbgnbd', not {model!r} (Pareto/NBD: "
+                "use the maximum-likelihood fit)."
+            )
+        # the maximum-likelihood fits (a fraction of a second) decide, by the same tests as
+        # for method="ml", whether the data show dropout and a spread of spend between
+        # customers at all; where not, the posterior is that limit's (the flat directions
+        # would leave NUTS wandering: bayes.build_model, bayes_model.fit_bayes)
+        ml_fit = _fit_purchases(model, patterns, 0.0)[1]
+        spend, correlation = (None, None)
+        if spend_model:
+            spend, correlation = _fit_spend(table, 0.0)
+            if not isinstance(spend, SpendLimit):
+                spend = compress(_repeat_buyers(table), ["frequency", "monetary_value"])[0]
+        return fit_bayes(summary, model, patterns, spend, correlation, priors, sampling, ml_fit)
     purchase_fitter, fit_info = _fit_purchases(model, patterns, penalizer)
     spend_fitter, correlation = None, None
     if spend_model:
