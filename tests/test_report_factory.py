@@ -419,3 +419,36 @@ def test_parallel_reports_never_change_the_process_directory(project, monkeypatc
     results = run_catalogue(reports, root / "reports", jobs=2, **QUIET)
     assert [r.status for r in results] == ["ok", "ok"], [r.error for r in results]
     assert changes == []
+
+
+def test_a_kernel_that_never_started_is_started_once_more():
+    from crmlab.reports.publish import KERNEL_NEVER_STARTED
+    from crmlab.reports.publish import _execute_once_more_if_the_kernel_never_started as run
+
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError(KERNEL_NEVER_STARTED)
+        return "executed"
+
+    assert run(flaky, "nb.ipynb") == "executed" and len(calls) == 2
+
+    def dead(*args, **kwargs):
+        calls.append(args)
+        raise RuntimeError(KERNEL_NEVER_STARTED)
+
+    calls.clear()
+    with pytest.raises(RuntimeError, match="kernel_info"):
+        run(dead, "nb.ipynb")
+    assert len(calls) == 2  # once more, not forever
+
+    def failing_cell(*args, **kwargs):
+        calls.append(args)
+        raise RuntimeError("a cell raised")
+
+    calls.clear()
+    with pytest.raises(RuntimeError, match="a cell raised"):
+        run(failing_cell, "nb.ipynb")
+    assert len(calls) == 1  # the notebook's own failure is never run again
