@@ -25,7 +25,7 @@ from .test_conventions import _interval_columns
 
 BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # Fader, Hardie & Lee (2005)
 GAMMA_GAMMA = {"p": 6.25, "q": 3.74, "v": 15.44}  # Fader, Hardie & Lee (2005), "RFM and CLV"
-QUICK = clv.Sampling(draws=500, tune=500, random_state=1)
+QUICK = clv.Sampling(random_state=1)  # 2 chains x 1,000 draws
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def test_cdnow_posterior_means_sit_on_the_published_fit(posterior_fit):
     assert model.method == "bayes" and model.diagnostics.fitted_by == "pymc"
     post = model.posterior
     assert post.converged, post.convergence
-    assert len(post.purchase) == 2 * 500
+    assert len(post.purchase) == 2 * 1000
     # weak priors: the posterior means are close to the maximum-likelihood estimates ...
     for name, value in BGNBD.items():
         tolerance = 0.05 if name in ("r", "alpha") else 0.1  # a and b are weakly identified

@@ -260,7 +260,7 @@ def sample_posterior(
     names = list(PARAMETERS[model]) + (list(SPEND_PRIORS) if spend_patterns is not None else [])
     with _quiet_sampler(), build_model(model, patterns, spend_patterns, priors) as pymc_model:
         if method == "nuts":
-            trace = _nuts(sampling)
+            trace = _nuts(sampling, pymc_model)
             values = {c: trace.posterior[c].to_numpy().reshape(-1) for c in names}
             divergences = int(trace.sample_stats["diverging"].to_numpy().sum())
         else:
@@ -284,27 +284,45 @@ def sample_posterior(
     )
 
 
-def _nuts(sampling: Sampling):
+def _nuts(sampling: Sampling, model):
+    """NUTS, started where the Laplace approximation says the posterior lies: each chain
+    from its own draw of that normal (dispersed starts, so R-hat still means something),
+    with its covariance as the first mass matrix, which adaptation then refines.
+
+    Started at PyMC's default point with an identity mass matrix, the warm-up spent most
+    of the run finding the posterior: on 1,200 synthetic customers 62,000 gradient
+    evaluations (41 per iteration) for 750 iterations per chain.
+    """
     pm, _, _ = _require_pymc()
+    from pymc.step_methods.hmc.quadpotential import QuadPotentialFullAdapt
+
+    mode, covariance = _mode_and_curvature(model)
+    rng = np.random.default_rng(sampling.random_state)
+    names = [v.name for v in model.value_vars]
+    starts = [
+        dict(zip(names, rng.multivariate_normal(mode, covariance), strict=True))
+        for _ in range(sampling.chains)
+    ]
+    # a dense mass matrix: Gamma-Gamma's q and v are strongly correlated, which a diagonal
+    # one answers with 4x longer trajectories (CDNOW: 15.5 s -> 7.7 s)
+    potential = QuadPotentialFullAdapt(len(mode), mode, covariance, initial_weight=10)
+    step = pm.NUTS(potential=potential, target_accept=sampling.target_accept)
     return pm.sample(
         draws=sampling.draws,
         tune=sampling.tune,
         chains=sampling.chains,
         cores=min(sampling.cores, sampling.chains),
-        target_accept=sampling.target_accept,
+        step=step,
+        initvals=starts,
         random_seed=sampling.random_state,
-        # a dense mass matrix: Gamma-Gamma's q and v are strongly correlated, which a
-        # diagonal one answers with 4x longer trajectories (CDNOW: 15.5 s -> 7.7 s)
-        init="jitter+adapt_full",
         progressbar=False,
         compute_convergence_checks=False,
     )
 
 
-def _laplace(sampling: Sampling, model) -> dict[str, np.ndarray]:
-    """Draws from the Laplace approximation: a normal distribution in the unconstrained
-    parameters (log, logit) centred at the mode of their density and shaped by its
-    curvature there.
+def _mode_and_curvature(model) -> tuple[np.ndarray, np.ndarray]:
+    """The mode of the posterior density of the unconstrained parameters (log, logit) and
+    the inverse of its curvature there: the Laplace approximation's mean and covariance.
 
     The mode is taken with the transforms' Jacobian, as Stan's ``laplace`` does by default,
     because that is the density the normal approximates. (PyMC-Extras' ``fit_laplace``
@@ -318,16 +336,14 @@ def _laplace(sampling: Sampling, model) -> dict[str, np.ndarray]:
     logp = model.compile_logp(jacobian=True)
     dlogp = model.compile_dlogp(jacobian=True)
 
-    def point(x):
-        return dict(zip(names, x, strict=True))
-
     def loss(x):
-        return -float(logp(point(x))), -np.asarray(dlogp(point(x)), float)
+        point = dict(zip(names, x, strict=True))
+        return -float(logp(point)), -np.asarray(dlogp(point), float)
 
     start = np.array([float(v) for v in model.initial_point().values()])
     found = optimize.minimize(loss, start, jac=True, method="L-BFGS-B")
     if not found.success:
-        raise ModelFitError(f"the posterior mode was not found ({found.message}); use NUTS.")
+        raise ModelFitError(f"the posterior mode was not found ({found.message}).")
     step = 1e-5
     hessian = np.empty((len(names), len(names)))
     for j in range(len(names)):
@@ -340,11 +356,18 @@ def _laplace(sampling: Sampling, model) -> dict[str, np.ndarray]:
         np.linalg.cholesky(covariance)
     except np.linalg.LinAlgError as exc:
         raise ModelFitError(
-            "the posterior's curvature at its mode is not that of a peak (a parameter the "
-            "data do not pin down): use Sampling(method='nuts')."
+            "the posterior's curvature at its mode is not that of a peak: a parameter the "
+            "data do not pin down (give it a proper prior)."
         ) from exc
+    return found.x, covariance
+
+
+def _laplace(sampling: Sampling, model) -> dict[str, np.ndarray]:
+    """Draws from the Laplace approximation (``_mode_and_curvature``), mapped back to the
+    parameters (and the deterministic a, b)."""
+    mode, covariance = _mode_and_curvature(model)
     rng = np.random.default_rng(sampling.random_state)
-    unconstrained = rng.multivariate_normal(found.x, covariance, sampling.draws * sampling.chains)
+    unconstrained = rng.multivariate_normal(mode, covariance, sampling.draws * sampling.chains)
     constrain = model.compile_fn(
         model.unobserved_value_vars, inputs=model.value_vars, point_fn=False
     )
