@@ -167,6 +167,7 @@ def main() -> None:
         whole_stage=True,
         partitions=args.cores,
         max_result=args.max_result,
+        quick_jvm=False,
     )
     started = time.perf_counter() - start
     print(f"Spark local[{args.cores}] started in {started:.1f} s (not counted below)\n")
