@@ -13,7 +13,6 @@ buy again 1, 2, 3, ... months after their first purchase.
 from __future__ import annotations
 
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 
 from ..data.container import CRMData
 from ..data.validate import resolve_as_of
@@ -46,6 +45,10 @@ def retention_by_channel(
     found["buyers"] = found["buyers"].astype("int64")
     found = found[found["customers"] > 0].reset_index(drop=True)
     found["retention"] = found["buyers"] / found["customers"]
+    # imported here: statsmodels costs a third of a second, and most users of
+    # crmlab.features (every report's first cell) never reach this line
+    from statsmodels.stats.proportion import proportion_confint
+
     low, high = proportion_confint(found["buyers"], found["customers"], alpha, method="wilson")
     return found.assign(ci_low=low, ci_high=high)
 
