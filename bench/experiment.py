@@ -3,23 +3,41 @@
     python bench/experiment.py [--units 10_000_000]
 
 Builds a CRM data set on the fly (customers, one campaign, assignments to control / a / b,
-and about one order per unit spread around the assignment date), then times
-``crmlab.features.experiment_units`` (DuckDB) and ``crmlab.experiment.analyze`` separately.
-Target (issue 6): under 30 s in total on this machine. Prints peak memory.
+and about one order per unit spread around the assignment date) and writes its orders and
+assignments as Parquet, where a data set of this size lives. Each way of reading it out
+then runs in its own fresh process, so that peak memory (max RSS) is its own:
+
+  analyze_campaign    crmlab.experiment.analyze_campaign: units built and summed in DuckDB,
+                      only per-arm sums reach pandas
+  units + analyze     crmlab.features.experiment_units (10M rows into pandas), then
+                      crmlab.experiment.analyze on that frame
+
+Both read-outs must be equal. Targets (issue 22): <= 10 s and <= 2 GB peak.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import multiprocessing as mp
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from peak import peak_rss_mb  # bench/peak.py
 
 from crmlab import experiment as ex
 from crmlab.data import CRMData
 from crmlab.features import experiment_units
+
+METRICS = [
+    ex.Proportion("converted"),
+    ex.Mean("revenue", covariate="pre_revenue"),
+    ex.Mean("n_orders", covariate="pre_orders"),
+    ex.Ratio("revenue", "n_orders"),
+]
 
 
 def make_data(n: int, seed: int = 0) -> CRMData:
@@ -46,35 +64,63 @@ def make_data(n: int, seed: int = 0) -> CRMData:
     return CRMData(orders=orders, assignments=assignments)
 
 
+def _contender(name: str, folder: str, queue) -> None:
+    """Runs in a fresh process: read out the campaign from the Parquet files."""
+    data = CRMData(
+        orders=str(Path(folder) / "orders.parquet"),
+        assignments=str(Path(folder) / "assignments.parquet"),
+    )
+    start = time.perf_counter()
+    if name == "analyze_campaign":
+        table = ex.analyze_campaign(data, "K1", METRICS).table
+        steps = {}
+    else:
+        units = experiment_units(data, "K1")
+        built = time.perf_counter() - start
+        table = ex.analyze(units, METRICS).table
+        steps = {"experiment_units": built, "analyze": time.perf_counter() - start - built}
+    seconds = time.perf_counter() - start
+    peak_mb = peak_rss_mb()
+    table.to_parquet(Path(folder) / f"{name}.parquet")
+    queue.put({"seconds": seconds, "peak_rss_mb": peak_mb, **steps})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=10_000_000)
     args = parser.parse_args()
-    t0 = time.perf_counter()
-    data = make_data(args.units)
-    print(
-        f"generated {args.units:,} units and {len(data.orders):,} orders in "
-        f"{time.perf_counter() - t0:.1f} s",
-        flush=True,
-    )
-    t0 = time.perf_counter()
-    units = experiment_units(data, "K1")
-    built = time.perf_counter() - t0
-    print(f"  experiment_units (DuckDB)      {built:7.2f} s", flush=True)
-    metrics = [
-        ex.Proportion("converted"),
-        ex.Mean("revenue", covariate="pre_revenue"),
-        ex.Mean("n_orders", covariate="pre_orders"),
-        ex.Ratio("n_orders", "sessions"),
-    ]
-    metrics[-1] = ex.Ratio("revenue", "n_orders") if units["sessions"].sum() == 0 else metrics[-1]
-    t0 = time.perf_counter()
-    table = ex.analyze(units, metrics).table
-    analysed = time.perf_counter() - t0
-    print(f"  analyze, 4 metrics x 2 arms    {analysed:7.2f} s")
-    print(f"  total                          {built + analysed:7.2f} s (target < 30 s)")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"  peak memory {peak:,.0f} MB")
+    with tempfile.TemporaryDirectory() as folder:
+        t0 = time.perf_counter()
+        data = make_data(args.units)
+        data.orders.to_parquet(Path(folder) / "orders.parquet", index=False)
+        data.assignments.to_parquet(Path(folder) / "assignments.parquet", index=False)
+        print(
+            f"generated {args.units:,} units and {len(data.orders):,} orders in "
+            f"{time.perf_counter() - t0:.1f} s",
+            flush=True,
+        )
+        del data
+        ctx = mp.get_context("spawn")
+        for name in ("analyze_campaign", "units + analyze"):
+            queue = ctx.Queue()
+            proc = ctx.Process(target=_contender, args=(name, folder, queue))
+            proc.start()
+            proc.join()
+            if proc.exitcode != 0:
+                sys.exit(f"{name} failed (exit code {proc.exitcode}); see its traceback")
+            row = queue.get()
+            steps = ", ".join(f"{k} {v:.2f} s" for k, v in row.items() if k not in
+                              ("seconds", "peak_rss_mb"))  # fmt: skip
+            print(
+                f"  {name:<18} {row['seconds']:7.2f} s   peak {row['peak_rss_mb']:7,.0f} MB"
+                + (f"   ({steps})" if steps else ""),
+                flush=True,
+            )
+        table = pd.read_parquet(Path(folder) / "analyze_campaign.parquet")
+        pd.testing.assert_frame_equal(
+            table, pd.read_parquet(Path(folder) / "units + analyze.parquet")
+        )
+        print("  both read-outs agree; targets: <= 10 s, <= 2 GB peak")
     print(table[["metric", "arm", "difference", "ci_low", "ci_high", "p_adjusted"]].round(4))
 
 

@@ -67,3 +67,23 @@ def exact_stddev_samp(expression: str) -> str:
         f"CASE WHEN {n} > 1 THEN sqrt(greatest(({squares} - {total} * {total} / {n}) "
         f"/ ({n} - 1), 0)) END"
     )
+
+
+# 10^6 days (about 2,700 years) before 1970, so that integer division floors (DuckDB's ``//``
+# and Spark's ``DIV`` truncate towards zero) for any timestamp after the year -770.
+_DAY_US = 86_400_000_000
+_SHIFT_DAYS = 1_000_000
+
+
+def day_number(timestamp: str, period: str = "day") -> str:
+    """SQL for the UTC day (days since 1970-01-01) on which a timestamp's period starts: its
+    own day for ``period="day"``, the Monday of its ISO week for ``"week"``. An integer:
+    grouping by it is cheaper than by ``date_trunc``'s timestamp, and differences of two
+    are days."""
+    day = f"((epoch_us({timestamp}) + {_SHIFT_DAYS * _DAY_US}) // {_DAY_US} - {_SHIFT_DAYS})"
+    if period == "day":
+        return day
+    if period == "week":  # 1970-01-01 was a Thursday, 3 days after a Monday
+        whole_weeks = _SHIFT_DAYS // 7 * 7  # keeps the dividend of % positive
+        return f"({day} - ({day} + {whole_weeks + 3}) % 7)"
+    raise ValueError(f"period must be 'day' or 'week', not {period!r}")

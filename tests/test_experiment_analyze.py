@@ -56,6 +56,32 @@ def test_planted_effects_are_inside_the_intervals(world):
     assert readout.srm.mismatch is False and readout.table.attrs == {}
 
 
+@pytest.mark.parametrize("sequential", [False, True])
+def test_a_campaign_read_out_without_the_units_equals_the_read_out_of_the_units(
+    world, sequential
+):
+    """analyze_campaign sums the units where they are built; the numbers must be those of
+    analyze on experiment_units (to the last bit: both sum exactly)."""
+    args = {"window_days": 10, "pre_days": 60}
+    metrics = [*METRICS, ex.Mean("n_orders", covariate="pre_orders")]
+    direct = ex.analyze_campaign(world, "CMP01", metrics, sequential=sequential, **args)
+    units = experiment_units(world, "CMP01", **args)
+    via_units = ex.analyze(units, metrics, sequential=sequential)
+    pd.testing.assert_frame_equal(direct.table, via_units.table)
+    assert direct.srm == via_units.srm and direct.tuning == via_units.tuning
+
+
+def test_a_campaign_read_out_names_what_it_cannot_read(world):
+    with pytest.raises(ParameterError, match="not experiment-unit columns.*pre_revenue"):
+        ex.analyze_campaign(world, "CMP01", [ex.Mean("spend")])
+    with pytest.raises(ParameterError, match="campaign_id='NOPE' is unknown"):
+        ex.analyze_campaign(world, "NOPE", METRICS)
+    with pytest.raises(ParameterError, match="no assignments table"):
+        ex.analyze_campaign(world.replace(assignments=None), "CMP01", METRICS)
+    with pytest.raises(ParameterError, match="control='holdout' is not an arm"):
+        ex.analyze_campaign(world, "CMP01", METRICS, control="holdout")
+
+
 def test_planted_srm_is_flagged_loudly(world):
     with pytest.warns(UserWarning, match="sample-ratio mismatch"):
         readout = ex.analyze(experiment_units(world, "CMP03"), METRICS[:1])

@@ -309,3 +309,26 @@ def test_sufficient_statistics_are_the_sums_per_group():
     assert stats.loc["b", "s_y"] == pytest.approx(b["y"].sum())
     assert stats.loc["b", "s_y*x"] == pytest.approx((b["y"] * b["x"]).sum())
     assert stats.loc["b", "s_x*x"] == pytest.approx((b["x"] ** 2).sum())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    microseconds=st.integers(-200 * 365 * 86_400_000_000, 200 * 365 * 86_400_000_000),
+    period=st.sampled_from(["day", "week"]),
+)
+def test_day_number_is_the_day_date_trunc_starts_the_period_on(microseconds, period):
+    """The summary groups by integer day numbers; they must be DuckDB's date_trunc (UTC day,
+    ISO week from Monday) to the day, before 1970 too, where integer division truncates."""
+    import duckdb
+
+    from crmlab.sql import day_number
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    ours, truncated = con.execute(
+        f"SELECT {day_number('t', period)}, "
+        f"date_diff('day', TIMESTAMPTZ '1970-01-01 00:00:00+00', date_trunc('{period}', t)) "
+        "FROM (SELECT make_timestamptz($us) AS t)",
+        {"us": microseconds},
+    ).fetchone()
+    assert ours == truncated

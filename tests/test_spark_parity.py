@@ -15,6 +15,7 @@ from crmlab.data import CRMData, generate, load
 from crmlab.errors import DataContractError, ParameterError
 from crmlab.features import (
     calibration_holdout,
+    campaign_statistics,
     churn_snapshots,
     customer_summary,
     cutoff_schedule,
@@ -92,6 +93,10 @@ def test_experiment_units_and_sufficient_statistics(spark, shop):
         sufficient_statistics(units, "variant", columns),
         sufficient_statistics(units, "variant", columns, engine=spark),
     )
+    local = campaign_statistics(shop, campaign, columns)
+    remote = campaign_statistics(shop, campaign, columns, engine=spark)
+    assert local[0] == remote[0]
+    same(local[1], remote[1])
 
 
 def test_churn_snapshots(spark, shop):

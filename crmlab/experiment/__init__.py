@@ -7,7 +7,7 @@ flat per-unit tables exported from elsewhere are read by ``read_units``
 """
 
 from ..data.flat_units import read_units
-from .analyze import Mean, Proportion, Ratio, Readout, analyze, metric_kind
+from .analyze import Mean, Proportion, Ratio, Readout, analyze, analyze_campaign, metric_kind
 from .business import by_segment, roi
 from .group_sequential import (
     GroupSequentialDesign,
@@ -50,6 +50,7 @@ __all__ = [
     "adjust_pvalues",
     "always_valid",
     "analyze",
+    "analyze_campaign",
     "balance",
     "by_segment",
     "cumulative_conversion",

@@ -23,8 +23,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..data.container import CRMData
 from ..errors import ParameterError
-from ..features.experiment import checked_statistics
+from ..features.experiment import (
+    UNITS_MEMORY,
+    UnitChecks,
+    campaign_statistics,
+    checked_statistics,
+)
 from ..intervals import check_alpha, z_value
 from .sequential import DEFAULT_TUNING, always_valid, check_tuning
 from .srm import SRMResult, srm
@@ -247,6 +253,55 @@ def analyze(
     present = list(units.columns)
     if variant not in present:
         raise ParameterError(f"variant column {variant!r} is not in the units table.")
+    needed = _needed_columns(metrics)
+    missing = [c for c in needed if c not in present]
+    if missing:
+        raise ParameterError(f"metric column(s) {missing} are not in the units table.")
+    unit = unit if unit in present else None
+    # one pass of the engine: the checks, and the per-arm sums used once they pass
+    checks, table_stats = checked_statistics(units, variant, needed, unit, engine)
+    return _read_out(
+        checks, table_stats, metrics, control, alpha, correction, expected_shares,
+        tuning if sequential else None,
+    )  # fmt: skip
+
+
+def analyze_campaign(
+    data: CRMData,
+    campaign_id: str,
+    metrics: list[Metric],
+    window_days: float = 14,
+    pre_days: float = 90,
+    control: str = "control",
+    alpha: float = 0.05,
+    correction: Literal["holm", "bh"] | None = "holm",
+    expected_shares: dict[str, float] | None = None,
+    engine=None,
+    sequential: bool = False,
+    tuning: float = DEFAULT_TUNING,
+    memory_limit: str | None = UNITS_MEMORY,
+) -> Readout:
+    """``analyze(experiment_units(data, campaign_id, window_days, pre_days), metrics, ...)``
+    without the per-unit table in pandas: the units are built and summed in the SQL engine
+    (``features.campaign_statistics``), so ten million units read out in the memory of a
+    few sums. Same arguments and result as the two calls; the units' variant column is
+    "variant" and their id "customer_id". memory_limit: the embedded DuckDB's working
+    memory (``features.campaign_statistics``)."""
+    check_alpha(alpha)
+    if sequential:
+        check_tuning(tuning)
+    needed = _needed_columns(metrics)
+    checks, table_stats = campaign_statistics(
+        data, campaign_id, needed, window_days, pre_days, engine, memory_limit
+    )
+    return _read_out(
+        checks, table_stats, metrics, control, alpha, correction, expected_shares,
+        tuning if sequential else None,
+    )  # fmt: skip
+
+
+def _needed_columns(metrics: list[Metric]) -> list[str]:
+    """The unit columns the metrics read (sorted); ParameterError for no or repeated names."""
     if not metrics:
         raise ParameterError("metrics is empty: give at least one Proportion, Mean or Ratio.")
     names = [m.name for m in metrics]
@@ -255,13 +310,21 @@ def analyze(
         raise ParameterError(
             f"metric name(s) {repeated} are used twice; give each metric its own label=."
         )
-    needed = sorted({col for m in metrics for col in _columns(m)})
-    missing = [c for c in needed if c not in present]
-    if missing:
-        raise ParameterError(f"metric column(s) {missing} are not in the units table.")
-    unit = unit if unit in present else None
-    # one pass of the engine: the checks, and the per-arm sums used once they pass
-    checks, table_stats = checked_statistics(units, variant, needed, unit, engine)
+    return sorted({col for m in metrics for col in _columns(m)})
+
+
+def _read_out(
+    checks: UnitChecks,
+    table_stats: pd.DataFrame,
+    metrics: list[Metric],
+    control: str,
+    alpha: float,
+    correction,
+    expected_shares: dict[str, float] | None,
+    tuning: float | None,
+) -> Readout:
+    """The read-out from the engine's checks and per-arm sums (``tuning``: None for
+    fixed-horizon intervals, else always-valid ones with that tuning)."""
     if checks.repeated is not None:
         raise ParameterError(f"unit {checks.repeated!r} appears more than once (e.g. in two arms).")
     arms = list(checks.arms)
@@ -280,7 +343,7 @@ def analyze(
         warnings.warn(
             f"sample-ratio mismatch: arm sizes {checks.arms} (p = {check.p_value:.2g}); "
             "assignment or logging is broken, do not trust these results.",
-            stacklevel=2,
+            stacklevel=3,
         )
     # Aggregated by the SQL engine: from here on only a few numbers per arm move around.
     per_arm = {arm: table_stats.loc[arm].to_dict() for arm in arms}
@@ -300,11 +363,11 @@ def analyze(
             row.update(_compare(metric, per_arm[control], per_arm[arm], pooled, alpha))
             rows.append(row)
     table = pd.DataFrame(rows)
-    if sequential:
+    if tuning is not None:
         _always_valid(table, alpha, tuning)
     table = table.drop(columns=["se", "lift_se"])
     table["p_adjusted"], table["significant"] = adjust_pvalues(table["p_value"], correction, alpha)
-    return Readout(table, check, alpha, correction, control, tuning if sequential else None)
+    return Readout(table, check, alpha, correction, control, tuning)
 
 
 def _always_valid(table: pd.DataFrame, alpha: float, tuning: float) -> None:

@@ -10,7 +10,8 @@ reads the single definition of a purchase in ``orders_view``.
 - ``churn_snapshots``: point-in-time churn features and labels (``Snapshots``);
   ``subscriber_snapshots``: the same from a one-row-per-subscriber table.
 - ``experiment_units`` / ``sufficient_statistics`` / ``unit_checks``: per-unit outcomes of
-  a campaign test, the per-arm sums every two-sample test needs, and the checks before.
+  a campaign test, the per-arm sums every two-sample test needs, and the checks before;
+  ``campaign_statistics``: the checks and sums of a campaign's units without the units.
 - ``monthly_orders`` / ``monthly_new_customers`` / ``purchase_tracking``: calendar series.
 - ``baskets``: order lines as a sparse order x item matrix (``Baskets``);
   ``purchase_lines``: order lines with customer, time and category.
@@ -22,7 +23,13 @@ from __future__ import annotations
 
 from .baskets import Baskets, baskets
 from .calendar import monthly_new_customers, monthly_orders, purchase_tracking
-from .experiment import UnitChecks, experiment_units, sufficient_statistics, unit_checks
+from .experiment import (
+    UnitChecks,
+    campaign_statistics,
+    experiment_units,
+    sufficient_statistics,
+    unit_checks,
+)
 from .journeys import Journeys, journeys
 from .orders_view import OrdersSource, OrdersView
 from .purchase_lines import purchase_lines
@@ -42,6 +49,7 @@ __all__ = [
     "UnitChecks",
     "baskets",
     "calibration_holdout",
+    "campaign_statistics",
     "churn_snapshots",
     "customer_summary",
     "cutoff_schedule",

@@ -1,12 +1,15 @@
 """One SQL engine with the order views every feature query starts from.
 
-Views: ``orders_source`` (the given orders), ``purchases`` (completed orders, net of the
-refunds that name them once those are known), ``refund_rows`` and ``all_rows``. This is the
-single definition of "a purchase" in crmlab; summaries, snapshots, experiment units,
-retention curves and journeys' conversions all read it.
+Views: ``orders_source`` (the given orders); ``order_rows`` (every row, with ``is_refund``
+and ``purchase_amount``: the amount net of the refunds that name the order once those are
+known, NULL unless the row is a purchase); ``purchases`` (the rows that are purchases, with
+that amount), ``refund_rows`` and ``all_rows``. This is the single definition of "a
+purchase" in crmlab; summaries, snapshots, experiment units, retention curves and
+journeys' conversions all read it. A query that needs purchases and refunds together reads
+``order_rows`` once rather than two views.
 
-``purchases`` has customer_id, ordered_at and amount, plus order_id and channel where the
-orders have them.
+``purchases`` and ``order_rows`` have customer_id, ordered_at and amount, plus order_id and
+channel where the orders have them.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..data.container import CRMData
-from ..engines import connect, is_spark
+from ..engines import DuckDBEngine, connect, is_embedded, is_spark
 from ..errors import DataContractError, ParameterError
 from ..sql import exact_sum
 
@@ -32,21 +35,24 @@ class OrdersView:
     orders: contract orders as a DataFrame, a CRMData, or a path / glob of Parquet files
         (or, on Spark, a Spark DataFrame or a catalogue table name such as "sales.orders").
     engine: None (embedded DuckDB), a SparkSession or a Spark Connect address.
+    memory_limit: the embedded DuckDB's working memory (e.g. "1GB"; beyond it, work spills
+        to a temporary folder); None: DuckDB's default, 80% of RAM. Ignored on Spark.
     """
 
-    def __init__(self, orders: OrdersSource, engine=None):
+    def __init__(self, orders: OrdersSource, engine=None, memory_limit: str | None = None):
         self.orders = orders
         self._engine_arg = engine
+        self._memory_limit = memory_limit
 
     def __enter__(self) -> OrdersView:
-        self.engine = connect(self._engine_arg)
+        embedded = is_embedded(self._engine_arg)
+        self.engine = DuckDBEngine(self._memory_limit) if embedded else connect(self._engine_arg)
         try:
             self.columns = self._register()
             self.known_at(None)
             self.engine.create_view(
                 "refund_rows",
-                "SELECT customer_id, ordered_at, amount FROM orders_source "
-                f"WHERE {is_refund(self.columns)}",
+                "SELECT customer_id, ordered_at, amount FROM order_rows WHERE is_refund",
             )
             self.engine.create_view(
                 "all_rows", "SELECT customer_id, ordered_at, amount FROM orders_source"
@@ -78,9 +84,15 @@ class OrdersView:
         return self.engine.frame(sql, params)
 
     def known_at(self, moment: pd.Timestamp | None) -> None:
-        """(Re)define ``purchases``: a refund naming its order nets against it once it is
-        known, at or before ``moment`` (None: every refund in the data)."""
-        self.engine.create_view("purchases", _purchases_sql(self.columns, moment))
+        """(Re)define ``order_rows`` and ``purchases``: a refund naming its order nets against
+        it once it is known, at or before ``moment`` (None: every refund in the data)."""
+        self.engine.create_view("order_rows", _order_rows_sql(self.columns, moment))
+        carried = "".join(f", {c}" for c in PASSED_ON if c in self.columns)
+        self.engine.create_view(
+            "purchases",
+            f"SELECT customer_id, ordered_at, purchase_amount AS amount{carried} "
+            "FROM order_rows WHERE purchase_amount IS NOT NULL",
+        )
 
     def __exit__(self, *exc) -> None:
         self.engine.close()
@@ -89,15 +101,17 @@ class OrdersView:
 PASSED_ON = ("order_id", "channel")  # carried into ``purchases`` where the orders have them
 
 
-def _purchases_sql(columns: set[str], moment: pd.Timestamp | None) -> str:
+def _order_rows_sql(columns: set[str], moment: pd.Timestamp | None) -> str:
     refund = is_refund(columns)
-    carried = [c for c in PASSED_ON if c in columns]
-    extra, extra_o = "".join(f", {c}" for c in carried), "".join(f", o.{c}" for c in carried)
+    carried = "".join(f", {c}" for c in PASSED_ON if c in columns)
     if not ("refund_of" in columns and "order_id" in columns):
         return (
-            f"SELECT customer_id, ordered_at, amount{extra} FROM orders_source WHERE NOT {refund}"
+            f"SELECT customer_id, ordered_at, amount{carried}, {refund} AS is_refund, "
+            f"CASE WHEN {refund} THEN NULL ELSE amount END AS purchase_amount "
+            "FROM orders_source"
         )
     known = f"AND ordered_at <= TIMESTAMPTZ '{moment.isoformat()}'" if moment is not None else ""
+    net = "o.amount + coalesce(l.refunded, 0)"
     # an order refunded in full is no purchase
     return f"""
         WITH linked AS (
@@ -105,10 +119,11 @@ def _purchases_sql(columns: set[str], moment: pd.Timestamp | None) -> str:
             FROM orders_source
             WHERE {refund} AND refund_of IS NOT NULL {known}
             GROUP BY refund_of)
-        SELECT o.customer_id, o.ordered_at, o.amount + coalesce(l.refunded, 0) AS amount{extra_o}
-        FROM orders_source o LEFT JOIN linked l ON l.order_id = o.order_id
-        WHERE NOT {is_refund(columns, "o.")}
-          AND o.amount + coalesce(l.refunded, 0) > 0"""
+        SELECT o.customer_id, o.ordered_at, o.amount{carried.replace(", ", ", o.")},
+               {is_refund(columns, "o.")} AS is_refund,
+               CASE WHEN NOT {is_refund(columns, "o.")} AND {net} > 0 THEN {net} END
+                   AS purchase_amount
+        FROM orders_source o LEFT JOIN linked l ON l.order_id = o.order_id"""
 
 
 def is_refund(columns, alias: str = "") -> str:
