@@ -313,6 +313,22 @@ def test_cluster_is_reproducible():
     assert a.stability_runs == b.stability_runs
 
 
+def test_a_cluster_fitted_on_a_sample_assigns_every_customer():
+    """Above fit_sample the models are fitted on a sample and every customer is assigned:
+    the planted types are still found, for all 900 customers."""
+    from sklearn.metrics import adjusted_rand_score
+
+    features, truth = planted_blobs(seed=2)
+    result = segment.cluster(features, k=range(2, 6), n_bootstrap=3, fit_sample=200)
+    assert result.fitted_on == 200 and result.k == 3
+    assert len(result.labels) == 900 and result.labels.index.equals(features.index)
+    assert adjusted_rand_score(truth, result.labels) > 0.95
+    assert result.profiles["customers"].tolist() == [450, 300, 150]
+    again = segment.cluster(features, k=range(2, 6), n_bootstrap=3, fit_sample=200)
+    pd.testing.assert_series_equal(result.labels, again.labels)
+    assert segment.cluster(features, k=[2, 3], n_bootstrap=0).fitted_on == 900
+
+
 def test_cluster_bad_parameters():
     features, _ = planted_blobs()
     with pytest.raises(ParameterError, match="k="):
@@ -325,6 +341,8 @@ def test_cluster_bad_parameters():
         segment.cluster(features.assign(revenue=-features["revenue"]))
     with pytest.raises(ParameterError, match="too few"):
         segment.cluster(features.head(5), k=range(2, 9))
+    with pytest.raises(ParameterError, match="fit_sample=3: a whole number of customers >= 5"):
+        segment.cluster(features, k=range(2, 6), fit_sample=3)
 
 
 def test_empty_rfm_scores_are_explained():
