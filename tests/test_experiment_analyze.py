@@ -57,9 +57,7 @@ def test_planted_effects_are_inside_the_intervals(world):
 
 
 @pytest.mark.parametrize("sequential", [False, True])
-def test_a_campaign_read_out_without_the_units_equals_the_read_out_of_the_units(
-    world, sequential
-):
+def test_a_campaign_read_out_without_the_units_equals_the_read_out_of_the_units(world, sequential):
     """analyze_campaign sums the units where they are built; the numbers must be those of
     analyze on experiment_units (to the last bit: both sum exactly)."""
     args = {"window_days": 10, "pre_days": 60}
