@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from crmlab import experiment as ex
-from crmlab.data import generate
+from crmlab.data import CRMData, generate
 from crmlab.errors import ParameterError
 from crmlab.features import experiment_units
 
@@ -67,6 +67,21 @@ def test_a_campaign_read_out_without_the_units_equals_the_read_out_of_the_units(
     via_units = ex.analyze(units, metrics, sequential=sequential)
     pd.testing.assert_frame_equal(direct.table, via_units.table)
     assert direct.srm == via_units.srm and direct.tuning == via_units.tuning
+
+
+def test_a_campaign_read_out_reads_parquet_files_where_they_are(world, tmp_path):
+    """Orders and assignments as Parquet paths (a large campaign's usual home): the same
+    read-out as from the frames, with the touchpoints' sessions absent (0)."""
+    world.orders.to_parquet(tmp_path / "orders.parquet")
+    world.assignments.to_parquet(tmp_path / "assignments.parquet")
+    files = CRMData(
+        orders=str(tmp_path / "orders.parquet"),
+        assignments=str(tmp_path / "assignments.parquet"),
+    )
+    metrics = METRICS[:2]
+    from_files = ex.analyze_campaign(files, "CMP01", metrics)
+    from_frames = ex.analyze_campaign(world.replace(touchpoints=None), "CMP01", metrics)
+    pd.testing.assert_frame_equal(from_files.table, from_frames.table)
 
 
 def test_a_campaign_read_out_names_what_it_cannot_read(world):
