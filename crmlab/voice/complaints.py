@@ -166,7 +166,8 @@ class _Standardisation:
         self.x = _design(snaps, present)
         self.y = snaps["churned"].to_numpy()
         self.complainers = (snaps["group"] != GROUPS[0]).to_numpy()
-        self.groups = snaps["group"].to_numpy()
+        # group numbers (0: no complaint): a resample's groups are counted, not sorted as text
+        self.groups = pd.Categorical(snaps["group"], categories=present).codes
         self.as_if = [_design(snaps[self.complainers], present, g) for g in present]
 
     def rates(self, weights=None) -> np.ndarray:
@@ -185,7 +186,7 @@ def _bootstrap(snaps: pd.DataFrame, present, n_boot: int, rng, model: _Standardi
     out = np.full((n_boot, len(present)), np.nan)
     for b in range(n_boot):
         weights = rng.poisson(1.0, len(customers))[codes].astype(float)
-        groups = model.groups[weights > 0]
-        if len(np.unique(groups)) == len(present) and (groups != GROUPS[0]).any():
+        drawn = np.bincount(model.groups[weights > 0], minlength=len(present))
+        if (drawn > 0).all():  # every group drawn (so complainers too)
             out[b] = model.rates(weights)
     return out
