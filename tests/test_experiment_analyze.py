@@ -26,8 +26,14 @@ def world():
     return generate(20_000, random_state=0)
 
 
-def test_units_measure_the_window_and_the_pre_period(world):
-    units = experiment_units(world, "CMP01")
+@pytest.fixture(scope="module")
+def cmp01(world):
+    """CMP01's units, built once (tests take a copy)."""
+    return experiment_units(world, "CMP01")
+
+
+def test_units_measure_the_window_and_the_pre_period(world, cmp01):
+    units = cmp01.copy()
     a = world.assignments[world.assignments["campaign_id"] == "CMP01"]
     assert len(units) == len(a) and units["customer_id"].is_unique
     one = units[units["n_orders"] > 0].iloc[0]
@@ -44,9 +50,9 @@ def test_units_measure_the_window_and_the_pre_period(world):
     assert set(units["converted"]) <= {0, 1}
 
 
-def test_planted_effects_are_inside_the_intervals(world):
+def test_planted_effects_are_inside_the_intervals(world, cmp01):
     truth = world.truth.params["campaigns"]["CMP01"]
-    readout = ex.analyze(experiment_units(world, "CMP01"), METRICS)
+    readout = ex.analyze(cmp01.copy(), METRICS)
     table = readout.table.set_index("metric")
     conv, rev = table.loc["converted"], table.loc["revenue"]
     assert conv["ci_low"] < truth["true_conversion_effect"] < conv["ci_high"]
@@ -56,17 +62,18 @@ def test_planted_effects_are_inside_the_intervals(world):
     assert readout.srm.mismatch is False and readout.table.attrs == {}
 
 
-@pytest.mark.parametrize("sequential", [False, True])
-def test_a_campaign_read_out_without_the_units_equals_the_read_out_of_the_units(world, sequential):
+def test_a_campaign_read_out_without_the_units_equals_the_read_out_of_the_units(world):
     """analyze_campaign sums the units where they are built; the numbers must be those of
-    analyze on experiment_units (to the last bit: both sum exactly)."""
+    analyze on experiment_units (to the last bit: both sum exactly), fixed-horizon and
+    always valid."""
     args = {"window_days": 10, "pre_days": 60}
     metrics = [*METRICS, ex.Mean("n_orders", covariate="pre_orders")]
-    direct = ex.analyze_campaign(world, "CMP01", metrics, sequential=sequential, **args)
     units = experiment_units(world, "CMP01", **args)
-    via_units = ex.analyze(units, metrics, sequential=sequential)
-    pd.testing.assert_frame_equal(direct.table, via_units.table)
-    assert direct.srm == via_units.srm and direct.tuning == via_units.tuning
+    for sequential in (False, True):
+        direct = ex.analyze_campaign(world, "CMP01", metrics, sequential=sequential, **args)
+        via_units = ex.analyze(units, metrics, sequential=sequential)
+        pd.testing.assert_frame_equal(direct.table, via_units.table)
+        assert direct.srm == via_units.srm and direct.tuning == via_units.tuning
 
 
 def test_a_campaign_read_out_reads_parquet_files_where_they_are(world, tmp_path):
@@ -171,8 +178,8 @@ def test_unknown_campaign(world):
         experiment_units(world, "CMP02")  # no warnings on a valid call
 
 
-def test_roi_follows_from_the_revenue_difference(world):
-    units = experiment_units(world, "CMP01")
+def test_roi_follows_from_the_revenue_difference(world, cmp01):
+    units = cmp01.copy()
     campaign = world.campaigns.set_index("campaign_id").loc["CMP01"]
     table = ex.roi(units, campaign["cost_per_contact"], campaign["fixed_cost"]).set_index(
         "quantity"
@@ -205,8 +212,8 @@ def test_planted_segment_difference_is_found(world):
     assert none["too_small"].all() and set(none["segment"]) == {"app", "other"}
 
 
-def test_readout_pieces(world):
-    units = experiment_units(world, "CMP01")
+def test_readout_pieces(world, cmp01):
+    units = cmp01.copy()
     metrics = ex.standard_metrics(["converted", "revenue"])
     assert metrics[1].covariate == "pre_revenue"
     with pytest.raises(ParameterError, match="not understood"):
@@ -235,9 +242,9 @@ def test_readout_pieces(world):
     assert curve.groupby("arm")["converted_share"].apply(lambda s: s.is_monotonic_increasing).all()
 
 
-def test_alpha_other_than_005_is_honoured_everywhere(world):
+def test_alpha_other_than_005_is_honoured_everywhere(world, cmp01):
     """Intervals and the words next to them follow alpha (a 90% read-out says 90%)."""
-    units = experiment_units(world, "CMP01")
+    units = cmp01.copy()
     metrics = ex.standard_metrics(["converted"])
     wide, narrow = ex.analyze(units, metrics), ex.analyze(units, metrics, alpha=0.10)
     w, n = wide.table.iloc[0], narrow.table.iloc[0]
@@ -249,8 +256,8 @@ def test_alpha_other_than_005_is_honoured_everywhere(world):
         ex.analyze(units, metrics, alpha=5)
 
 
-def test_metrics_can_be_named_and_plain_and_cuped_means_do_not_collide(world):
-    units = experiment_units(world, "CMP01")
+def test_metrics_can_be_named_and_plain_and_cuped_means_do_not_collide(world, cmp01):
+    units = cmp01.copy()
     both = [ex.Mean("revenue"), ex.Mean("revenue", covariate="pre_revenue")]
     names = ex.analyze(units, both).table["metric"].tolist()
     assert names == ["revenue", "revenue (CUPED on pre_revenue)"]
