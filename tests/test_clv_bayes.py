@@ -39,6 +39,7 @@ def posterior_fit(cdnow_weeks) -> clv.BayesCLVModel:
     return clv.fit(cdnow_weeks, method="bayes", sampling=QUICK)
 
 
+@pytest.mark.slow  # samples a posterior
 def test_cdnow_posterior_means_sit_on_the_published_fit(posterior_fit):
     model = posterior_fit
     assert model.method == "bayes" and model.diagnostics.fitted_by == "pymc"
@@ -92,6 +93,7 @@ def test_the_compressed_likelihood_is_the_per_customer_one(cdnow_weeks):
     )
 
 
+@pytest.mark.slow  # samples a posterior
 def test_customer_answers_equal_pymc_marketing_on_the_same_draws(posterior_fit, cdnow_weeks):
     model = posterior_fit
     table = cdnow_weeks.table.head(40)
@@ -108,6 +110,7 @@ def test_customer_answers_equal_pymc_marketing_on_the_same_draws(posterior_fit, 
     )
 
 
+@pytest.mark.slow  # samples a posterior
 def test_intervals_and_value_tables(posterior_fit):
     model = posterior_fit
     intervals = model.intervals(horizon=12, time_unit="M", alpha=0.1)
@@ -129,7 +132,10 @@ def test_intervals_and_value_tables(posterior_fit):
     assert inside.mean() > 0.5
 
 
+@pytest.mark.slow  # samples a posterior
 def test_who_is_surely_among_the_most_valuable(posterior_fit):
+    with pytest.raises(ParameterError, match="top_share"):
+        clv.top_share_certainty(posterior_fit, top_share=10)
     certainty = clv.top_share_certainty(posterior_fit, top_share=0.1, sure=0.9)
     assert _interval_columns(certainty) == []  # the house's interval names
     assert len(certainty) == len(posterior_fit.summary.table)
@@ -146,6 +152,7 @@ def test_who_is_surely_among_the_most_valuable(posterior_fit):
     assert counts.loc["in the top share by mean", "surely out"] == 0
 
 
+@pytest.mark.slow  # samples a posterior
 def test_segment_totals_carry_intervals(posterior_fit):
     table = posterior_fit.summary.table
     segments = pd.Series(
@@ -163,6 +170,7 @@ def test_segment_totals_carry_intervals(posterior_fit):
     assert small["suppressed"].all() and small["clv_total"].isna().all()
 
 
+@pytest.mark.slow  # samples a posterior
 def test_same_seed_same_draws(cdnow_weeks):
     small = clv.Sampling(draws=100, tune=100, random_state=3)
     first = clv.fit(cdnow_weeks, method="bayes", spend_model=None, sampling=small)
@@ -173,7 +181,7 @@ def test_same_seed_same_draws(cdnow_weeks):
     assert not first.posterior.purchase.equals(third.posterior.purchase)
 
 
-def test_clear_errors(cdnow_weeks, posterior_fit, monkeypatch):
+def test_clear_errors(cdnow_weeks, monkeypatch):
     with pytest.raises(ParameterError, match="bgnbd' or 'mbgnbd"):
         clv.fit(cdnow_weeks, model="pareto_nbd", method="bayes")
     with pytest.raises(ParameterError, match="penalizer"):
@@ -188,8 +196,6 @@ def test_clear_errors(cdnow_weeks, posterior_fit, monkeypatch):
         clv.Sampling(chains=1)
     with pytest.raises(ParameterError, match="method='bayes'"):
         clv.top_share_certainty(clv.fit(cdnow_weeks))
-    with pytest.raises(ParameterError, match="top_share"):
-        clv.top_share_certainty(posterior_fit, top_share=10)
 
     real_import = builtins.__import__
 
@@ -203,6 +209,7 @@ def test_clear_errors(cdnow_weeks, posterior_fit, monkeypatch):
         clv.fit(cdnow_weeks, method="bayes")
 
 
+@pytest.mark.slow  # samples a posterior
 def test_laplace_stands_in_for_sampling_on_many_customers(cdnow_weeks, posterior_fit, monkeypatch):
     """Beyond NUTS_LIMIT compressed histories, "auto" draws from the Laplace approximation;
     on CDNOW it lands close to the NUTS posterior (r and alpha are near normal there)."""
@@ -256,6 +263,7 @@ def test_fast_bgnbd_expectation_equals_lifetimes():
             np.testing.assert_allclose(ours[i], theirs, rtol=1e-10, err_msg=f"t={t}, draw {i}")
 
 
+@pytest.mark.slow  # samples a posterior
 def test_without_dropout_or_spend_spread_the_posterior_is_the_limits():
     """A wholesaler's year: nobody leaves and spend does not differ between customers. The
     maximum-likelihood fit chooses both limits; the posterior follows (NUTS on the full
