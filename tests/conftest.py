@@ -75,6 +75,13 @@ def world() -> CRMData:
 
 
 @pytest.fixture(scope="session")
+def sample_size_world() -> CRMData:
+    """A world the size of data/sample (20,000 people; random_state 11), shared read-only by
+    the modules that check planted effects at that size (built once per worker)."""
+    return generate(20_000, random_state=11)
+
+
+@pytest.fixture(scope="session")
 def program_world() -> CRMData:
     """A world large enough for the loyalty program's recovery tests (10,000 people)."""
     return generate(10_000, random_state=11)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from crmlab import experiment as ex
-from crmlab.data import CRMData, generate
+from crmlab.data import CRMData
 from crmlab.errors import ParameterError
 from crmlab.features import experiment_units
 
@@ -22,8 +22,8 @@ METRICS = [
 
 
 @pytest.fixture(scope="module")
-def world():
-    return generate(20_000, random_state=0)
+def world(sample_size_world):
+    return sample_size_world
 
 
 @pytest.fixture(scope="module")

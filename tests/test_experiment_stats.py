@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 from crmlab import experiment
-from crmlab.data import generate
 from crmlab.errors import ParameterError
 
 SLEEP_1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]
@@ -32,8 +31,8 @@ BH_1995 = [
 
 
 @pytest.fixture(scope="module")
-def world():
-    return generate(20_000, random_state=11)
+def world(sample_size_world):
+    return sample_size_world
 
 
 def test_two_proportion_z_test_matches_statsmodels_docs():

@@ -15,8 +15,8 @@ from crmlab.features import customer_summary
 
 
 @pytest.fixture(scope="module")
-def big_world():
-    return generate(20_000, random_state=11)
+def big_world(sample_size_world):
+    return sample_size_world
 
 
 def test_same_seed_same_world_other_seed_other_world():

@@ -6,12 +6,11 @@ import pandas as pd
 import pytest
 
 from crmlab import voice
-from crmlab.data.synth import generate
 
 
 @pytest.fixture(scope="module")
-def big_world():
-    return generate(20_000, random_state=11)
+def big_world(sample_size_world):
+    return sample_size_world
 
 
 def test_the_planted_surge_is_found_on_its_days_and_little_else(big_world):
