@@ -100,6 +100,8 @@ def test_a_campaign_read_out_names_what_it_cannot_read(world):
         ex.analyze_campaign(world.replace(assignments=None), "CMP01", METRICS)
     with pytest.raises(ParameterError, match="control='holdout' is not an arm"):
         ex.analyze_campaign(world, "CMP01", METRICS, control="holdout")
+    with pytest.raises(ParameterError, match="memory_limit='lots': give a size such as '1GB'"):
+        ex.analyze_campaign(world, "CMP01", METRICS, memory_limit="lots")
 
 
 def test_planted_srm_is_flagged_loudly(world):

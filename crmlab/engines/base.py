@@ -95,7 +95,13 @@ class DuckDBEngine(Engine):
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute(f"SET temp_directory = {sql_literal(self._scratch)}")
         if memory_limit is not None:
-            self.con.execute(f"SET memory_limit = {sql_literal(memory_limit)}")
+            try:
+                self.con.execute(f"SET memory_limit = {sql_literal(memory_limit)}")
+            except duckdb.Error:
+                self.close()
+                raise ParameterError(
+                    f"memory_limit={memory_limit!r}: give a size such as '1GB' or '500MB'."
+                ) from None
 
     def register(self, name: str, source) -> list[str]:
         if isinstance(source, pd.DataFrame | pa.Table):
