@@ -4,22 +4,83 @@ from __future__ import annotations
 
 import hashlib
 
+import matplotlib.colors
 import matplotlib.dates
 import matplotlib.pyplot as plt
 import matplotlib.ticker
 import numpy as np
 import pandas as pd
-import seaborn as sns
+from cycler import cycler
 
 from .escaping import html_text, markdown, markdown_text
 from .units import RELATIVE_CHANGE, SHARE, format_quantity
 
 PALETTE = ["#2563eb", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#64748b"]
 
+# seaborn's set_theme(context="notebook", style="whitegrid", palette=PALETTE), written out:
+# importing seaborn imports scipy.stats, 0.3 s in every report kernel that draws no heatmap.
+# tests/test_plots.py checks it against seaborn's (all but image.cmap, seaborn's own map).
+SEABORN_WHITEGRID_NOTEBOOK = {
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "axes.edgecolor": ".8",
+    "axes.labelcolor": ".15",
+    "axes.axisbelow": True,
+    "axes.grid": True,
+    "axes.spines.left": True,
+    "axes.spines.bottom": True,
+    "axes.spines.right": True,
+    "axes.spines.top": True,
+    "grid.color": ".8",
+    "grid.linestyle": "-",
+    "text.color": ".15",
+    "xtick.color": ".15",
+    "ytick.color": ".15",
+    "xtick.direction": "out",
+    "ytick.direction": "out",
+    "xtick.top": False,
+    "ytick.right": False,
+    "xtick.bottom": False,
+    "ytick.left": False,
+    "font.family": ["sans-serif"],
+    "font.sans-serif": [
+        "Arial",
+        "DejaVu Sans",
+        "Liberation Sans",
+        "Bitstream Vera Sans",
+        "sans-serif",
+    ],
+    "lines.solid_capstyle": "round",
+    "patch.edgecolor": "w",
+    "patch.force_edgecolor": True,
+    "axes.linewidth": 1.25,
+    "grid.linewidth": 1,
+    "lines.linewidth": 1.5,
+    "lines.markersize": 6,
+    "patch.linewidth": 1,
+    "xtick.major.width": 1.25,
+    "ytick.major.width": 1.25,
+    "xtick.minor.width": 1,
+    "ytick.minor.width": 1,
+    "xtick.major.size": 6,
+    "ytick.major.size": 6,
+    "xtick.minor.size": 4,
+    "ytick.minor.size": 4,
+    "font.size": 12,
+    "axes.labelsize": 12,
+    "axes.titlesize": 12,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
+    "legend.fontsize": 11,
+    "legend.title_fontsize": 12,
+    "axes.prop_cycle": cycler(color=[matplotlib.colors.to_rgb(c) for c in PALETTE]),
+    "patch.facecolor": "C0",
+}
+
 
 def use_house_style() -> None:
     """Apply the crmlab look to every following chart (readable in HTML reports)."""
-    sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
+    plt.rcParams.update(SEABORN_WHITEGRID_NOTEBOOK)
     plt.rcParams.update(
         {
             "figure.figsize": (9, 3.8),
@@ -292,6 +353,8 @@ def heatmap(
 ):
     """Annotated heatmap of a small matrix (rows x columns as given). center: the value
     drawn white in a diverging ``cmap`` (100 for an index)."""
+    import seaborn as sns  # here, not at import (see SEABORN_WHITEGRID_NOTEBOOK)
+
     ax = _axes(ax, (1.1 * matrix.shape[1] + 3, 0.5 * matrix.shape[0] + 1.5))
     sns.heatmap(
         matrix, annot=True, fmt=fmt, cmap=cmap, cbar=False, ax=ax, linewidths=0.5, center=center
