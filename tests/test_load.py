@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import pytest
 
 from crmlab.cli import main as cli
-from crmlab.data import load, save, validate
+from crmlab.data import generate, load, save, validate
 from crmlab.errors import DataContractError
 
 
@@ -243,3 +245,33 @@ def test_extra_personal_columns_are_dropped_for_analysis(tmp_path):
     assert any("customers.mobile" in note for note in data.notes)
     kept = load(tmp_path, as_of="2024-02-01", pii=True)
     assert "mobile" in kept.customers
+
+
+def test_a_report_run_reads_each_data_set_once(tmp_path, monkeypatch):
+    """Inside a run (CRMLAB_LOAD_CACHE set by the runner) the second load of the same data
+    set with the same arguments is read back, not validated again; other arguments, or no
+    run, load afresh; a folder that cannot be written only costs time."""
+    import importlib
+
+    from crmlab.data.load_cache import ENV, for_run
+
+    loading = importlib.import_module("crmlab.data.load")  # the module, not the function
+
+    folder = tmp_path / "world"
+    save(generate(200, random_state=1), folder)
+    calls = []
+    real = loading._load
+    monkeypatch.setattr(loading, "_load", lambda **kw: calls.append(kw) or real(**kw))
+    cache = tmp_path / "run" / "cache"
+    with for_run(cache):
+        first, again = load(folder), load(folder)
+        assert len(calls) == 1 and len(list(cache.glob("*.pickle"))) == 1
+        pd.testing.assert_frame_equal(first.orders, again.orders)
+        assert again.as_of == first.as_of and again.truth.params == first.truth.params
+        load(folder, pii=True)
+        assert len(calls) == 2 and len(list(cache.glob("*.pickle"))) == 2
+    assert not cache.exists() and ENV not in os.environ  # the run cleans up after itself
+    load(folder)
+    assert len(calls) == 3  # outside a run nothing is cached
+    monkeypatch.setenv(ENV, str(tmp_path / "missing" / "folder"))
+    assert len(load(folder).orders) == len(first.orders) and len(calls) == 4

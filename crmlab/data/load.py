@@ -21,6 +21,7 @@ from .contract import TABLE_NAMES, TABLES
 from .database import contract_tables, is_database_url, redact
 from .datasets import BUILTIN_DATASETS
 from .dates import DateRule
+from .load_cache import cached
 from .paths import resolve_inside
 from .privacy import for_analysis
 from .spec import is_import_spec
@@ -71,7 +72,24 @@ def load(
 
     Timestamps become timezone-aware UTC (naive values are taken as UTC), IDs strings.
     Raises ``DataContractError`` listing every problem found, files and rows alike.
+    Inside a report run, a data set is read once per run (``crmlab.data.load_cache``).
     """
+    arguments = dict(locals())
+    return cached(lambda: _load(**arguments), arguments)
+
+
+def _load(
+    path: str | Path,
+    as_of,
+    on_error: OnError,
+    sep: str,
+    encoding: str,
+    pii: bool,
+    comments: bool,
+    columns: dict | None,
+    dayfirst: bool | None,
+    timezone: str,
+) -> CRMData:
     text = str(path)
     if text in BUILTIN_DATASETS and not Path(text).exists():
         return for_analysis(BUILTIN_DATASETS[text].load(), pii=pii, comments=comments)

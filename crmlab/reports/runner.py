@@ -7,7 +7,8 @@ The runner only orchestrates; each step lives in its own module:
    its last success is skipped (cached); one whose published files are damaged is due;
 3. execute — ``publish.run_report`` per report, in parallel threads (each papermill run
    drives its own kernel, ``kernels.share_cores``); it runs the PII gate (``pii_gate``) and
-   the active-content scan, writes provenance (``provenance``) and publishes atomically;
+   the active-content scan, writes provenance (``provenance``) and publishes atomically.
+   The kernels read each data set once per run (``data.load_cache``);
 4. record — ``status.write_status`` and ``index.write_index``.
 
 A lock keeps two runs from publishing into the same folder at once, and every file a run
@@ -22,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..data.load_cache import for_run
 from ..errors import ReportError
 from .catalogue import Catalogue, Report, is_data_parameter
 from .demo_policy import require_pseudonym_key, with_demo_mode
@@ -94,7 +96,8 @@ def run_catalogue(
             echo(f"{report.name}: {state} in {result.seconds:.1f}s{note}")
             return result
 
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
+        # each data set is read and validated once per run, not once per report
+        with for_run(output.staging("load-cache")), ThreadPoolExecutor(max_workers=jobs) as pool:
             for result in pool.map(run_one, todo):
                 results[result.name] = result
         for report in chosen:
