@@ -2,13 +2,17 @@
 
     python bench/reports.py [--jobs 2]
 
-Targets (issue 7): cold under 5 minutes with --jobs 2, warm under 5 seconds. Runs the CLI
-as a user would, into a temporary output folder, so reports/ is left alone.
+Targets (issue 22): cold at most 90 s with --jobs 2, warm (every report cached) at most
+2 s, the median of three warm runs. Runs the CLI as a user would, into a temporary output
+folder, so reports/ is left alone. Also prints the CPU time of the cold run (its reports'
+kernels included): the run is CPU-bound, so that is what a change to a report moves.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,11 +39,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as out:
         cmd = [crmlab, "reports", "run", "--out", out, "--jobs", str(args.jobs)]
         cold = timed([*cmd, "--force"])
-        warm = timed(cmd)
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = used.ru_utime + used.ru_stime
+        warm = statistics.median(timed(cmd) for _ in range(3))
         n = len(list(Path(out).glob("*.html"))) - 1  # minus index.html
     print(
-        f"{n} reports, --jobs {args.jobs}: cold {cold:.1f} s (target < 300 s), "
-        f"warm {warm:.1f} s (target < 5 s)"
+        f"{n} reports, --jobs {args.jobs}: cold {cold:.1f} s, {cpu:.0f} s of CPU (target "
+        f"<= 90 s); warm {warm:.2f} s, median of 3 (target <= 2 s)"
     )
 
 

@@ -116,6 +116,15 @@ def test_cache_hits_and_misses(project):
     assert cells == [f"a: running cell {k} of {n}" for k in range(1, n + 1)]  # progress
     assert lines[0] == "a: queued (never run)" and lines[-1].startswith("a: done in ")
     assert [r.status for r in run_catalogue(reports, out, **QUIET)] == ["cached"]
+    # a run with nothing to do loads neither notebook executor nor renderer (0.7 s and more)
+    warm = (
+        "import sys; from crmlab.reports import load_catalogue, run_catalogue; "
+        f"r = run_catalogue(load_catalogue({str(root / 'reports.yaml')!r}), {str(out)!r}, "
+        "echo=print); assert r[0].status == 'cached', r; "
+        "loaded = [m for m in ('nbformat', 'nbconvert', 'papermill') if m in sys.modules]; "
+        "assert loaded == [], loaded"
+    )
+    subprocess.run([sys.executable, "-c", warm], check=True, cwd=root)
     assert [r.status for r in run_catalogue(reports, out, force=True, **QUIET)] == ["ok"]
     # changed data -> re-run
     (root / "data" / "small" / "orders.parquet").write_bytes(
@@ -133,6 +142,28 @@ def test_cache_hits_and_misses(project):
     # a deleted HTML is not a cache hit
     (out / "a.html").unlink()
     assert [r.status for r in run_catalogue(reports, out, **QUIET)] == ["ok"]
+
+
+def test_reports_start_longest_first_by_their_last_run(project):
+    root, catalogue = project
+    out = root / "reports"
+    _small_notebook(root, "print(source)")
+    entries = [
+        {"name": n, "notebook": "notebooks/leaky.ipynb", "parameters": {"source": "data/small"}}
+        for n in ("a", "b", "c")
+    ]
+    reports = catalogue(*entries)
+    started = lambda lines: [line.split(":")[0] for line in lines if "running leaky" in line]  # noqa: E731
+    lines: list[str] = []
+    run_catalogue(reports, out, jobs=1, echo=lines.append)
+    assert started(lines) == ["a", "b", "c"]  # never run: catalogue order
+    status = json.loads((out / "_status.json").read_text())
+    status["a"]["seconds"], status["b"]["seconds"] = 1.5, 40.0
+    del status["c"]  # as if c were new to the catalogue
+    (out / "_status.json").write_text(json.dumps(status))
+    lines.clear()
+    run_catalogue(reports, out, jobs=1, force=True, echo=lines.append)
+    assert started(lines) == ["c", "b", "a"]
 
 
 def test_only_data_parameters_are_fingerprinted(project):

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-
-import nbformat
-from nbconvert import HTMLExporter
+from typing import TYPE_CHECKING
 
 from ..escaping import html_text
 from .html_scan import CSP_META
+
+if TYPE_CHECKING:
+    import nbformat
 
 _HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell"}
 
@@ -57,6 +58,8 @@ _STYLE = """<style>
 
 def stakeholder_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy without parameter cells and without stderr output (warnings, progress bars)."""
+    import nbformat
+
     nb = nbformat.from_dict(nb)
     nb.cells = [
         c for c in nb.cells if not _HIDDEN_TAGS & set(c.get("metadata", {}).get("tags", []))
@@ -73,6 +76,7 @@ def stakeholder_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def _exporter():
     from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
 
     return HTMLExporter(
         exclude_input=True,
@@ -137,6 +141,10 @@ def _footer(record: dict) -> str:
 
 def to_html(notebook: str | Path, html_path: str | Path, report, record: dict) -> Path:
     """Render an executed notebook as self-contained HTML (images embedded, code hidden)."""
+    # imported here, not at the top: nbformat's schema checks take 0.7 s to import, which a
+    # run whose reports are all cached would otherwise pay
+    import nbformat
+
     nb = stakeholder_notebook(nbformat.read(str(notebook), as_version=4))
     body, _ = _exporter().from_notebook_node(
         nb, resources={"metadata": {"name": report.display_title}}

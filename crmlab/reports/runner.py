@@ -6,8 +6,9 @@ The runner only orchestrates; each step lives in its own module:
 2. plan — ``status.why_due``: a report whose inputs (``fingerprint``) did not change since
    its last success is skipped (cached); one whose published files are damaged is due;
 3. execute — ``publish.run_report`` per report, in parallel threads (each papermill run
-   drives its own kernel, ``kernels.share_cores``); it runs the PII gate (``pii_gate``) and
-   the active-content scan, writes provenance (``provenance``) and publishes atomically.
+   drives its own kernel, ``kernels.share_cores``), the longest (by the last run) first;
+   it runs the PII gate (``pii_gate``) and the active-content scan, writes provenance
+   (``provenance``) and publishes atomically.
    The kernels read each data set once per run (``data.load_cache``);
 4. record — ``status.write_status`` and ``index.write_index``.
 
@@ -78,6 +79,7 @@ def run_catalogue(
         status = read_status(output.root, echo=echo)
         parts = {r.name: cache_parts(r, root, kernel) for r in chosen}
         todo, results = _plan(chosen, output, root, kernel, status, parts, force, echo)
+        todo = longest_first(todo, status)
         gates = GateCache(root)
 
         def run_one(report: Report) -> RunResult:
@@ -139,6 +141,18 @@ def _plan(
             todo.append(report)
             echo(f"{report.name}: queued ({reason})")
     return todo, cached
+
+
+def longest_first(reports: list[Report], status: dict) -> list[Report]:
+    """The reports in the order to start them: those never run first (their length is not
+    known), in catalogue order, then the others by their last successful run's duration,
+    longest first. Threads otherwise idle at the end of a run while one long report that
+    started last finishes alone (longest processing time first)."""
+
+    def last_seconds(report: Report) -> float:
+        return status.get(report.name, {}).get("seconds", float("inf"))
+
+    return sorted(reports, key=last_seconds, reverse=True)  # stable: ties keep their order
 
 
 def _refuse_inputs_inside(reports: list[Report], output: OutputFolder, root: Path) -> None:
