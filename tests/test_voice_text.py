@@ -43,6 +43,30 @@ def test_sentiment_keeps_the_index_and_leaves_empty_texts_empty():
     )
 
 
+def test_a_report_run_scores_the_same_chinese_comments_once(tmp_path, monkeypatch):
+    """Inside a report run (data.load_cache) the Chinese scores of the same comments are
+    read back, not scored again (SnowNLP's models take 2 s to load in every kernel); other
+    comments, or no run, are scored."""
+    import importlib
+
+    from crmlab.data.load_cache import for_run
+
+    module = importlib.import_module("crmlab.voice.sentiment")  # the module, not the function
+    texts = pd.Series(["太差了，非常失望。", "Great service!", "很好，谢谢！"])
+    scored = []
+    real = module._chinese
+    monkeypatch.setattr(module, "_chinese", lambda text: scored.append(text) or real(text))
+    with for_run(tmp_path / "cache"):
+        first = voice.sentiment(texts)
+        assert scored == ["太差了，非常失望。", "很好，谢谢！"]
+        pd.testing.assert_frame_equal(voice.sentiment(texts), first)
+        assert len(scored) == 2
+        voice.sentiment(pd.Series(["太贵了。"]))
+        assert len(scored) == 3
+    pd.testing.assert_frame_equal(voice.sentiment(texts), first)
+    assert len(scored) == 5  # outside a run nothing is kept
+
+
 @pytest.fixture(scope="module")
 def world():
     return generate(5_000, random_state=2)

@@ -6,6 +6,10 @@ the run's next report that loads the same data set with the same arguments reads
 instead of validating it again (the sample: 0.7 s -> 0.02 s). So every report of a run
 sees the same data, as first read in that run.
 
+A few costly results that depend only on the data are kept the same way: the Chinese
+sentiment scores of a run's comments (``voice.sentiment``), whose model takes 2 s to load
+in every kernel, while three reports of the catalogue score the same comments.
+
 The folder is a hidden staging folder inside the run's output folder, removed when the
 run ends (or by the next run, when a run was killed). Its files are pickles written by
 the run's own kernels, so never point the variable at a folder that others can write.
@@ -23,16 +27,17 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-
-from .container import CRMData
+from typing import TypeVar
 
 ENV = "CRMLAB_LOAD_CACHE"
+T = TypeVar("T")
 
 
-def cached(load: Callable[[], CRMData], arguments: dict) -> CRMData:
-    """``load()``, or the data set this run already loaded with the same ``arguments``
-    (from the same working directory). Caching only saves time: a cache that cannot be
-    read or written is passed by."""
+def cached(load: Callable[[], T], arguments: dict) -> T:
+    """``load()``, or what this run already loaded (or computed) with the same
+    ``arguments`` (from the same working directory). The arguments must name everything
+    the result depends on. Caching only saves time: a cache that cannot be read or written
+    is passed by."""
     folder = os.environ.get(ENV)
     if not folder:
         return load()
