@@ -81,10 +81,12 @@ def run_report(
                 # another's kernel start, which then could not find its data)
                 resources={"metadata": {"path": str(root)}},
                 progress_bar=False,
-                # the kernel talks to this process over loopback TCP, and ipykernel warns about
-                # unencrypted TCP on every start: kernel log lines below ERROR stay out of the
-                # run log (the notebook's own warnings and errors are unaffected)
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                # the kernel's own log stays out of the run log: ipykernel warns about
+                # unencrypted loopback TCP on every start, and logs "KeyboardInterrupt caught
+                # in kernel" at ERROR when jupyter_client interrupts it before shutting it
+                # down, as it always does. The notebook's warnings and errors are in its
+                # outputs, and a failed cell fails the report.
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
                 execution_timeout=cell_timeout,
                 log_output=False,
                 **_cell_hook(report, on_cell),
