@@ -190,3 +190,35 @@ def test_a_placeholder_phone_does_not_make_small_numbers_personal():
     gate = PIIGate.from_tables({"customers": pd.DataFrame({"phone": ["+44 0", "07401 242486"]})})
     assert gate.findings("revenue 4400, growth 440.0%, row 0") == []
     assert gate.findings("ring 07401 242486") == ["1 phone number(s), e.g. +44*******486"]
+
+
+def test_a_report_on_one_source_never_waits_for_another_sources_gate(monkeypatch, tmp_path):
+    """The runner's threads build each data source's gate once; a slow build for one
+    source does not hold up a report on another (the sample's takes 1.5 s)."""
+    import importlib
+    import threading
+
+    from crmlab.reports.pii_gate import GateCache
+
+    loading = importlib.import_module("crmlab.data.load")
+    other_done, builds = threading.Event(), []
+
+    def personal_columns(root, source):
+        builds.append(source)
+        if source == "slow":  # finishes only once the other source's gate is built
+            assert other_done.wait(timeout=10), (
+                "the other source waited for this one"
+            )  # not a speed limit: a guard against hanging
+        return {"customers": pd.DataFrame({"phone": ["+44 7700 900123"]})}
+
+    monkeypatch.setattr(loading, "personal_columns", personal_columns)
+    gates = GateCache(tmp_path)
+    slow = threading.Thread(target=gates.for_parameters, args=({"source": "slow"},))
+    slow.start()
+    while "slow" not in builds:
+        time.sleep(0.01)
+    gate = gates.for_parameters({"source": "other"})
+    other_done.set()
+    slow.join()
+    assert gate.phones and gates.for_parameters({"source": "slow"}).phones
+    assert sorted(builds) == ["other", "slow"]  # each built once

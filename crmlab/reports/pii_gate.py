@@ -221,12 +221,15 @@ def _joined(value) -> str:
 
 
 class GateCache:
-    """One gate per data source per run (reading a data set takes a moment)."""
+    """One gate per data source per run (reading a data set takes a moment: the sample's
+    40,000 phone forms 1.5 s). Each source has its own lock, so a report on one source
+    never waits for the gate of another."""
 
     def __init__(self, root: Path):
         self.root = root
         self._gates: dict[str, PIIGate] = {}
-        self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()  # guards _locks
 
     def for_parameters(self, parameters: dict) -> PIIGate:
         gates = [
@@ -241,6 +244,8 @@ class GateCache:
 
     def _gate(self, source: str) -> PIIGate:
         with self._lock:
+            lock = self._locks.setdefault(source, threading.Lock())
+        with lock:
             if source not in self._gates:
                 from ..data.load import personal_columns
 
