@@ -206,9 +206,8 @@ def test_a_report_on_one_source_never_waits_for_another_sources_gate(monkeypatch
     def personal_columns(root, source):
         builds.append(source)
         if source == "slow":  # finishes only once the other source's gate is built
-            assert other_done.wait(timeout=10), (
-                "the other source waited for this one"
-            )  # not a speed limit: a guard against hanging
+            # the timeout is no speed limit: it keeps a broken lock from hanging the suite
+            assert other_done.wait(timeout=10), "the other source waited for this one"
         return {"customers": pd.DataFrame({"phone": ["+44 7700 900123"]})}
 
     monkeypatch.setattr(loading, "personal_columns", personal_columns)
