@@ -8,8 +8,11 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.frozen import FrozenEstimator
+from sklearn.inspection import permutation_importance
 
 from crmlab import churn, datasets
+from crmlab.churn.explain import _prepared_model
 from crmlab.data import generate
 from crmlab.errors import MissingDependencyError, ParameterError
 
@@ -236,6 +239,48 @@ def test_the_planted_drivers_come_out_on_top(fitted):
     assert pdp["p_churn"].iloc[-1] > pdp["p_churn"].iloc[0]  # more tickets, more churn
     with pytest.raises(ParameterError, match="numeric"):
         churn.dependence(model, test, ["signup_channel"])
+
+
+@pytest.mark.parametrize("kind, calibration", [("logistic", "isotonic"), ("hgb", None)])
+def test_importance_is_scikit_learns_shuffle_for_shuffle(kind, calibration):
+    """Shuffling prepared columns gives scikit-learn's numbers exactly: a numeric feature
+    with missing values (its indicator column moves with it), a categorical one with rare
+    categories (one column for all of them), and a model put together by hand."""
+    rng = np.random.default_rng(2)
+    n = 1500
+    spend = rng.gamma(2.0, 50.0, n)
+    spend[rng.random(n) < 0.1] = np.nan
+    city = rng.choice(
+        ["north", "south", "east", "west", "isle", "fen"], n, p=[0.4, 0.3, 0.2, 0.08, 0.01, 0.01]
+    )
+    score = np.nan_to_num(spend, nan=100.0) / 100 - (city == "north") + rng.normal(size=n)
+    table = pd.DataFrame(
+        {
+            "spend": spend,
+            "visits": rng.poisson(3, n),
+            "city": city,
+            "churned": (score > 0.8).astype(int),
+        }
+    )
+    model = churn.fit(table, kind, calibration=calibration, random_state=1)
+    assert _prepared_model(model) is not None  # the prepared-columns path, not the fallback
+    ours = churn.importance(model, table, n_repeats=4, random_state=7).set_index("feature")
+    theirs = permutation_importance(
+        model.estimator,
+        table[model.features],
+        table["churned"],
+        scoring="roc_auc",
+        n_repeats=4,
+        random_state=7,
+    )
+    assert ours.loc[model.features, "auc_drop"].tolist() == theirs.importances_mean.tolist()
+    assert ours.loc[model.features, "auc_drop_sd"].tolist() == theirs.importances_std.tolist()
+    assert ours.loc["city", "auc_drop"] > 0.01 and ours.loc["spend", "auc_drop"] > 0.01
+    by_hand = dataclasses.replace(model, estimator=FrozenEstimator(model.estimator))
+    assert _prepared_model(by_hand) is None
+    pd.testing.assert_frame_equal(
+        churn.importance(by_hand, table, n_repeats=4, random_state=7), ours.reset_index()
+    )
 
 
 def test_metrics_by_group(fitted):
