@@ -49,6 +49,7 @@ def run_report(
     cell_timeout: int = 1800,
     on_cell=None,
     gates: GateCache | None = None,
+    kernels: dict | None = None,
 ) -> RunResult:
     """Execute one report and publish <name>.ipynb, <name>.html, <name>.provenance.json and
     the notebook's exports into out_dir.
@@ -56,6 +57,7 @@ def run_report(
     on_cell: optional callback(k, n) called as code cell k of n starts (1-based; n counts
     the parameters cell papermill injects).
     gates: the PII gates of this run (one per data source).
+    kernels: how papermill starts the kernel (``warm_kernels``); None: the usual way.
     """
     import papermill as pm
 
@@ -90,6 +92,7 @@ def run_report(
                 execution_timeout=cell_timeout,
                 log_output=False,
                 **_cell_hook(report, on_cell),
+                **(kernels or {}),
             )
             _name_output_folder(executed, files, Path(out_dir))
             exports = _exports(files)
@@ -243,4 +246,6 @@ def _describe(exc: Exception) -> str:
         cell = getattr(exc, "exec_count", None) or getattr(exc, "cell_index", "?")
         return f"cell {cell}: {ename}: {evalue}"[:400]
     text = str(exc).strip().splitlines()
+    if isinstance(exc, TimeoutError) and text:  # nbclient's says what timed out first, then
+        return f"{type(exc).__name__}: {text[0]}"[:400]  # the cell's source between rulers
     return f"{type(exc).__name__}: {text[-1] if text else ''}"[:400]

@@ -36,6 +36,7 @@ from .paths import OutputFolder
 from .pii_gate import GateCache
 from .publish import RunResult, run_report
 from .status import read_status, why_due, write_status
+from .warm_kernels import warm_kernels
 
 __all__ = ["RunResult", "run_catalogue"]
 
@@ -92,14 +93,21 @@ def run_catalogue(
                 cell_timeout,
                 on_cell=lambda k, n: echo(f"{report.name}: running cell {k} of {n}"),
                 gates=gates,
+                kernels=kernels,
             )
             note = f" - {result.error}" if result.error else ""
             state = "done" if result.status == "ok" else "FAILED"
             echo(f"{report.name}: {state} in {result.seconds:.1f}s{note}")
             return result
 
-        # each data set is read and validated once per run, not once per report
-        with for_run(output.staging("load-cache")), ThreadPoolExecutor(max_workers=jobs) as pool:
+        # each data set is read and validated once per run, not once per report, and each
+        # kernel is forked with the scientific stack imported (started inside for_run: the
+        # warm process has the kernels' environment)
+        with (
+            for_run(output.staging("load-cache")),
+            warm_kernels(kernel, len(todo)) as kernels,
+            ThreadPoolExecutor(max_workers=jobs) as pool,
+        ):
             for result in pool.map(run_one, todo):
                 results[result.name] = result
         for report in chosen:

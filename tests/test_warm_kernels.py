@@ -1,0 +1,120 @@
+"""Report kernels forked from a warm process: the same kernel as a fresh one (session,
+directory, environment, inline plots, own random state), started with the stack imported;
+a kernel that dies or hangs fails its report, not the run; the switch turns it off."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from crmlab.reports import load_catalogue, run_catalogue
+from crmlab.reports.warm_kernels import MIN_REPORTS, Zygote
+
+pytestmark = pytest.mark.notebook
+QUIET = {"echo": lambda *_: None, "demo": True}  # no data: nothing to pseudonymize
+
+FACTS = """
+import json, os, random, sys
+preloaded = "pandas" in sys.modules  # before this notebook imports anything
+import matplotlib.pyplot as plt
+import numpy as np
+letters = lambda n: "".join(chr(97 + int(d) % 26) for d in str(n))  # digits read as phones
+print(json.dumps({
+    "preloaded": preloaded,
+    "runner_is_parent": os.getppid() == int(os.environ["RUNNER_PID"]),
+    "watches_its_parent": os.environ["JPY_PARENT_PID"] == str(os.getppid()),
+    "own_session": os.getsid(0) == os.getpid(),
+    "cwd": os.getcwd(),
+    "load_cache": bool(os.environ.get("CRMLAB_LOAD_CACHE")),
+    "draws": letters(np.random.randint(1 << 30)) + letters(random.getrandbits(30)),
+    "main": sys.modules["__main__"].__name__,
+}))
+plt.plot([1, 2, 3])
+plt.show()
+"""
+
+
+def _project(root, cells: dict[str, str]):
+    """notebooks/<name>.ipynb with a parameters cell and one code cell each, catalogued."""
+    (root / "notebooks").mkdir()
+    entries = []
+    for name, code in cells.items():
+        nb = nbformat.v4.new_notebook()
+        params = nbformat.v4.new_code_cell('source = ""  # unused')
+        params.metadata["tags"] = ["parameters"]
+        nb.cells = [params, nbformat.v4.new_code_cell(code)]
+        nb.metadata["kernelspec"] = {
+            "name": "crmlab",
+            "display_name": "crmlab",
+            "language": "python",
+        }
+        nbformat.write(nb, root / "notebooks" / f"{name}.ipynb")
+        entries.append({"name": name, "notebook": f"notebooks/{name}.ipynb"})
+    (root / "reports.yaml").write_text(yaml.safe_dump({"reports": entries}))
+    return load_catalogue(root / "reports.yaml")
+
+
+def _facts(root, name) -> dict:
+    cells = json.loads((root / "reports" / f"{name}.ipynb").read_text())["cells"]
+    outputs = cells[-1]["outputs"]
+    assert any("image/png" in o.get("data", {}) for o in outputs), "the plot is inline"
+    text = [o["text"] for o in outputs if o.get("name") == "stdout"]
+    return json.loads("".join("".join(t) if isinstance(t, list) else t for t in text))
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_kernels_start_warm_and_are_the_same_kernel(tmp_path, monkeypatch, warm):
+    monkeypatch.setenv("RUNNER_PID", str(os.getpid()))
+    monkeypatch.setenv("CRMLAB_WARM_KERNELS", "1" if warm else "0")
+    names = [f"facts_{i}" for i in range(MIN_REPORTS)]
+    catalogue = _project(tmp_path, dict.fromkeys(names, FACTS))
+    results = run_catalogue(catalogue, tmp_path / "reports", jobs=2, **QUIET)
+    assert [r.status for r in results] == ["ok"] * len(names), [r.error for r in results]
+    facts = [_facts(tmp_path, name) for name in names]
+    for fact in facts:
+        assert fact["preloaded"] is warm and fact["runner_is_parent"] is not warm
+        assert fact["watches_its_parent"] and fact["own_session"] and fact["load_cache"]
+        assert fact["cwd"] == str(tmp_path.resolve()) and fact["main"] == "__main__"
+    assert len({fact["draws"] for fact in facts}) == len(facts)  # each kernel its own seeds
+
+
+def test_a_kernel_that_dies_or_hangs_fails_its_report_not_the_run(tmp_path):
+    catalogue = _project(
+        tmp_path,
+        {
+            "dies": "import os\nos._exit(3)",
+            "hangs": "import time\ntime.sleep(600)",
+            "works": "print('fine')",
+        },
+    )
+    results = {
+        r.name: r for r in run_catalogue(catalogue, tmp_path / "reports", cell_timeout=3, **QUIET)
+    }
+    assert results["works"].status == "ok"
+    assert results["dies"].status == "failed" and "died" in results["dies"].error.lower()
+    assert results["hangs"].status == "failed" and "timed out" in results["hangs"].error
+    children = [p for p in os.listdir("/proc") if p.isdigit() and _parent(p) == os.getpid()]
+    assert children == []  # the warm process and every kernel are gone, none a zombie
+
+
+def _parent(pid: str) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def test_only_ipykernel_launcher_commands_are_forked():
+    zygote = Zygote.__new__(Zygote)  # no process: only the command check
+    zygote.interpreter = [sys.executable, "-Xfrozen_modules=off"]
+    launch = [*zygote.interpreter, "-m", "ipykernel_launcher", "-f", "k.json", "--debug"]
+    assert zygote.kernel_args(launch) == ["-f", "k.json", "--debug"]
+    assert zygote.kernel_args([sys.executable, "-m", "ipykernel_launcher", "-f", "k"]) is None
+    assert zygote.kernel_args(["/usr/bin/R", "--slave", "-f", "k.json"]) is None
