@@ -24,8 +24,27 @@ def pytest_runtest_setup(item: pytest.Item):
     if not hasattr(config, "_notebook_load_cache"):
         config._notebook_load_cache = tempfile.mkdtemp(prefix="crmlab-notebook-loads-")
         config.add_cleanup(lambda: shutil.rmtree(config._notebook_load_cache, True))
+    if not hasattr(config, "_warm_kernels"):
+        _warm_nbval_kernels(config)
     os.environ[ENV] = config._notebook_load_cache
     try:
         return (yield)
     finally:
         os.environ.pop(ENV, None)
+
+
+def _warm_nbval_kernels(config: pytest.Config) -> None:
+    """nbval's kernels fork from one warm process per test worker, as a report run's do
+    (``reports.warm_kernels``); started for the worker's first notebook."""
+    import nbval.kernel
+
+    from crmlab.reports.kernels import KERNEL_NAME
+    from crmlab.reports.warm_kernels import SWITCH, Zygote, forking_manager, interpreter_of
+
+    config._warm_kernels = True
+    interpreter = interpreter_of(KERNEL_NAME)
+    if interpreter is None or os.environ.get(SWITCH) == "0":
+        return
+    zygote = Zygote(interpreter)
+    config.add_cleanup(zygote.close)
+    nbval.kernel.KernelManager = forking_manager(zygote, blocking=True)

@@ -32,18 +32,18 @@ MIN_REPORTS = 3  # warming up costs about one kernel's imports; below this it do
 def warm_kernels(kernel_name: str, n_reports: int) -> Iterator[dict]:
     """papermill keyword arguments for this run's kernels: forked from a warm process while
     the block runs (the process stops after it), or none when it would not pay."""
-    interpreter = _interpreter(kernel_name)
+    interpreter = interpreter_of(kernel_name)
     if interpreter is None or n_reports < MIN_REPORTS or os.environ.get(SWITCH) == "0":
         yield {}
         return
     zygote = Zygote(interpreter)
     try:
-        yield {"kernel_manager_class": _manager_class(zygote)}
+        yield {"kernel_manager_class": forking_manager(zygote)}
     finally:
         zygote.close()
 
 
-def _interpreter(kernel_name: str) -> list[str] | None:
+def interpreter_of(kernel_name: str) -> list[str] | None:
     """The kernel spec's interpreter and its flags, when the spec runs ipykernel's launcher."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
@@ -137,9 +137,10 @@ def _running(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")  # field 3: the state
 
 
-def _manager_class(zygote: Zygote):
-    """papermill's kernel manager with a provisioner that forks from ``zygote``."""
-    from jupyter_client.manager import AsyncKernelManager
+def forking_manager(zygote: Zygote, blocking: bool = False):
+    """A kernel manager class whose kernels fork from ``zygote``: papermill's (asynchronous),
+    or with ``blocking`` the one nbval uses."""
+    from jupyter_client.manager import AsyncKernelManager, KernelManager
     from jupyter_client.provisioning import LocalProvisioner
 
     class ForkingProvisioner(LocalProvisioner):
@@ -156,7 +157,8 @@ def _manager_class(zygote: Zygote):
             self.cwd = cwd
             return self.connection_info
 
-    class ForkingKernelManager(AsyncKernelManager):
+    class ForkingKernelManager(KernelManager if blocking else AsyncKernelManager):
+        # both start a kernel through this coroutine; it sets the provisioner only if unset
         async def _async_pre_start_kernel(self, **kw):
             self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
             if self.provisioner is None:
