@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -101,6 +104,43 @@ def test_a_kernel_that_dies_or_hangs_fails_its_report_not_the_run(tmp_path):
     assert results["hangs"].status == "failed" and "timed out" in results["hangs"].error
     children = [p for p in os.listdir("/proc") if p.isdigit() and _parent(p) == os.getpid()]
     assert children == []  # the warm process and every kernel are gone, none a zombie
+
+
+def test_no_kernel_outlives_a_killed_run(tmp_path):
+    """kill -9 of the whole run: its warm process goes with it, and each forked kernel sees
+    its parent gone and ends (as a fresh kernel ends when its launcher dies)."""
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    sleeper = (
+        "import os, pathlib, time\n"
+        f"pathlib.Path({str(pids)!r}, str(os.getpid())).touch()\n"
+        "time.sleep(600)"
+    )
+    _project(tmp_path, {f"sleeps_{i}": sleeper for i in range(MIN_REPORTS)})
+    cmd = [sys.executable, "-m", "crmlab.cli", "reports", "run", "--demo", "--jobs", "2"]
+    run = subprocess.Popen(
+        [*cmd, "--catalogue", str(tmp_path / "reports.yaml"), "--out", str(tmp_path / "reports")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    kernels = _wait_for(
+        lambda: [int(p.name) for p in pids.iterdir()] if len(list(pids.iterdir())) == 2 else None
+    )
+    assert all(_parent(str(pid)) not in (None, run.pid) for pid in kernels)  # forked, warm
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    assert _wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in kernels) or None)
+
+
+def _wait_for(check, seconds: float = 60):
+    """check()'s first true answer; the limit only keeps a broken run from hanging the suite."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if answer := check():
+            return answer
+        time.sleep(0.2)
+    raise AssertionError(f"still waiting after {seconds} s")
 
 
 def _parent(pid: str) -> int | None:

@@ -74,8 +74,11 @@ def _fork(args: list[str], env: dict, cwd: str, answers) -> int:
         os.chdir(cwd)
         os.environ.clear()
         os.environ.update(env)
-        # the kernel watches its parent and ends with it: this process, which ends with the run
+        # the kernel watches its parent and ends with it: this process, which ends with the run.
+        # ipykernel read JPY_PARENT_PID into its default when this process imported it, so
+        # the launcher is told on its command line too
         os.environ["JPY_PARENT_PID"] = str(os.getppid())
+        args = [f"--IPKernelApp.parent_handle={os.getppid()}", *args]
         _reseed()
         sys.path[0] = os.getcwd()  # as `python -m` sets it; the launcher takes it out
         sys.argv = ["ipykernel_launcher", *args]
