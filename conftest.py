@@ -34,17 +34,25 @@ def pytest_runtest_setup(item: pytest.Item):
 
 
 def _warm_nbval_kernels(config: pytest.Config) -> None:
-    """nbval's kernels fork from one warm process per test worker, as a report run's do
-    (``reports.warm_kernels``); started for the worker's first notebook."""
+    """nbval's kernels fork from the worker's warm process, as report kernels do
+    (``reports.warm_kernels``); set up for the worker's first notebook."""
     import nbval.kernel
 
     from crmlab.reports.kernels import KERNEL_NAME
-    from crmlab.reports.warm_kernels import SWITCH, Zygote, forking_manager, interpreter_of
+    from crmlab.reports.warm_kernels import forking_manager, kept_zygote
 
     config._warm_kernels = True
-    interpreter = interpreter_of(KERNEL_NAME)
-    if interpreter is None or os.environ.get(SWITCH) == "0":
-        return
-    zygote = Zygote(interpreter)
-    config.add_cleanup(zygote.close)
-    nbval.kernel.KernelManager = forking_manager(zygote, blocking=True)
+    zygote = kept_zygote(KERNEL_NAME)
+    if zygote is not None:
+        nbval.kernel.KernelManager = forking_manager(zygote, blocking=True)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One warm process per test worker for every report run and notebook (started when
+    the first needs it): the suite's runs are mostly of one or two reports, too few to
+    repay a warm process each (``reports.warm_kernels.keep_warm``)."""
+    from crmlab.reports.warm_kernels import keep_warm
+
+    kept = keep_warm()
+    kept.__enter__()
+    config.add_cleanup(lambda: kept.__exit__(None, None, None))

@@ -31,16 +31,59 @@ MIN_REPORTS = 3  # warming up costs about one kernel's imports; below this it do
 @contextmanager
 def warm_kernels(kernel_name: str, n_reports: int) -> Iterator[dict]:
     """papermill keyword arguments for this run's kernels: forked from a warm process while
-    the block runs (the process stops after it), or none when it would not pay."""
+    the block runs (the process stops after it, unless ``keep_warm`` keeps it), or none
+    when it would not pay."""
     interpreter = interpreter_of(kernel_name)
-    if interpreter is None or n_reports < MIN_REPORTS or os.environ.get(SWITCH) == "0":
+    if interpreter is None or os.environ.get(SWITCH) == "0":
         yield {}
-        return
-    zygote = Zygote(interpreter)
+    elif _kept is not None:
+        yield {"kernel_manager_class": forking_manager(_kept_zygote(interpreter))}
+    elif n_reports < MIN_REPORTS:
+        yield {}
+    else:
+        zygote = Zygote(interpreter)
+        try:
+            yield {"kernel_manager_class": forking_manager(zygote)}
+        finally:
+            zygote.close()
+
+
+_kept: dict[tuple[str, ...], Zygote] | None = None  # while keep_warm runs
+_kept_lock = threading.Lock()
+
+
+@contextmanager
+def keep_warm() -> Iterator[None]:
+    """Keep each warm process for every run inside the block, however small the run, and
+    stop them after it. For a test session: crmlab's code cannot change under it. A run on
+    its own does not keep one: a process that had imported crmlab would hand old code to
+    kernels after an edit."""
+    global _kept
+    _kept = {}
     try:
-        yield {"kernel_manager_class": forking_manager(zygote)}
+        yield
     finally:
-        zygote.close()
+        with _kept_lock:
+            kept, _kept = _kept, None
+        for zygote in kept.values():
+            zygote.close()
+
+
+def kept_zygote(kernel_name: str) -> Zygote | None:
+    """The warm process ``keep_warm`` keeps for this kernel (started now if need be), or
+    None outside ``keep_warm``, when the switch is off, or for a kernel that is not forkable."""
+    interpreter = interpreter_of(kernel_name)
+    if _kept is None or interpreter is None or os.environ.get(SWITCH) == "0":
+        return None
+    return _kept_zygote(interpreter)
+
+
+def _kept_zygote(interpreter: list[str]) -> Zygote:
+    key = tuple(interpreter)
+    with _kept_lock:
+        if key not in _kept:
+            _kept[key] = Zygote(interpreter)
+        return _kept[key]
 
 
 def interpreter_of(kernel_name: str) -> list[str] | None:
