@@ -71,10 +71,16 @@ def _facts(root, name) -> dict:
     return json.loads("".join("".join(t) if isinstance(t, list) else t for t in text))
 
 
-@pytest.mark.parametrize("warm", [True, False])
-def test_kernels_start_warm_and_are_the_same_kernel(tmp_path, monkeypatch, warm):
+@pytest.mark.parametrize("how", ["warm", "switched off", "other thread pools"])
+def test_kernels_start_warm_and_are_the_same_kernel(tmp_path, monkeypatch, how):
+    """Fresh kernels when the switch is off, or when a run wants thread pools of another
+    size than the warm process has (they were sized when it imported NumPy)."""
     monkeypatch.setenv("RUNNER_PID", str(os.getpid()))
-    monkeypatch.setenv("CRMLAB_WARM_KERNELS", "1" if warm else "0")
+    monkeypatch.setenv("CRMLAB_WARM_KERNELS", "0" if how == "switched off" else "1")
+    if how == "other thread pools":
+        kept_zygote("crmlab")  # started (if not yet) with this session's thread settings
+        monkeypatch.setenv("OMP_NUM_THREADS", str(int(os.environ.get("OMP_NUM_THREADS", 1)) + 1))
+    warm = how == "warm"
     names = [f"facts_{i}" for i in range(MIN_REPORTS)]
     catalogue = _project(tmp_path, dict.fromkeys(names, FACTS))
     results = run_catalogue(catalogue, tmp_path / "reports", jobs=2, **QUIET)
@@ -103,9 +109,8 @@ def test_a_kernel_that_dies_or_hangs_fails_its_report_not_the_run(tmp_path):
     assert results["dies"].status == "failed" and "died" in results["dies"].error.lower()
     assert results["hangs"].status == "failed" and "timed out" in results["hangs"].error
     kept = kept_zygote("crmlab")  # the test session keeps one warm process (conftest.py)
-    warm = {os.getpid(), kept._process.pid} if kept else {os.getpid()}
-    children = [p for p in os.listdir("/proc") if p.isdigit() and _parent(p) in warm]
-    assert children == [str(kept._process.pid)] if kept else []  # every kernel gone and reaped
+    kernels = [p for p in os.listdir("/proc") if p.isdigit() and _parent(p) == kept._process.pid]
+    assert kernels == []  # every kernel gone and reaped
 
 
 def test_no_kernel_outlives_a_killed_run(tmp_path):

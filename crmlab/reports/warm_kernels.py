@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .kernels import THREAD_VARIABLES
+
 LAUNCHER = ["-m", "ipykernel_launcher", "-f", "{connection_file}"]
 SWITCH = "CRMLAB_WARM_KERNELS"
 MIN_REPORTS = 3  # warming up costs about one kernel's imports; below this it does not pay
@@ -102,6 +104,7 @@ class Zygote:
 
     def __init__(self, interpreter: list[str]):
         self.interpreter = interpreter
+        self.threads = _threads(os.environ)
         self._lock = threading.Lock()
         self._process = subprocess.Popen(
             [*interpreter, "-m", "crmlab.reports.kernel_zygote"],
@@ -116,6 +119,11 @@ class Zygote:
         return cmd[len(head) :] if cmd[: len(head)] == head else None
 
     def fork(self, args: list[str], env: dict, cwd: str) -> int | None:
+        """A kernel's process id, or None when this process cannot make that kernel: the
+        thread pools' sizes were fixed when it imported NumPy and scikit-learn, so a kernel
+        asking for other sizes starts the usual way."""
+        if _threads(env) != self.threads:
+            return None
         answer = self._ask({"fork": args, "env": env, "cwd": cwd})
         return None if answer is None else answer["pid"]
 
@@ -170,6 +178,10 @@ class ForkedKernel:
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
+
+
+def _threads(env) -> dict:
+    return {variable: env.get(variable) for variable in THREAD_VARIABLES}
 
 
 def _running(pid: int) -> bool:
