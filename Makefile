@@ -72,6 +72,7 @@ bench: $(STAMP) ## run the benchmarks in bench/ (prints ratios against peers)
 	$(PY) bench/pii_gate.py
 	$(PY) bench/import.py
 	$(PY) bench/startup.py
+	$(PY) bench/kernels.py
 	$(PY) bench/spark.py
 
 clean: ## remove generated reports, sample data and caches (keeps .venv)

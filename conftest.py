@@ -51,6 +51,8 @@ def pytest_configure(config: pytest.Config) -> None:
     """One warm process per test worker for every report run and notebook (started when
     the first needs it): the suite's runs are mostly of one or two reports, too few to
     repay a warm process each (``reports.warm_kernels.keep_warm``)."""
+    if not hasattr(config, "workerinput") and config.getoption("numprocesses", None):
+        return  # pytest-xdist's controller runs no tests
     from crmlab.reports.warm_kernels import keep_warm
 
     kept = keep_warm()
