@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from crmlab.reports import load_catalogue, run_catalogue
-from crmlab.reports.warm_kernels import MIN_REPORTS, Zygote, kept_zygote
+from crmlab.reports.warm_kernels import MIN_REPORTS, Zygote, interpreter_of, kept_zygote
 
 pytestmark = pytest.mark.notebook
 QUIET = {"echo": lambda *_: None, "demo": True}  # no data: nothing to pseudonymize
@@ -158,10 +158,13 @@ def _parent(pid: str) -> int | None:
     return int(stat.rsplit(")", 1)[1].split()[1])
 
 
-def test_only_ipykernel_launcher_commands_are_forked():
+def test_only_ipykernel_launcher_commands_are_forked(monkeypatch):
     zygote = Zygote.__new__(Zygote)  # no process: only the command check
     zygote.interpreter = [sys.executable, "-Xfrozen_modules=off"]
     launch = [*zygote.interpreter, "-m", "ipykernel_launcher", "-f", "k.json", "--debug"]
     assert zygote.kernel_args(launch) == ["-f", "k.json", "--debug"]
     assert zygote.kernel_args([sys.executable, "-m", "ipykernel_launcher", "-f", "k"]) is None
     assert zygote.kernel_args(["/usr/bin/R", "--slave", "-f", "k.json"]) is None
+    assert interpreter_of("crmlab") is not None  # the spec `make` registers is forkable
+    monkeypatch.setattr(sys, "platform", "darwin")  # fork only where it is known to be safe
+    assert interpreter_of("crmlab") is None

@@ -11,7 +11,8 @@ input closes), so no kernel outlives a run that was killed.
 
 Protocol, one JSON object per line on stdin, one answer per line on stdout:
 ``{"fork": [args], "env": {...}, "cwd": "..."}`` -> ``{"pid": n}``;
-``{"reap": pid}`` -> ``{"status": exit code, negative for a signal}``. End of input: exit.
+``{"reap": pid}`` -> ``{"status": null}`` while the kernel runs, else its exit code (negative
+for a signal; -9 for a process id this process does not know). End of input: exit.
 A kernel stays a zombie until its status is asked for, so its process id cannot be reused
 while the run still watches it.
 """
@@ -23,6 +24,7 @@ import importlib
 import json
 import os
 import runpy
+import signal
 import sys
 import traceback
 
@@ -54,8 +56,7 @@ def main() -> None:
     for line in sys.stdin:
         request = json.loads(line)
         if "reap" in request:
-            _, status = os.waitpid(request["reap"], 0)
-            answer = {"status": os.waitstatus_to_exitcode(status)}
+            answer = {"status": _reap(request["reap"])}
         else:
             answer = {"pid": _fork(request["fork"], request["env"], request["cwd"], answers)}
         answers.write(json.dumps(answer) + "\n")
@@ -92,6 +93,14 @@ def _fork(args: list[str], env: dict, cwd: str, answers) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+def _reap(pid: int) -> int | None:
+    try:
+        done, status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return -signal.SIGKILL
+    return os.waitstatus_to_exitcode(status) if done else None
 
 
 def _reseed() -> None:

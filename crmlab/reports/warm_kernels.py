@@ -7,8 +7,9 @@ reports to repay it, and papermill's kernel manager then asks it for each kernel
 kernel itself is the one ``python -m ipykernel_launcher`` starts (see ``kernel_zygote``);
 the kernel spec is not changed, so JupyterLab and nbval start kernels as before.
 
-Whenever forking is not possible (a kernel spec that is not ipykernel's launcher, the warm
-process gone), the kernel starts the usual way. ``CRMLAB_WARM_KERNELS=0`` turns it off.
+Whenever forking is not possible (not Linux, a kernel spec that is not ipykernel's
+launcher, the warm process gone), the kernel starts the usual way.
+``CRMLAB_WARM_KERNELS=0`` turns it off.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -89,9 +91,13 @@ def _kept_zygote(interpreter: list[str]) -> Zygote:
 
 
 def interpreter_of(kernel_name: str) -> list[str] | None:
-    """The kernel spec's interpreter and its flags, when the spec runs ipykernel's launcher."""
+    """The kernel spec's interpreter and its flags, when the spec runs ipykernel's launcher
+    and this is Linux (elsewhere a forked process may not use what it inherited: macOS's
+    system frameworks, and Windows has no fork)."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
+    if sys.platform != "linux":
+        return None
     try:
         argv = KernelSpecManager().get_kernel_spec(kernel_name).argv
     except NoSuchKernel:
@@ -128,8 +134,10 @@ class Zygote:
         return None if answer is None else answer["pid"]
 
     def reap(self, pid: int) -> int | None:
+        """A kernel's exit code once it has ended (and is reaped), None while it runs. With
+        the warm process gone its kernels end on their own: -9, as if killed."""
         answer = self._ask({"reap": pid})
-        return None if answer is None else answer["status"]
+        return -signal.SIGKILL if answer is None else answer["status"]
 
     def _ask(self, request: dict) -> dict | None:
         with self._lock:
@@ -137,7 +145,7 @@ class Zygote:
                 self._process.stdin.write(json.dumps(request) + "\n")
                 self._process.stdin.flush()
                 line = self._process.stdout.readline()
-            except OSError:
+            except (OSError, ValueError):  # the process is gone, or this side closed
                 return None
         return json.loads(line) if line else None
 
@@ -151,7 +159,7 @@ class Zygote:
 
 class ForkedKernel:
     """A forked kernel, as jupyter_client's local provisioner handles a Popen: poll, wait,
-    signals. It is the warm process's child, so its end is seen in /proc: a zombie or gone."""
+    signals. It is the warm process's child, which says when it has ended."""
 
     stdin = stdout = stderr = None
 
@@ -159,9 +167,8 @@ class ForkedKernel:
         self.pid, self.returncode, self._zygote = pid, None, zygote
 
     def poll(self) -> int | None:
-        if self.returncode is None and not _running(self.pid):
-            status = self._zygote.reap(self.pid)
-            self.returncode = -signal.SIGKILL if status is None else status
+        if self.returncode is None:
+            self.returncode = self._zygote.reap(self.pid)
         return self.returncode
 
     def wait(self) -> int:
@@ -182,14 +189,6 @@ class ForkedKernel:
 
 def _threads(env) -> dict:
     return {variable: env.get(variable) for variable in THREAD_VARIABLES}
-
-
-def _running(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")  # field 3: the state
 
 
 def forking_manager(zygote: Zygote, blocking: bool = False):
