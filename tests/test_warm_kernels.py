@@ -4,6 +4,7 @@ a kernel that dies or hangs fails its report, not the run; the switch turns it o
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import signal
@@ -19,6 +20,9 @@ import yaml
 from crmlab.reports import load_catalogue, run_catalogue
 from crmlab.reports.warm_kernels import MIN_REPORTS, Zygote, interpreter_of, kept_zygote
 
+warm_kernels = importlib.import_module(
+    "crmlab.reports.warm_kernels"
+)  # the module, not its function
 pytestmark = pytest.mark.notebook
 QUIET = {"echo": lambda *_: None, "demo": True}  # no data: nothing to pseudonymize
 
@@ -71,16 +75,23 @@ def _facts(root, name) -> dict:
     return json.loads("".join("".join(t) if isinstance(t, list) else t for t in text))
 
 
-@pytest.mark.parametrize("how", ["warm", "switched off", "other thread pools"])
+@pytest.mark.parametrize(
+    "how", ["kept warm", "warm for the run", "switched off", "other thread pools"]
+)
 def test_kernels_start_warm_and_are_the_same_kernel(tmp_path, monkeypatch, how):
-    """Fresh kernels when the switch is off, or when a run wants thread pools of another
-    size than the warm process has (they were sized when it imported NumPy)."""
+    """Forked kernels from the session's warm process, or (as a run on its own does) from
+    one started for the run and stopped after it; fresh kernels when the switch is off, or
+    when a run wants thread pools of another size than the warm process has (they were
+    sized when it imported NumPy)."""
+    kept_zygote("crmlab")  # the session's warm process, started with its thread settings
     monkeypatch.setenv("RUNNER_PID", str(os.getpid()))
     monkeypatch.setenv("CRMLAB_WARM_KERNELS", "0" if how == "switched off" else "1")
     if how == "other thread pools":
-        kept_zygote("crmlab")  # started (if not yet) with this session's thread settings
         monkeypatch.setenv("OMP_NUM_THREADS", str(int(os.environ.get("OMP_NUM_THREADS", 1)) + 1))
-    warm = how == "warm"
+    if how == "warm for the run":
+        monkeypatch.setattr(warm_kernels, "_kept", None)  # as outside keep_warm
+    warm = how.startswith(("kept", "warm"))
+    before = _warm_processes()
     names = [f"facts_{i}" for i in range(MIN_REPORTS)]
     catalogue = _project(tmp_path, dict.fromkeys(names, FACTS))
     results = run_catalogue(catalogue, tmp_path / "reports", jobs=2, **QUIET)
@@ -91,6 +102,23 @@ def test_kernels_start_warm_and_are_the_same_kernel(tmp_path, monkeypatch, how):
         assert fact["watches_its_parent"] and fact["own_session"] and fact["load_cache"]
         assert fact["cwd"] == str(tmp_path.resolve()) and fact["main"] == "__main__"
     assert len({fact["draws"] for fact in facts}) == len(facts)  # each kernel its own seeds
+    assert _warm_processes() <= before  # a run's own warm process stops with the run
+
+
+def _warm_processes() -> set[str]:
+    """This process's children that are warm processes."""
+    return {
+        pid
+        for pid in os.listdir("/proc")
+        if pid.isdigit() and _parent(pid) == os.getpid() and b"kernel_zygote" in _cmdline(pid)
+    }
+
+
+def _cmdline(pid: str) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def test_a_kernel_that_dies_or_hangs_fails_its_report_not_the_run(tmp_path):
