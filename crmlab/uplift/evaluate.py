@@ -39,18 +39,21 @@ def _arrays(outcome, treatment, score) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return y, t, s
 
 
-def _cumulative(y, t, s) -> tuple[np.ndarray, ...]:
-    """N_t, N_c, Y_t, Y_c after each group of tied scores (best first), from 0."""
-    order = np.argsort(-s, kind="stable")
+def _cumulative(y, t, s, order: np.ndarray) -> tuple[np.ndarray, ...]:
+    """N_t, N_c, Y_t, Y_c after each group of tied scores (best first, ``order``), from 0."""
     y, t, s = y[order], t[order], s[order]
     ends = np.append(np.flatnonzero(np.diff(s) != 0), len(s) - 1)
     counts = [np.cumsum(v)[ends] for v in (t, 1 - t, y * t, y * (1 - t))]
     return tuple(np.concatenate([[0.0], c]) for c in counts)
 
 
-def _points(y, t, s) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _best_first(s: np.ndarray) -> np.ndarray:
+    return np.argsort(-s, kind="stable")
+
+
+def _points(y, t, s, order: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """share targeted, uplift curve and Qini curve after each group of tied scores."""
-    n_t, n_c, y_t, y_c = _cumulative(y, t, s)
+    n_t, n_c, y_t, y_c = _cumulative(y, t, s, order)
     n = n_t[-1] + n_c[-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         gap = np.where((n_t > 0) & (n_c > 0), y_t / n_t - y_c / n_c, 0.0)
@@ -59,24 +62,30 @@ def _points(y, t, s) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return share, gap * share, qini
 
 
+def score_points(outcome, treatment, score) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``_points`` of one score given as columns: checked, then ranked best first."""
+    y, t, s = _arrays(outcome, treatment, score)
+    return _points(y, t, s, _best_first(s))
+
+
 def curves(outcome, treatment, score) -> pd.DataFrame:
     """The uplift and Qini curves of one score: share_targeted, uplift, qini, random_uplift,
     random_qini (see the module docstring)."""
-    share, uplift, qini = _points(*_arrays(outcome, treatment, score))
+    share, uplift, qini = score_points(outcome, treatment, score)
     table = pd.DataFrame({"share_targeted": share, "uplift": uplift, "qini": qini})
     table["random_uplift"], table["random_qini"] = share * uplift[-1], share * qini[-1]
     return table
 
 
 def _metrics(y, t, s, k: float) -> tuple[float, float, float]:
-    table = curves(y, t, s)
-    x = table["share_targeted"].to_numpy()
-    area = {c: np.trapezoid(table[c].to_numpy() - table[f"random_{c}"].to_numpy(), x)
-            for c in ("uplift", "qini")}  # fmt: skip
-    top = np.argsort(-s, kind="stable")[: max(1, int(np.ceil(k * len(s))))]
+    """auuc, qini and uplift@k of one score, in arrays: run once per bootstrap resample."""
+    order = _best_first(s)
+    share, uplift, qini = _points(y, t, s, order)
+    areas = [np.trapezoid(curve - share * curve[-1], share) for curve in (uplift, qini)]
+    top = order[: max(1, int(np.ceil(k * len(s))))]
     tt, yt = t[top], y[top]
     at_k = yt[tt == 1].mean() - yt[tt == 0].mean() if 0 < tt.sum() < len(tt) else np.nan
-    return float(area["uplift"]), float(area["qini"]), float(at_k)
+    return float(areas[0]), float(areas[1]), float(at_k)
 
 
 def _percentiles(values: np.ndarray, alpha: float) -> tuple[float, float]:

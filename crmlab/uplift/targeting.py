@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..data.activation import ActivationList, activation_list
 from ..errors import ParameterError
-from .evaluate import _arrays, _points
+from .evaluate import score_points
 
 
 def expected_gain(uplift: pd.Series, value: pd.Series | float, cost: float) -> pd.Series:
@@ -69,7 +69,7 @@ def profit_curves(
         raise ParameterError(f"cost={cost!r}: the cost of one contact, 0 or more.")
     parts = []
     for name, score in scores.items():
-        share, incremental, _ = _points(*_arrays(value_outcome, treatment, score))
+        share, incremental, _ = score_points(value_outcome, treatment, score)
         parts.append(pd.DataFrame({"score": name, "share_targeted": share,
                                    "incremental_value": incremental, "contact_cost": share * cost,
                                    "profit": incremental - share * cost}))  # fmt: skip
