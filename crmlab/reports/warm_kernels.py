@@ -5,7 +5,8 @@ cell; with 24 reports that was a fifth of a cold ``make reports``. ``warm_kernel
 ``kernel_zygote`` (same interpreter, same flags, same environment) when a run has enough
 reports to repay it, and papermill's kernel manager then asks it for each kernel. The
 kernel itself is the one ``python -m ipykernel_launcher`` starts (see ``kernel_zygote``);
-the kernel spec is not changed, so JupyterLab and nbval start kernels as before.
+the kernel spec is not changed, so JupyterLab starts kernels as before. ``keep_warm`` keeps
+one warm process across runs (the test suite's: its nbval notebooks fork from it too).
 
 Whenever forking is not possible (not Linux, a kernel spec that is not ipykernel's
 launcher, the warm process gone), the kernel starts the usual way.
@@ -125,9 +126,9 @@ class Zygote:
         return cmd[len(head) :] if cmd[: len(head)] == head else None
 
     def fork(self, args: list[str], env: dict, cwd: str) -> int | None:
-        """A kernel's process id, or None when this process cannot make that kernel: the
-        thread pools' sizes were fixed when it imported NumPy and scikit-learn, so a kernel
-        asking for other sizes starts the usual way."""
+        """A kernel's process id, or None when this process cannot make that kernel: it is
+        gone, or the kernel asks for thread pools of other sizes than the ones fixed when
+        this process imported NumPy and scikit-learn. Such a kernel starts the usual way."""
         if _threads(env) != self.threads:
             return None
         answer = self._ask({"fork": args, "env": env, "cwd": cwd})
@@ -204,7 +205,7 @@ def forking_manager(zygote: Zygote, blocking: bool = False):
             pid = None
             if args is not None:
                 pid = zygote.fork(args, dict(kwargs.get("env") or os.environ), cwd)
-            if pid is None:  # not ipykernel's launcher, or the warm process is gone
+            if pid is None:  # not ipykernel's launcher, other thread pools, or no warm process
                 return await super().launch_kernel(cmd, **kwargs)
             self.process = ForkedKernel(pid, zygote)
             self.pid = self.pgid = pid  # the kernel leads its own session
