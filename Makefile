@@ -43,7 +43,10 @@ test-fast: $(STAMP) ## daily lane: lint and unit tests, without notebooks, brows
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	@$(PY) -m compileall -q crmlab
-	$(PY) -m pytest -n 2 tests -m "not slow and not notebook and not browser" $(PYTEST_ARGS)
+	@# no nbval here: its plugin imports nbformat, 1.7 s in each pytest process; so pyproject's
+	@# addopts without its --nbval options
+	$(PY) -m pytest -n 2 tests -m "not slow and not notebook and not browser" \
+		-p no:nbval -o addopts="-ra --strict-markers --dist loadfile" $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff lint + format check only
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
