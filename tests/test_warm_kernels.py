@@ -78,7 +78,7 @@ def _facts(root, name) -> dict:
 @pytest.mark.parametrize(
     "how", ["kept warm", "warm for the run", "switched off", "other thread pools"]
 )
-def test_kernels_start_warm_and_are_the_same_kernel(tmp_path, monkeypatch, how):
+def test_kernels_start_warm_and_are_the_same_kernel(tmp_path, monkeypatch, capfd, how):
     """Forked kernels from the session's warm process, or (as a run on its own does) from
     one started for the run and stopped after it; fresh kernels when the switch is off, or
     when a run wants thread pools of another size than the warm process has (they were
@@ -103,6 +103,7 @@ def test_kernels_start_warm_and_are_the_same_kernel(tmp_path, monkeypatch, how):
         assert fact["cwd"] == str(tmp_path.resolve()) and fact["main"] == "__main__"
     assert len({fact["draws"] for fact in facts}) == len(facts)  # each kernel its own seeds
     assert _warm_processes() <= before  # a run's own warm process stops with the run
+    assert "[IPKernelApp]" not in capfd.readouterr().err  # kernels log nothing into the run's
 
 
 def _warm_processes() -> set[str]:
