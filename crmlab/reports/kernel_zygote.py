@@ -47,6 +47,9 @@ PRELOAD = (
 
 
 def main() -> None:
+    # Ctrl-C in the run's terminal reaches the whole process group: the run stops and closes
+    # this process's input, which ends it without a traceback of its own
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.setdefault("MPLBACKEND", INLINE)  # before matplotlib reads it, as in a kernel
     for name in PRELOAD:
         with contextlib.suppress(ImportError):  # optional and missing: the kernel will say
@@ -68,6 +71,7 @@ def _fork(args: list[str], env: dict, cwd: str, answers) -> int:
         return pid
     try:
         answers.close()
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a fresh process
         os.setsid()
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
