@@ -3,6 +3,7 @@ and hooks are in tests/conftest.py, which applies to tests/ only."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -55,6 +56,6 @@ def pytest_configure(config: pytest.Config) -> None:
         return  # pytest-xdist's controller runs no tests
     from crmlab.reports.warm_kernels import keep_warm
 
-    kept = keep_warm()
-    kept.__enter__()
-    config.add_cleanup(lambda: kept.__exit__(None, None, None))
+    kept = contextlib.ExitStack()
+    kept.enter_context(keep_warm())
+    config.add_cleanup(kept.close)

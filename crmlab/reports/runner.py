@@ -9,7 +9,8 @@ The runner only orchestrates; each step lives in its own module:
    drives its own kernel, ``kernels.share_cores``), the longest (by the last run) first;
    it runs the PII gate (``pii_gate``) and the active-content scan, writes provenance
    (``provenance``) and publishes atomically.
-   The kernels read each data set once per run (``data.load_cache``);
+   The kernels read each data set once per run (``data.load_cache``) and are forked from
+   one process that has imported the scientific stack (``warm_kernels``);
 4. record — ``status.write_status`` and ``index.write_index``.
 
 A lock keeps two runs from publishing into the same folder at once, and every file a run
