@@ -131,18 +131,22 @@ def _run_reports(args) -> int:
     from .reports import KERNEL_NAME, load_catalogue, run_catalogue
     from .reports.paths import PRIVATE_DIR
 
-    results = run_catalogue(
-        load_catalogue(args.catalogue),
-        args.out,
-        names=args.names,
-        tags=args.tag or (),
-        kernel=args.kernel or KERNEL_NAME,
-        jobs=args.jobs,
-        force=args.force,
-        cell_timeout=args.timeout,
-        wait=not args.no_wait,
-        demo=args.demo,
-    )
+    try:
+        results = run_catalogue(
+            load_catalogue(args.catalogue),
+            args.out,
+            names=args.names,
+            tags=args.tag or (),
+            kernel=args.kernel or KERNEL_NAME,
+            jobs=args.jobs,
+            force=args.force,
+            cell_timeout=args.timeout,
+            wait=not args.no_wait,
+            demo=args.demo,
+        )
+    except KeyboardInterrupt:
+        print(f"interrupted; index: {args.out}/index.html", file=sys.stderr)
+        return 130  # what a shell reports for a command ended by Ctrl-C
     failed = [r for r in results if r.status == "failed"]
     for r in failed:
         print(

@@ -4,6 +4,7 @@ a kernel that dies or hangs fails its report, not the run; the switch turns it o
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -168,6 +169,51 @@ def test_no_kernel_outlives_a_killed_run(tmp_path):
     os.killpg(run.pid, signal.SIGKILL)
     run.wait()
     assert _wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in kernels) or None)
+
+
+def test_ctrl_c_stops_the_run_and_records_what_finished(tmp_path):
+    """Ctrl-C: the report that finished is recorded, the running one is stopped (its kernel
+    ends with the warm process), the queued one never starts, and the command says so."""
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    sleeper = (
+        "import os, pathlib, time\n"
+        f"pathlib.Path({str(pids)!r}, str(os.getpid())).touch()\n"
+        "time.sleep(600)"
+    )
+    _project(tmp_path, {"quick": "print('fine')", "sleeps": sleeper, "queued": "print('late')"})
+    # Python turns SIGINT into KeyboardInterrupt even where the test runner ignores it
+    entry = "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    entry += "runpy.run_module('crmlab.cli', run_name='__main__')"
+    args = [
+        "reports",
+        "run",
+        "--demo",
+        "--jobs",
+        "1",
+        "--catalogue",
+        str(tmp_path / "reports.yaml"),
+    ]
+    run = subprocess.Popen(
+        [sys.executable, "-c", entry, *args, "--out", str(tmp_path / "reports")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        kernel = _wait_for(lambda: [int(p.name) for p in pids.iterdir()])[0]
+        os.killpg(run.pid, signal.SIGINT)  # as a terminal's Ctrl-C reaches the whole group
+        output, _ = run.communicate(timeout=120)  # a hang guard, not a speed limit
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(run.pid, signal.SIGKILL)  # a run that did not stop leaves nothing behind
+    assert run.returncode == 130 and "interrupted" in output, output
+    status = json.loads((tmp_path / "reports" / "_status.json").read_text())
+    assert {name: entry["status"] for name, entry in status.items()} == {"quick": "ok"}
+    assert not (tmp_path / "reports" / "queued.html").exists()
+    assert "queued: running" not in output
+    assert _wait_for(lambda: not Path(f"/proc/{kernel}").exists() or None)
 
 
 def _wait_for(check, seconds: float = 60):

@@ -20,6 +20,7 @@ writes stays inside the output folder (``paths.OutputFolder``).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -84,7 +85,11 @@ def run_catalogue(
         todo = longest_first(todo, status)
         gates = GateCache(root)
 
-        def run_one(report: Report) -> RunResult:
+        stop = threading.Event()  # set by Ctrl-C: no further report starts
+
+        def run_one(report: Report) -> RunResult | None:
+            if stop.is_set():
+                return None
             echo(f"{report.name}: running {report.notebook.name}")
             result = run_report(
                 report,
@@ -104,25 +109,51 @@ def run_catalogue(
         # each data set is read and validated once per run, not once per report, and each
         # kernel is forked with the scientific stack imported (started inside for_run: the
         # warm process has the kernels' environment)
-        with (
-            for_run(output.staging("load-cache")),
-            warm_kernels(kernel, len(todo)) as kernels,
-            ThreadPoolExecutor(max_workers=jobs) as pool,
-        ):
-            for result in pool.map(run_one, todo):
-                results[result.name] = result
-        for report in chosen:
-            status[report.name] = _merge(
-                status.get(report.name, {}), results[report.name], parts[report.name], report
-            )
-        write_status(output, status)
-        stale = {
-            r.name
-            for r in everything
-            if r.name not in results and why_due(r, output.root, root, kernel, status)
-        }
-        write_index(everything, status, output, stale=stale)
+        pool = ThreadPoolExecutor(max_workers=jobs)
+        try:
+            with (
+                for_run(output.staging("load-cache")),
+                warm_kernels(kernel, len(todo)) as kernels,
+            ):
+                try:
+                    for future in [pool.submit(run_one, report) for report in todo]:
+                        result = future.result()
+                        results[result.name] = result
+                except KeyboardInterrupt:
+                    # Ctrl-C: no queued report starts, and leaving this block ends the warm
+                    # process, whose kernels end with it: the running reports fail and
+                    # publish nothing (fresh kernels, where forking is off, run to the end)
+                    stop.set()
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
+        except KeyboardInterrupt:
+            echo("interrupted: what finished is recorded; the next run does the rest")
+            _record([r for r in chosen if r.name in results], results, parts, status, output)
+            _index(everything, results, status, output, root, kernel)
+            raise
+        finally:
+            pool.shutdown(wait=not stop.is_set())
+        _record(chosen, results, parts, status, output)
+        _index(everything, results, status, output, root, kernel)
     return [results[r.name] for r in chosen]
+
+
+def _record(reports, results: dict, parts: dict, status: dict, output: OutputFolder) -> None:
+    for report in reports:
+        status[report.name] = _merge(
+            status.get(report.name, {}), results[report.name], parts[report.name], report
+        )
+    write_status(output, status)
+
+
+def _index(everything, results: dict, status: dict, output: OutputFolder, root, kernel) -> None:
+    """The index page, with reports that did not run this time marked stale if due."""
+    stale = {
+        r.name
+        for r in everything
+        if r.name not in results and why_due(r, output.root, root, kernel, status)
+    }
+    write_index(everything, status, output, stale=stale)
 
 
 def _plan(
