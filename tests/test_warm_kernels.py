@@ -147,13 +147,7 @@ def test_a_kernel_that_dies_or_hangs_fails_its_report_not_the_run(tmp_path):
 def test_no_kernel_outlives_a_killed_run(tmp_path):
     """kill -9 of the whole run: its warm process goes with it, and each forked kernel sees
     its parent gone and ends (as a fresh kernel ends when its launcher dies)."""
-    pids = tmp_path / "pids"
-    pids.mkdir()
-    sleeper = (
-        "import os, pathlib, time\n"
-        f"pathlib.Path({str(pids)!r}, str(os.getpid())).touch()\n"
-        "time.sleep(600)"
-    )
+    pids, sleeper = _sleeper(tmp_path)
     _project(tmp_path, {f"sleeps_{i}": sleeper for i in range(MIN_REPORTS)})
     cmd = [sys.executable, "-m", "crmlab.cli", "reports", "run", "--demo", "--jobs", "2"]
     run = subprocess.Popen(
@@ -174,13 +168,7 @@ def test_no_kernel_outlives_a_killed_run(tmp_path):
 def test_ctrl_c_stops_the_run_and_records_what_finished(tmp_path):
     """Ctrl-C: the report that finished is recorded, the running one is stopped (its kernel
     ends with the warm process), the queued one never starts, and the command says so."""
-    pids = tmp_path / "pids"
-    pids.mkdir()
-    sleeper = (
-        "import os, pathlib, time\n"
-        f"pathlib.Path({str(pids)!r}, str(os.getpid())).touch()\n"
-        "time.sleep(600)"
-    )
+    pids, sleeper = _sleeper(tmp_path)
     _project(tmp_path, {"quick": "print('fine')", "sleeps": sleeper, "queued": "print('late')"})
     # Python turns SIGINT into KeyboardInterrupt even where the test runner ignores it
     entry = "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
@@ -214,6 +202,18 @@ def test_ctrl_c_stops_the_run_and_records_what_finished(tmp_path):
     assert not (tmp_path / "reports" / "queued.html").exists()
     assert "queued: running" not in output
     assert _wait_for(lambda: not Path(f"/proc/{kernel}").exists() or None)
+
+
+def _sleeper(tmp_path) -> tuple[Path, str]:
+    """(a folder, a cell that writes its kernel's process id there and then sleeps)."""
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    code = (
+        "import os, pathlib, time\n"
+        f"pathlib.Path({str(pids)!r}, str(os.getpid())).touch()\n"
+        "time.sleep(600)"
+    )
+    return pids, code
 
 
 def _wait_for(check, seconds: float = 60):
