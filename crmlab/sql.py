@@ -42,8 +42,13 @@ EXACT = "DECIMAL(38, 9)"
 
 def exact_sum(expression: str, where: str | None = None) -> str:
     """SQL for an order-independent sum of a float expression (optionally filtered)."""
+    return f"CAST({exact_part(expression, where)} AS DOUBLE)"
+
+
+def exact_part(expression: str, where: str | None = None) -> str:
+    """``exact_sum`` before its conversion to DOUBLE: a DECIMAL, to add to others exactly."""
     condition = f" FILTER (WHERE {where})" if where else ""
-    return f"CAST(sum(CAST({expression} AS {EXACT})){condition} AS DOUBLE)"
+    return f"sum(CAST({expression} AS {EXACT})){condition}"
 
 
 def exact_avg(expression: str, where: str | None = None) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -187,3 +190,19 @@ def test_refunds_that_add_up_to_the_order_cancel_it_exactly_in_features_and_labe
     assert label.set_index("customer_id")["churned"].to_dict() == {"kept": 0, "gone": 1}
     later = churn_snapshots(data, ["2024-02-25"], horizon_days=28, labelled=False).table
     assert later.set_index("customer_id").loc["gone", "n_orders"] == 1  # b1 is no purchase
+
+
+@pytest.mark.parametrize("linked", [True, False])
+def test_net_revenue_is_the_exact_decimal_total_of_orders_and_refunds(linked):
+    """Net revenue adds revenue and refunds as decimals when no refund names its order:
+    the same double as summing every row exactly (what Python's Decimal gives)."""
+    rng = np.random.default_rng(0)  # a seed where adding the two doubles is off by one bit
+    amounts = [*np.round(rng.uniform(0.01, 1e6, 40), 9), 0.1, 0.2, 1 / 3]
+    rows = [(f"o{k}", "c1", f"2024-0{k % 5 + 1}-1{k % 9}", a) for k, a in enumerate(amounts)]
+    rows += [("r1", "c1", "2024-06-01", -amounts[0] / 7), ("r2", "c1", "2024-06-02", -1 / 3)]
+    orders = _orders(rows)
+    if linked:
+        orders["refund_of"] = [None] * len(amounts) + ["o0", None]
+    summary = customer_summary(_valid(orders), AS_OF).table.loc["c1"]
+    exact = sum(Decimal(float(a)).quantize(Decimal("1e-9")) for a in orders["amount"])
+    assert summary["net_revenue"] == float(exact)

@@ -79,6 +79,12 @@ class OrdersView:
         check_columns(columns, "the orders" if isinstance(source, pd.DataFrame) else str(source))
         return columns
 
+    @property
+    def nets_refunds(self) -> bool:
+        """Do refunds that name their order (``refund_of``) net against it? When not, each
+        row's ``purchase_amount`` is its ``amount`` or NULL for a refund."""
+        return nets_refunds(self.columns)
+
     def frame(self, sql: str, params: dict | None = None) -> pd.DataFrame:
         """A query's result as pandas."""
         return self.engine.frame(sql, params)
@@ -104,7 +110,7 @@ PASSED_ON = ("order_id", "channel")  # carried into ``purchases`` where the orde
 def _order_rows_sql(columns: set[str], moment: pd.Timestamp | None) -> str:
     refund = is_refund(columns)
     carried = "".join(f", {c}" for c in PASSED_ON if c in columns)
-    if not ("refund_of" in columns and "order_id" in columns):
+    if not nets_refunds(columns):
         return (
             f"SELECT customer_id, ordered_at, amount{carried}, {refund} AS is_refund, "
             f"CASE WHEN {refund} THEN NULL ELSE amount END AS purchase_amount "
@@ -124,6 +130,11 @@ def _order_rows_sql(columns: set[str], moment: pd.Timestamp | None) -> str:
                CASE WHEN NOT {is_refund(columns, "o.")} AND {net} > 0 THEN {net} END
                    AS purchase_amount
         FROM orders_source o LEFT JOIN linked l ON l.order_id = o.order_id"""
+
+
+def nets_refunds(columns) -> bool:
+    """Can a refund name the order it undoes (columns refund_of and order_id)?"""
+    return "refund_of" in columns and "order_id" in columns
 
 
 def is_refund(columns, alias: str = "") -> str:
