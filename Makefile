@@ -8,6 +8,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SAMPLE := data/sample/crmlab.json
 KERNEL := crmlab
+# pytest caches its assert-rewritten test modules as .pyc files (3 s per worker on the next
+# run), but not where PYTHONDONTWRITEBYTECODE is set, as it is on some machines
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest
 
 .PHONY: help setup sample-data reports test test-fast lint format lab bench clean
 
@@ -37,7 +40,7 @@ test: $(STAMP) $(SAMPLE) ## lint, format check, and the whole test suite (unit, 
 	@# compiled once here: every test worker and report kernel then skips compiling crmlab
 	@# (PYTHONDONTWRITEBYTECODE, set on some machines, would make each one compile it anew)
 	@$(PY) -m compileall -q crmlab
-	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+	$(PYTEST) -n 2 $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## daily lane: lint and unit tests, without notebooks, browser and `slow` tests
 	$(VENV)/bin/ruff check .
@@ -45,7 +48,7 @@ test-fast: $(STAMP) ## daily lane: lint and unit tests, without notebooks, brows
 	@$(PY) -m compileall -q crmlab
 	@# no nbval here: its plugin imports nbformat, 1.7 s in each pytest process; so pyproject's
 	@# addopts without its --nbval options
-	$(PY) -m pytest -n 2 tests -m "not slow and not notebook and not browser" \
+	$(PYTEST) -n 2 tests -m "not slow and not notebook and not browser" \
 		-p no:nbval -o addopts="-ra --strict-markers --dist loadfile" $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff lint + format check only

@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import builtins
 
-import arviz as az
 import numpy as np
 import pandas as pd
 import pytest
-from pymc_marketing.clv import BetaGeoModel
-from pymc_marketing.prior import Prior
 
 from crmlab import clv
 from crmlab.clv import bayes
@@ -68,7 +65,7 @@ def test_the_compressed_likelihood_is_the_per_customer_one(cdnow_weeks):
     patterns, _ = compress(table, ["frequency", "recency", "T"])
     repeat = table[table["frequency"] > 0]
     spend_patterns, _ = compress(repeat, ["frequency", "monetary_value"])
-    flat = {name: Prior("Flat") for name in bayes.PURCHASE_PRIORS + bayes.SPEND_PRIORS}
+    flat = {name: _prior("Flat") for name in bayes.PURCHASE_PRIORS + bayes.SPEND_PRIORS}
     pymc_model = bayes.build_model("bgnbd", patterns, spend_patterns, priors=flat)
     logp = pymc_model.compile_logp()
     purchase = {"r": 0.3, "alpha": 5.0, "a": 0.6, "b": 2.0}
@@ -98,6 +95,9 @@ def test_customer_answers_equal_pymc_marketing_on_the_same_draws(posterior_fit, 
     model = posterior_fit
     table = cdnow_weeks.table.head(40)
     data = table[["frequency", "recency", "T"]].reset_index()
+    import arviz as az
+    from pymc_marketing.clv import BetaGeoModel
+
     reference = BetaGeoModel()
     reference.build_model(data)
     draws = model._thinned(model.posterior.purchase)
@@ -191,7 +191,7 @@ def test_clear_errors(cdnow_weeks, monkeypatch):
     with pytest.raises(ParameterError, match="'ml' or 'bayes'"):
         clv.fit(cdnow_weeks, method="mcmc")
     with pytest.raises(ParameterError, match="priors for \\['beta'\\]"):
-        clv.fit(cdnow_weeks, method="bayes", priors={"beta": Prior("HalfFlat")})
+        clv.fit(cdnow_weeks, method="bayes", priors={"beta": _prior("HalfFlat")})
     with pytest.raises(ParameterError, match="chains=1"):
         clv.Sampling(chains=1)
     with pytest.raises(ParameterError, match="method='bayes'"):
@@ -289,3 +289,11 @@ def test_without_dropout_or_spend_spread_the_posterior_is_the_limits():
     notes = " ".join(clv.fit_notes(model))
     assert "no-dropout limit" in notes and "too little between customers" in notes
     assert "refitted" not in notes  # that note is about maximum likelihood
+
+
+def _prior(name: str):
+    """A PyMC-Marketing prior; imported when a test needs one (each test worker imports
+    every test module, and PyMC-Marketing with ArviZ costs 3 s)."""
+    from pymc_marketing.prior import Prior
+
+    return Prior(name)

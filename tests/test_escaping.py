@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
 from crmlab import plots
 from crmlab.escaping import markdown, markdown_code
@@ -40,6 +39,10 @@ HOSTILE = [
 
 def _render(markdown_source: str) -> str:
     """What nbconvert makes of a Markdown output in a report."""
+    # imported here: each test worker imports every test module, and nbconvert's Markdown
+    # costs 1.5 s (only the worker that runs these tests should pay it)
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
     return markdown2html_mistune(markdown_source)
 
 

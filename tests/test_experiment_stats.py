@@ -87,6 +87,24 @@ def test_benjamini_hochberg_and_holm_on_the_1995_example():
     assert list(adjusted) == BH_1995 and raw.sum() == 9
 
 
+def test_holm_gives_statsmodels_numbers_without_its_garbage_collection(monkeypatch):
+    """Families with ties, p-values of 0 and 1, values on a threshold, one test, unsorted."""
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(5)
+    families = [BH_1995, [0.01], [0.0, 1.0, 0.5, 0.5], [0.0125, 0.025, 0.05, 0.0125]]
+    families += [[0.04, 0.02, 0.03]]  # the last passes its threshold, but Holm stopped before
+    families += [rng.uniform(0, 0.2, n).round(3) for n in (2, 3, 7, 40, 200)]
+    for p in families:
+        for alpha in (0.05, 0.1):
+            reject, adjusted, _, _ = multipletests(p, alpha=alpha, method="holm")
+            monkeypatch.setattr("gc.collect", lambda *a: pytest.fail("collected garbage"))
+            ours, ours_reject = experiment.adjust_pvalues(p, "holm", alpha)
+            monkeypatch.undo()
+            np.testing.assert_array_equal(ours, adjusted)
+            np.testing.assert_array_equal(ours_reject, reject)
+
+
 def test_a_a_experiments_have_the_nominal_false_positive_rate():
     rng = np.random.default_rng(0)
     rejections = 0

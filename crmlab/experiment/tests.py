@@ -121,7 +121,8 @@ def welch_test(
 def adjust_pvalues(
     p_values, method: Literal["holm", "bh"] | None = "holm", alpha: float = 0.05
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Adjusted p-values and rejections for a family of tests (statsmodels' multipletests).
+    """Adjusted p-values and rejections for a family of tests (statsmodels' multipletests'
+    numbers).
 
     method: "holm" (controls the family-wise error rate), "bh" (Benjamini-Hochberg, controls
     the false discovery rate) or None (no correction).
@@ -132,8 +133,22 @@ def adjust_pvalues(
         raise ParameterError("p_values contain NaN: a test could not be computed.")
     if method is None:
         return p, p < alpha
-    names = {"holm": "holm", "bh": "fdr_bh"}
-    if method not in names:
+    if method == "holm":
+        return _holm(p, alpha)
+    if method != "bh":
         raise ParameterError(f"correction={method!r}: use 'holm', 'bh' or None.")
-    reject, adjusted, _, _ = multipletests(p, alpha=alpha, method=names[method])
+    reject, adjusted, _, _ = multipletests(p, alpha=alpha, method="fdr_bh")
     return adjusted, reject
+
+
+def _holm(p: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Holm's step-down adjustment, as statsmodels computes it. statsmodels' own runs a full
+    garbage collection on every call: 0.1-0.2 s in a report's kernel, once per read-out."""
+    order = np.argsort(p, kind="stable")
+    ranked, factors = p[order], np.arange(len(p), 0, -1)
+    # rejected while every smaller p-value passed its threshold alpha / (m - rank + 1)
+    reject = np.logical_and.accumulate(ranked <= alpha / factors)
+    adjusted = np.minimum(np.maximum.accumulate(ranked * factors), 1.0)
+    out_adjusted, out_reject = np.empty_like(adjusted), np.empty_like(reject)
+    out_adjusted[order], out_reject[order] = adjusted, reject
+    return out_adjusted, out_reject
