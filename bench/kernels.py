@@ -12,11 +12,12 @@ what a run of that many reports pays.
 from __future__ import annotations
 
 import argparse
-import resource
 import statistics
 import tempfile
 import time
 from pathlib import Path
+
+from peak import children_cpu  # bench/peak.py
 
 IMPORTS = (
     "import matplotlib.pyplot as plt\n"
@@ -25,11 +26,6 @@ IMPORTS = (
     "from crmlab.data import load\n"
     "plots.use_house_style()"
 )
-
-
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def run(notebook: Path, n: int, warm: bool) -> tuple[float, float]:

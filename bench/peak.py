@@ -1,4 +1,5 @@
-"""Peak memory of this process, for the benchmarks that run each contender in its own one.
+"""Peak memory of this process, for the benchmarks that run each contender in its own one;
+and the CPU time of this process's finished children.
 
 ``resource.getrusage(...).ru_maxrss`` is wrong there: a process started by multiprocessing's
 "spawn" is forked before it executes Python anew, and Linux keeps the larger of the two
@@ -20,3 +21,9 @@ def peak_rss_mb() -> float:
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux
+
+
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the child processes that have ended and been waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime

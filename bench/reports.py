@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from peak import children_cpu  # bench/peak.py
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,8 +45,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as out:
         cmd = [crmlab, "reports", "run", "--out", out, "--jobs", str(args.jobs)]
         cold = timed([*cmd, "--force"])
-        used = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = used.ru_utime + used.ru_stime
+        cpu = children_cpu()
         warm = statistics.median(timed(cmd) for _ in range(3))
         n = len(list(Path(out).glob("*.html"))) - 1  # minus index.html
     print(
@@ -53,13 +53,11 @@ def main() -> None:
         f"<= 90 s); warm {warm:.2f} s, median of 3 (target <= 2 s)"
     )
     if args.fresh_too:
-        used = resource.getrusage(resource.RUSAGE_CHILDREN)
-        before = used.ru_utime + used.ru_stime
+        before = children_cpu()
         with tempfile.TemporaryDirectory() as out:
             cmd = [crmlab, "reports", "run", "--out", out, "--jobs", str(args.jobs), "--force"]
             fresh = timed(cmd, env={**os.environ, "CRMLAB_WARM_KERNELS": "0"})
-        used = resource.getrusage(resource.RUSAGE_CHILDREN)
-        fresh_cpu = used.ru_utime + used.ru_stime - before
+        fresh_cpu = children_cpu() - before
         print(
             f"cold with every kernel started from scratch: {fresh:.1f} s, {fresh_cpu:.0f} s of "
             f"CPU ({fresh / cold:.2f}x the time, {fresh_cpu / cpu:.2f}x the CPU of warm kernels)"

@@ -303,10 +303,11 @@ def _net_revenue(nets_refunds: bool) -> str:
     if nets_refunds:
         return exact_sum("amount")
     # DECIMAL(37, 9) parts: their sum keeps 9 decimals on Spark too (38 digits at most)
-    parts = [exact_part("purchase_amount"), exact_part("amount", "is_refund")]
-    return (
-        f"CAST({' + '.join(f'coalesce(CAST({p} AS DECIMAL(37, 9)), 0)' for p in parts)} AS DOUBLE)"
+    revenue, refunds = (
+        f"coalesce(CAST({part} AS DECIMAL(37, 9)), 0)"
+        for part in (exact_part("purchase_amount"), exact_part("amount", "is_refund"))
     )
+    return f"CAST({revenue} + {refunds} AS DOUBLE)"
 
 
 def _finish(summary: pd.DataFrame) -> pd.DataFrame:

@@ -128,26 +128,24 @@ def run_catalogue(
                     raise
         except KeyboardInterrupt:
             echo("interrupted: what finished is recorded; the next run does the rest")
-            _record([r for r in chosen if r.name in results], results, parts, status, output)
-            _index(everything, results, status, output, root, kernel)
+            _record(chosen, everything, results, parts, status, output, root, kernel)
             raise
         finally:
             pool.shutdown(wait=not stop.is_set())
-        _record(chosen, results, parts, status, output)
-        _index(everything, results, status, output, root, kernel)
+        _record(chosen, everything, results, parts, status, output, root, kernel)
     return [results[r.name] for r in chosen]
 
 
-def _record(reports, results: dict, parts: dict, status: dict, output: OutputFolder) -> None:
-    for report in reports:
-        status[report.name] = _merge(
-            status.get(report.name, {}), results[report.name], parts[report.name], report
-        )
+def _record(chosen, everything, results: dict, parts: dict, status: dict, output, root, kernel):
+    """The status of the chosen reports that finished (all of them, unless the run was
+    interrupted), and the index page, with reports that did not run this time marked
+    stale if due."""
+    for report in chosen:
+        if report.name in results:
+            status[report.name] = _merge(
+                status.get(report.name, {}), results[report.name], parts[report.name], report
+            )
     write_status(output, status)
-
-
-def _index(everything, results: dict, status: dict, output: OutputFolder, root, kernel) -> None:
-    """The index page, with reports that did not run this time marked stale if due."""
     stale = {
         r.name
         for r in everything

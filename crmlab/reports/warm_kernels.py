@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,8 +39,8 @@ def warm_kernels(kernel_name: str, n_reports: int) -> Iterator[dict]:
     """papermill keyword arguments for this run's kernels: forked from a warm process while
     the block runs (the process stops after it, unless ``keep_warm`` keeps it), or none
     when it would not pay."""
-    interpreter = interpreter_of(kernel_name)
-    if interpreter is None or os.environ.get(SWITCH) == "0":
+    interpreter = _forkable(kernel_name)
+    if interpreter is None:
         yield {}
     elif _kept is not None:
         yield {"kernel_manager_class": forking_manager(_kept_zygote(interpreter))}
@@ -77,10 +78,15 @@ def keep_warm() -> Iterator[None]:
 def kept_zygote(kernel_name: str) -> Zygote | None:
     """The warm process ``keep_warm`` keeps for this kernel (started now if need be), or
     None outside ``keep_warm``, when the switch is off, or for a kernel that is not forkable."""
-    interpreter = interpreter_of(kernel_name)
-    if _kept is None or interpreter is None or os.environ.get(SWITCH) == "0":
+    interpreter = _forkable(kernel_name)
+    if _kept is None or interpreter is None:
         return None
     return _kept_zygote(interpreter)
+
+
+def _forkable(kernel_name: str) -> list[str] | None:
+    """``interpreter_of`` the kernel; None when ``CRMLAB_WARM_KERNELS=0`` turns forking off."""
+    return None if os.environ.get(SWITCH) == "0" else interpreter_of(kernel_name)
 
 
 def _kept_zygote(interpreter: list[str]) -> Zygote:
@@ -174,7 +180,7 @@ class ForkedKernel:
 
     def wait(self) -> int:
         while self.poll() is None:
-            threading.Event().wait(0.05)
+            time.sleep(0.05)
         return self.returncode
 
     def send_signal(self, signum: int) -> None:
